@@ -1,0 +1,30 @@
+// One catalogue of stable error codes. Every error the hub answers with comes from here, so a
+// client can branch on `code`, and docs/errors.md can be generated from this table.
+
+export const ERRORS = {
+  bad_request: { status: 400, message: 'The request is not valid.' },
+  validation_failed: { status: 400, message: 'Some fields are not valid; see validations.' },
+  malformed_json: { status: 400, message: 'The request body is not valid JSON.' },
+  unsupported_media_type: { status: 415, message: 'The request body must be JSON.' },
+  body_too_large: { status: 413, message: 'The request body is too large.' },
+  unauthorized: { status: 401, message: 'You must log in or present an API token.' },
+  invalid_token: { status: 401, message: 'The API token is not valid, has expired, or was revoked.' },
+  invalid_credentials: { status: 403, message: 'Invalid username or password.' },
+  account_blocked: {
+    status: 403,
+    message: 'This account may not log in. Contact the cluster administrators.',
+  },
+  account_unusable: { status: 403, message: 'This account cannot be used yet.' },
+  csrf_failed: {
+    status: 403,
+    message: 'The form has expired or was not sent by this site; reload the page and try again.',
+  },
+  not_found: { status: 404, message: 'Not found.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
+  conflict: { status: 409, message: 'That already exists.' },
+  rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
+  internal: { status: 500, message: 'Something went wrong on the hub. The error has been logged.' },
+  unavailable: { status: 503, message: 'The service is not available right now.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
