@@ -1,0 +1,101 @@
+// The API's root resources: version, hub info, health, and "who am I".
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { UserSchema } from '@hpchub/protocol';
+import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
+import type { HubContext } from '../context.js';
+import { HubError } from '../errors/index.js';
+import { findUserById, groupsOfUsers } from '../users/store.js';
+import { userModel } from './models.js';
+
+export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async (app, { hub }) => {
+  app.get(
+    '/',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        summary: 'The hub version',
+        tags: ['hub'],
+        response: { 200: Type.Object({ version: Type.String() }) },
+      },
+    },
+    async () => ({ version: hub.version }),
+  );
+
+  app.get(
+    '/info',
+    {
+      config: { access: { kind: 'authenticated' } },
+      schema: {
+        summary: 'How this hub is set up',
+        tags: ['hub'],
+        response: {
+          200: Type.Object({
+            version: Type.String(),
+            node: Type.String(),
+            authenticator: Type.Object({ id: Type.String() }),
+            spawner: Type.Object({ id: Type.String() }),
+            database: Type.Object({ engine: Type.String() }),
+          }),
+        },
+      },
+    },
+    async () => ({
+      version: hub.version,
+      node: process.version,
+      authenticator: { id: hub.authenticator.id },
+      spawner: { id: 'local' },
+      database: { engine: hub.engine },
+    }),
+  );
+
+  app.get(
+    '/health',
+    {
+      config: { access: { kind: 'public' } },
+      schema: {
+        summary: 'Whether the hub and its database answer',
+        tags: ['hub'],
+        response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.Literal('ok') }) },
+      },
+    },
+    async () => {
+      try {
+        await sql`select 1`.execute(hub.db);
+      } catch (err) {
+        throw new HubError('unavailable', 'The hub cannot reach its database.', { detail: String(err) });
+      }
+      return { status: 'ok' as const, database: 'ok' as const };
+    },
+  );
+
+  app.get(
+    '/user',
+    {
+      config: { access: { kind: 'authenticated' } },
+      schema: {
+        summary: 'The user making the request, with the scopes of this request',
+        tags: ['users'],
+        response: {
+          200: Type.Object({
+            ...UserSchema.properties,
+            scopes: Type.Array(Type.String()),
+            token_id: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const p = request.principal;
+      const row = p ? await findUserById(hub.db, p.userId) : undefined;
+      if (!p || !row) throw new HubError('unauthorized');
+      const groups = (await groupsOfUsers(hub.db, [row.id])).get(row.id) ?? [];
+      return {
+        ...userModel(row, groups),
+        scopes: [...p.scopes].sort(),
+        token_id: p.tokenId === undefined ? null : String(p.tokenId),
+      };
+    },
+  );
+};

@@ -1,0 +1,92 @@
+// Builds the hub's HTTP server without listening, so tests drive it with inject() or a socket
+// of their own, and main.ts only adds the process around it.
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { SHARED_SCHEMAS } from '@hpchub/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { API_PREFIX, apiRoutes } from './api/index.js';
+import type { HubContext } from './context.js';
+import { accessPlugin } from './http/access.js';
+import { installErrorHandlers } from './http/errors.js';
+import { principalPlugin } from './http/principal.js';
+import { securityHeadersPlugin } from './http/security-headers.js';
+import { validatorCompiler } from './http/validation.js';
+import { homeRoutes } from './web/home/routes.js';
+import { loginRoutes } from './web/login/routes.js';
+import { staticRoutes } from './web/static-routes.js';
+
+export interface BuildOptions {
+  hub: HubContext;
+  cookieSecret: string;
+  /** TLS key and certificate (PEM) when the hub terminates HTTPS itself. */
+  https?: { key: Buffer; cert: Buffer } | undefined;
+}
+
+export const SITE_NAME = 'hpchub';
+
+export async function buildApp({ hub, cookieSecret, https }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: hub.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // JupyterHub clients send names as path segments; keep the whole segment, encoded or not.
+    routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
+    trustProxy: false,
+    ...(https ? { https } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  installErrorHandlers(app, SITE_NAME);
+
+  // The API speaks JSON and the pages post forms; plain text is neither.
+  app.removeContentTypeParser('text/plain');
+  await app.register(fastifyCookie, { secret: cookieSecret, hook: 'onRequest' });
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'hpchub REST API',
+        version: hub.version,
+        description:
+          'Shaped like the JupyterHub REST API. Authenticate with `Authorization: token <token>` (or `bearer`). ' +
+          'A request you may not make answers 404, exactly like a missing resource.',
+      },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'token <api token>' },
+        },
+      },
+      security: [{ token: [] }],
+    },
+    hideUntagged: false,
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith(API_PREFIX) ? schema : { ...(schema ?? {}), hide: true },
+      url,
+    }),
+  });
+  // A request without a body is validated as an empty object, so a route whose fields are all
+  // optional (POST /hub/api/users/NAME) accepts it, and one with required fields names them.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD')
+      request.body = {};
+  });
+  await app.register(securityHeadersPlugin);
+  await app.register(principalPlugin, { db: hub.db });
+  await app.register(accessPlugin);
+
+  await app.register(apiRoutes, { prefix: API_PREFIX, hub });
+  await app.register(loginRoutes, { hub, siteName: SITE_NAME });
+  await app.register(homeRoutes, { hub, siteName: SITE_NAME });
+  await app.register(staticRoutes);
+
+  // JupyterHub serves its health check here too; load balancers expect it without /api.
+  app.get(
+    '/hub/health',
+    { config: { access: { kind: 'public' } }, schema: { hide: true } },
+    async (_r, reply) => reply.redirect(`${API_PREFIX}/health`, 307),
+  );
+  return app;
+}

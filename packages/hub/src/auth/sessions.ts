@@ -1,0 +1,72 @@
+// Login sessions. The cookie carries a random session id, signed with the hub's cookie secret;
+// the database holds only its hash, so a leaked database cannot be replayed as cookies, and
+// logout (deleting the row) ends the session everywhere at once.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, SessionRow } from '../db/schema.js';
+import { isoIn, nowIso } from '../util/time.js';
+
+type Db = Kysely<Database>;
+
+const TOUCH_RESOLUTION_MS = 60_000;
+
+function hashId(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+export interface NewSession {
+  /** Goes into the (signed) cookie; not stored. */
+  id: string;
+  row: SessionRow;
+}
+
+export async function createSession(
+  db: Db,
+  fields: { userId: number; maxAgeSeconds: number; address?: string; userAgent?: string },
+): Promise<NewSession> {
+  const id = randomBytes(32).toString('base64url');
+  const now = nowIso();
+  const row = {
+    id_hash: hashId(id),
+    user_id: fields.userId,
+    csrf_token: randomBytes(24).toString('base64url'),
+    created: now,
+    expires_at: isoIn(fields.maxAgeSeconds),
+    last_seen: now,
+    address: (fields.address ?? '').slice(0, 64),
+    user_agent: (fields.userAgent ?? '').slice(0, 256),
+  };
+  await db.insertInto('sessions').values(row).execute();
+  return { id, row };
+}
+
+/** The live session for a cookie's session id, or undefined when unknown or expired. */
+export async function lookupSession(db: Db, id: string): Promise<SessionRow | undefined> {
+  if (id.length > 100) return undefined;
+  const row = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id_hash', '=', hashId(id))
+    .executeTakeFirst();
+  if (!row || row.expires_at <= nowIso()) return undefined;
+  if (Date.parse(row.last_seen) < Date.now() - TOUCH_RESOLUTION_MS) {
+    const now = nowIso();
+    await db.updateTable('sessions').set({ last_seen: now }).where('id_hash', '=', row.id_hash).execute();
+    row.last_seen = now;
+  }
+  return row;
+}
+
+export async function deleteSession(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id_hash', '=', hashId(id)).execute();
+}
+
+/** Ends every session of a user (password change, block, admin action). */
+export async function deleteSessionsOfUser(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
+export async function purgeExpiredSessions(db: Db): Promise<number> {
+  const res = await db.deleteFrom('sessions').where('expires_at', '<=', nowIso()).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

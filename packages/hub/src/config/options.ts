@@ -1,0 +1,207 @@
+// The single declaration of every hub option: key (the YAML nesting), type, default, constraints
+// and description. Environment variables, flags, validation, `hpchub config` and docs/config.md
+// are all derived from this schema, so a new section (spawner, slurm, apps…) is added here only.
+//
+// Conventions for a leaf: it carries `default` and `description`; a string with a `pattern` also
+// carries `errorMessage` (what the user should write, as a phrase after "must be"), because a
+// regular expression is not an explanation. Sections are objects with a description and no
+// other keys than those declared.
+import { type Static, type TLiteral, type TProperties, type TUnion, Type } from '@sinclair/typebox';
+
+const section = <T extends TProperties>(description: string, properties: T) =>
+  Type.Object(properties, { description, additionalProperties: false });
+
+type Literals<V extends readonly string[]> = { -readonly [K in keyof V]: TLiteral<V[K]> };
+
+const oneOf = <const V extends readonly string[]>(
+  values: V,
+  options: { default: V[number]; description: string },
+) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as TUnion<Literals<V>>;
+
+const userList = (description: string) =>
+  Type.Array(Type.String({ minLength: 1 }), { default: [], description });
+
+export const HubConfigSchema = Type.Object(
+  {
+    ip: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the hub listens on. Use 0.0.0.0 (or ::) to listen on every interface.',
+    }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8000,
+      description: 'TCP port the hub listens on; 0 picks a free port (the hub logs which).',
+    }),
+    data_dir: Type.String({
+      minLength: 1,
+      default: './hpchub-data',
+      description:
+        'Directory for the hub’s state: the SQLite database, the cookie secret and per-user working ' +
+        'directories. A relative path is resolved against the current directory at start.',
+    }),
+    log: section('Logging.', {
+      level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
+        default: 'info',
+        description: 'Least severe level that is logged.',
+      }),
+    }),
+    db: section('The database holding users, tokens and servers.', {
+      url: Type.String({
+        default: '',
+        pattern: '^(|sqlite::memory:|sqlite:/.+|postgres(ql)?://.+)$',
+        errorMessage:
+          'empty, sqlite:/absolute/path.sqlite, sqlite::memory:, or a postgres:// or postgresql:// URL',
+        description:
+          'Database URL. Empty means the SQLite file `<data_dir>/hpchub.sqlite`. ' +
+          '`sqlite::memory:` keeps everything in memory and is lost at exit (tests only).',
+      }),
+    }),
+    tls: section('HTTPS. Without a certificate the hub speaks plain HTTP (put it behind a TLS proxy).', {
+      cert: Type.String({ default: '', description: 'Path of the PEM certificate chain.' }),
+      key: Type.String({ default: '', description: 'Path of the PEM private key.' }),
+    }),
+    auth: section('Who may log in and how.', {
+      authenticator: oneOf(['local', 'pam'], {
+        default: 'local',
+        description:
+          '`local` checks passwords stored (hashed) in the hub database; `pam` checks them with the ' +
+          'system’s PAM stack, so users log in with their cluster account.',
+      }),
+      admin_users: userList('Users who are administrators. They may always log in.'),
+      allowed_users: userList('Users who may log in when `auth.allow_all` is false.'),
+      blocked_users: userList('Users who may never log in, whatever the other lists say.'),
+      allowed_groups: userList(
+        'Members of these groups may log in when `auth.allow_all` is false (groups as reported by ' +
+          'the authenticator, e.g. Unix groups with PAM).',
+      ),
+      allow_all: Type.Boolean({
+        default: true,
+        description:
+          'Whether every user the authenticator accepts may log in. When false, only ' +
+          '`auth.admin_users`, `auth.allowed_users` and members of `auth.allowed_groups` may.',
+      }),
+      rate_limit: section('Brute-force protection for the login form.', {
+        max_failures_per_user: Type.Integer({
+          minimum: 1,
+          default: 5,
+          description: 'Failed logins for one username within the window before that username is locked out.',
+        }),
+        max_failures_per_address: Type.Integer({
+          minimum: 1,
+          default: 20,
+          description: 'Failed logins from one client address within the window before it is locked out.',
+        }),
+        window_seconds: Type.Integer({
+          minimum: 1,
+          default: 600,
+          description: 'Length of the window in which failures are counted, in seconds.',
+        }),
+        lockout_seconds: Type.Integer({
+          minimum: 1,
+          default: 600,
+          description: 'How long a locked-out username or address must wait, in seconds.',
+        }),
+      }),
+      pam: section('Options of the `pam` authenticator.', {
+        service: Type.String({
+          minLength: 1,
+          default: 'login',
+          description: 'PAM service name, i.e. the file in /etc/pam.d/ that is used.',
+        }),
+        require_home: Type.Boolean({
+          default: true,
+          description:
+            'Refuse a login whose account has no home directory yet, with a message saying so, ' +
+            'instead of failing later when a server starts.',
+        }),
+      }),
+    }),
+    session: section('Browser sessions.', {
+      max_age_seconds: Type.Integer({
+        minimum: 60,
+        default: 1209600,
+        description: 'How long a login lasts, in seconds (default 14 days).',
+      }),
+      cookie_secure: oneOf(['auto', 'always', 'never'], {
+        default: 'auto',
+        description:
+          'Whether the session cookie is marked Secure. `auto` marks it when the request came over ' +
+          'HTTPS (directly, or through a proxy that says so).',
+      }),
+    }),
+    api: section('The REST API.', {
+      page_default_limit: Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        default: 50,
+        description: 'Items per page when a request does not say `limit`.',
+      }),
+      page_max_limit: Type.Integer({
+        minimum: 1,
+        maximum: 10000,
+        default: 200,
+        description: 'Largest `limit` a request may ask for.',
+      }),
+    }),
+    tokens: section('API tokens.', {
+      max_expires_in_seconds: Type.Integer({
+        minimum: 0,
+        default: 0,
+        description: 'Longest lifetime a user may give a new token, in seconds; 0 means no maximum.',
+      }),
+    }),
+    proxy: section('The authenticating proxy in front of users’ servers.', {
+      admin_access: Type.Boolean({
+        default: false,
+        description: 'Whether administrators may open other users’ servers.',
+      }),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type HubConfig = Static<typeof HubConfigSchema>;
+
+/**
+ * A constraint between several options, which a schema cannot express. `check` runs only when
+ * every key in `keys` passed its own validation, and returns one message per offending key.
+ */
+export interface CrossRule {
+  keys: string[];
+  /** Shown in docs/config.md under each of `keys`. */
+  description: string;
+  check(config: HubConfig): { key: string; message: string }[];
+}
+
+export const CROSS_RULES: CrossRule[] = [
+  {
+    keys: ['tls.cert', 'tls.key'],
+    description: '`tls.cert` and `tls.key` are set together or not at all.',
+    check: ({ tls }) => {
+      if (tls.cert !== '' && tls.key === '')
+        return [{ key: 'tls.key', message: 'must be set because tls.cert is set' }];
+      if (tls.key !== '' && tls.cert === '')
+        return [{ key: 'tls.cert', message: 'must be set because tls.key is set' }];
+      return [];
+    },
+  },
+  {
+    keys: ['api.page_default_limit', 'api.page_max_limit'],
+    description: '`api.page_default_limit` must not exceed `api.page_max_limit`.',
+    check: ({ api }) =>
+      api.page_default_limit > api.page_max_limit
+        ? [
+            {
+              key: 'api.page_default_limit',
+              message: `must not exceed api.page_max_limit (${api.page_max_limit}); got ${api.page_default_limit}`,
+            },
+          ]
+        : [],
+  },
+];

@@ -1,0 +1,18 @@
+// What the hub's parts share at run time, built once by app.ts and handed to each plugin.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth/authenticator.js';
+import type { LoginPipeline } from './auth/pipeline.js';
+import type { HubConfig } from './config/index.js';
+import type { Database } from './db/schema.js';
+
+export interface HubContext {
+  config: HubConfig;
+  db: Kysely<Database>;
+  engine: 'sqlite' | 'postgres';
+  authenticator: Authenticator;
+  login: LoginPipeline;
+  log: Logger;
+  /** The hub's version, from packages/hub/package.json. */
+  version: string;
+}

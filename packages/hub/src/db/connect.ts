@@ -1,0 +1,131 @@
+// Opens the hub database named by a URL: an embedded SQLite file or a PostgreSQL server. The
+// rest of the hub sees only a Kysely<Database> and which engine it runs on.
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { type Engine, parseDatabaseUrl, redactUrl } from './url.js';
+
+export interface HubDatabase {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Closes the file or the connection pool. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /**
+   * Called when an idle pooled PostgreSQL connection fails (server restart, admin termination).
+   * The pool drops that connection and opens a new one on the next query, so the default is to
+   * ignore it; without some listener, pg would crash the process.
+   */
+  onPoolError?: (error: Error) => void;
+}
+
+const PG_POOL_SIZE = 10;
+const PG_CONNECT_TIMEOUT_MS = 10_000;
+const PG_INT8_OID = 20;
+
+/**
+ * Opens the database named by `url`: `sqlite:/abs/path.sqlite`, `sqlite::memory:`,
+ * `postgres://…` or `postgresql://…`. Throws an Error for any other URL, or when the database
+ * cannot be opened or reached. Does not migrate; call migrateToLatest() for that.
+ */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<HubDatabase> {
+  const target = parseDatabaseUrl(url);
+  const hub = target.engine === 'sqlite' ? openSqlite(target.path) : await openPostgres(target.url, options);
+  let closing: Promise<void> | undefined;
+  return {
+    db: hub.db,
+    engine: hub.engine,
+    close: () => {
+      closing ??= hub.close();
+      return closing;
+    },
+  };
+}
+
+function openSqlite(path: string): HubDatabase {
+  let sqlite: SqliteDatabase.Database;
+  try {
+    if (path !== ':memory:') createPrivateFile(path);
+    sqlite = new SqliteDatabase(path);
+  } catch (error) {
+    throw new Error(`Cannot open the SQLite database ${path}: ${describeError(error)}`, { cause: error });
+  }
+  // WAL lets readers proceed while the hub writes; NORMAL sync is durable in WAL mode except for
+  // the last transactions before a power loss, which is the usual trade-off for WAL.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    engine: 'sqlite',
+    // Kysely's destroy() skips a driver that never ran a query; close the file ourselves then.
+    close: async () => {
+      await db.destroy();
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/**
+ * The database holds password and token hashes: its directory is created 0700 and the file is
+ * kept 0600. SQLite gives the -wal and -shm files the mode of the database file.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<HubDatabase> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: PG_POOL_SIZE,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    application_name: 'hpchub',
+    // count(*) and sum() are bigint in PostgreSQL, which pg returns as strings; SQLite returns
+    // numbers. Parsing int8 as a number keeps one query's result the same on both engines.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === PG_INT8_OID && format !== 'binary'
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', options.onPoolError ?? (() => {}));
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`Cannot connect to PostgreSQL at ${redactUrl(url)}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'postgres',
+    // Kysely's destroy() skips a driver that never ran a query, which would leave this pool's
+    // connection open (and the process alive) until the idle timeout.
+    close: async () => {
+      await db.destroy();
+      if (!pool.ended) await pool.end();
+    },
+  };
+}
+
+/** A one-line reason; Node reports a refused dual-stack connect as an AggregateError with no message. */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') {
+    return error.errors.map(describeError).join('; ');
+  }
+  if (error instanceof Error)
+    return error.message || String((error as { code?: unknown }).code ?? error.name);
+  return String(error);
+}

@@ -1,0 +1,12 @@
+// The hub database: open it by URL, migrate it, and the row types every store queries with.
+export { type HubDatabase, type OpenOptions, openDatabase } from './connect.js';
+export { isForeignKeyViolation, isUniqueViolation } from './errors.js';
+export {
+  type MigrationStatus,
+  migrateTo,
+  migrateToLatest,
+  migrationStatus,
+  pendingMigrations,
+} from './migrate.js';
+export type * from './schema.js';
+export { type Engine, redactUrl } from './url.js';

@@ -1,0 +1,11 @@
+// Every migration, listed here rather than found by scanning a folder, so the bundled hub
+// carries them. Names sort in the order they run: add the next one as 0002_<what>.
+import type { Migration } from 'kysely';
+import type { Engine } from '../url.js';
+import { initial } from './0001_initial.js';
+
+export function migrationsFor(engine: Engine): Record<string, Migration> {
+  return {
+    '0001_initial': initial(engine),
+  };
+}

@@ -1,0 +1,74 @@
+// Authorization, declared where a route is declared:
+//
+//   app.get('/users/:name', { config: { access: userAccess('read') } }, handler)
+//
+// The check runs before the handler. Anonymous callers get 401; callers who may not make the
+// request get the same 404 as for a resource that does not exist, so nobody can probe which
+// users or tokens exist.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  canManageServersOf,
+  canManageTokensOf,
+  canReadUser,
+  type Principal,
+  principalIsAdmin,
+} from '../auth/scopes.js';
+import { HubError, notFound } from '../errors/index.js';
+
+export type Access =
+  /** Anyone, logged in or not. */
+  | { kind: 'public' }
+  /** Any authenticated caller. */
+  | { kind: 'authenticated' }
+  /** Admins (with the admin scope); with `orReadUsers`, also an admin's read:users token. */
+  | { kind: 'admin'; orReadUsers?: boolean }
+  /** The user named by the `:name` path parameter, or an admin. */
+  | { kind: 'user'; need: 'read' | 'tokens' | 'servers' };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+    /** 'login-form': the route checks its own double-submit CSRF token (no session yet). */
+    csrf?: 'login-form';
+  }
+}
+
+export const userAccess = (need: 'read' | 'tokens' | 'servers'): Access => ({ kind: 'user', need });
+
+function allowed(access: Access, p: Principal, request: FastifyRequest): boolean {
+  switch (access.kind) {
+    case 'public':
+    case 'authenticated':
+      return true;
+    case 'admin':
+      return principalIsAdmin(p) || (access.orReadUsers === true && p.admin && p.scopes.has('read:users'));
+    case 'user': {
+      const name = (request.params as { name?: string }).name ?? '';
+      if (access.need === 'read') return canReadUser(p, name);
+      if (access.need === 'tokens') return canManageTokensOf(p, name);
+      return canManageServersOf(p, name);
+    }
+  }
+}
+
+/** Fails with 401 when anonymous, 404 when not allowed; a route without `access` is refused. */
+export const accessPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('preValidation', async (request) => {
+      const access = request.routeOptions.config.access;
+      // Routes must say who may call them; forgetting to is a bug, and it fails closed.
+      if (!access) {
+        if (request.is404) return;
+        throw new HubError('internal', undefined, {
+          detail: `route ${request.routeOptions.url} declares no access`,
+        });
+      }
+      if (access.kind === 'public') return;
+      const p = request.principal;
+      if (!p) throw new HubError('unauthorized');
+      if (!allowed(access, p, request)) throw notFound();
+    });
+  },
+  { name: 'hpchub-access', dependencies: ['hpchub-principal'] },
+);

@@ -1,0 +1,83 @@
+// Turns every failure into the one error body (API and non-browser clients) or the one error
+// page (browsers). Framework errors (bad JSON, schema failures, oversized bodies) are mapped to
+// catalogue codes here, so handlers never see malformed input.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorCode, HubError } from '../errors/index.js';
+import { html } from '../web/html.js';
+import { page } from '../web/layout.js';
+import { toFieldValidations } from './validation.js';
+
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_BAD_URL: 'bad_request',
+  FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
+};
+
+/** Whether the caller is a person with a browser (HTML page) rather than a client (JSON body). */
+export function wantsHtml(request: FastifyRequest): boolean {
+  if (request.url.startsWith('/hub/api')) return false;
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+export function toHubError(error: FastifyError | HubError | Error): HubError {
+  if (error instanceof HubError) return error;
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    return new HubError('validation_failed', undefined, {
+      validations: toFieldValidations(fe.validation as never, fe.validationContext ?? 'body'),
+    });
+  }
+  // JSON.parse failures inside the content-type parser surface as SyntaxError with status 400.
+  if (fe.code && FRAMEWORK_CODES[fe.code]) return new HubError(FRAMEWORK_CODES[fe.code] as ErrorCode);
+  if (error instanceof SyntaxError && fe.statusCode === 400) return new HubError('malformed_json');
+  if (fe.statusCode === 404) return new HubError('not_found');
+  if (fe.statusCode === 405) return new HubError('method_not_allowed');
+  if (fe.statusCode === 413) return new HubError('body_too_large');
+  if (fe.statusCode === 415) return new HubError('unsupported_media_type');
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new HubError('bad_request', undefined, { detail: fe.message });
+  }
+  return new HubError('internal');
+}
+
+export function errorPage(err: HubError, request: FastifyRequest, siteName: string): string {
+  const title =
+    err.status === 404 ? 'Page not found' : err.status >= 500 ? 'Something went wrong' : 'Not allowed';
+  const body = html`<section class="panel narrow" aria-labelledby="err-title">
+    <h1 id="err-title">${title}</h1>
+    <p>${err.message}</p>
+    ${err.validations ? html`<ul>${err.validations.map((v) => html`<li><strong>${v.field}</strong>: ${v.message}</li>`)}</ul>` : ''}
+    <p><a href="/hub/home">Back to your home page</a></p>
+    <p class="muted">Error ${err.status} (${err.code})</p>
+  </section>`;
+  return page(
+    { title, principal: request.principal, csrfToken: request.principal?.csrfToken, siteName },
+    body,
+  );
+}
+
+export function sendError(reply: FastifyReply, err: HubError, siteName: string): FastifyReply {
+  const request = reply.request;
+  if (err.headers) reply.headers(err.headers);
+  reply.code(err.status);
+  if (wantsHtml(request))
+    return reply.type('text/html; charset=utf-8').send(errorPage(err, request, siteName));
+  return reply.type('application/json; charset=utf-8').send(err.toBody());
+}
+
+export function installErrorHandlers(app: FastifyInstance, siteName: string): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const err = toHubError(error);
+    if (err.status >= 500) {
+      request.log.error({ err: error, detail: err.detail }, 'request failed');
+    } else {
+      request.log.info({ code: err.code, status: err.status }, 'request refused');
+    }
+    return sendError(reply, err, siteName);
+  });
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new HubError('not_found'), siteName));
+}

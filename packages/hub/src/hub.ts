@@ -1,0 +1,117 @@
+// The hub's lifecycle around the HTTP app: open and migrate the database, pick the
+// authenticator, create the first admin on a brand-new hub, listen, and shut down cleanly.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApp } from './app.js';
+import { loadOrCreateCookieSecret } from './auth/cookie-secret.js';
+import { createAuthenticator } from './auth/index.js';
+import { createLoginPipeline } from './auth/pipeline.js';
+import type { HubConfig } from './config/index.js';
+import type { HubContext } from './context.js';
+import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
+import { loggerOptions } from './http/logging.js';
+import { generatePassword, hashPassword } from './users/password.js';
+import { countUsers, createUser } from './users/store.js';
+
+export const HUB_VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
+
+export const FIRST_ADMIN = 'admin';
+
+export interface OpenHubOptions {
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export interface OpenHub {
+  hub: HubContext;
+  database: HubDatabase;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: HubConfig, stream?: NodeJS.WritableStream): Logger {
+  const { stream: s, ...options } = loggerOptions(config.log.level, stream);
+  return s ? pino(options, s) : pino(options);
+}
+
+/** Opens the database (migrating it) and builds the shared context; used by `start` and the CLI. */
+export async function openHub(config: HubConfig, options: OpenHubOptions = {}): Promise<OpenHub> {
+  const log = createLogger(config, options.logStream);
+  const database = await openDatabase(config.db.url, {
+    onPoolError: (err) => log.warn({ err }, 'database connection lost; it will be reopened'),
+  });
+  try {
+    const { applied } = await migrateToLatest(database);
+    if (applied.length > 0) log.info({ applied, db: redactUrl(config.db.url) }, 'database migrated');
+    const authenticator = await createAuthenticator(config, database.db);
+    const hub: HubContext = {
+      config,
+      db: database.db,
+      engine: database.engine,
+      authenticator,
+      login: createLoginPipeline(database.db, authenticator, config.auth, log),
+      log,
+      version: HUB_VERSION,
+    };
+    return {
+      hub,
+      database,
+      async close() {
+        await authenticator.close?.();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+/**
+ * On a brand-new hub with local accounts, creates the first admin and returns its password,
+ * which the caller prints once. Returns null when the hub already has users, or when accounts
+ * come from elsewhere (PAM: admins are named in `auth.admin_users`).
+ */
+export async function ensureFirstAdmin(hub: HubContext): Promise<{ name: string; password: string } | null> {
+  if (hub.config.auth.authenticator !== 'local' || (await countUsers(hub.db)) > 0) return null;
+  const password = generatePassword();
+  await createUser(hub.db, { name: FIRST_ADMIN, admin: true, passwordHash: await hashPassword(password) });
+  hub.log.info({ user: FIRST_ADMIN }, 'created the first admin account');
+  return { name: FIRST_ADMIN, password };
+}
+
+export interface RunningHub {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the app for an open hub and listens on the configured address. */
+export async function listen(open: OpenHub): Promise<RunningHub> {
+  const { config } = open.hub;
+  const https =
+    config.tls.cert && config.tls.key
+      ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
+      : undefined;
+  const cookieSecret = loadOrCreateCookieSecret(config.data_dir, open.hub.log);
+  const app = await buildApp({ hub: open.hub, cookieSecret, https });
+  await app.listen({ host: config.ip, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.ip.includes(':') ? `[${config.ip}]` : config.ip;
+  const url = `${https ? 'https' : 'http'}://${host}:${port}`;
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    close() {
+      closed ??= (async () => {
+        await app.close();
+        await open.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// Sign in and sign out. The login form is protected against cross-site posting with a
+// double-submit token (a random value in a signed cookie and in the form), since there is no
+// session to hold a CSRF token yet.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createSession, deleteSession } from '../../auth/sessions.js';
+import type { HubContext } from '../../context.js';
+import { HubError } from '../../errors/index.js';
+import { SESSION_COOKIE } from '../../http/principal.js';
+import { touchUser } from '../../users/store.js';
+import { html } from '../html.js';
+import { page } from '../layout.js';
+import { loginBody } from './page.js';
+
+const LOGIN_XSRF_COOKIE = 'hpchub-login-xsrf';
+
+/** Only same-site paths may be a redirect target after login (no open redirects). */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) {
+    return '/hub/home';
+  }
+  return next.length > 2000 ? '/hub/home' : next;
+}
+
+function secureCookies(hub: HubContext, request: FastifyRequest): boolean {
+  const mode = hub.config.session.cookie_secure;
+  return mode === 'always' || (mode === 'auto' && request.protocol === 'https');
+}
+
+function sameValue(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export const loginRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; siteName: string }> = async (
+  app,
+  { hub, siteName },
+) => {
+  function render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: { username?: string; next?: unknown; error?: string },
+  ) {
+    const raw = request.cookies[LOGIN_XSRF_COOKIE];
+    const signed = raw ? request.unsignCookie(raw) : null;
+    let value = signed?.valid ? signed.value : null;
+    if (!value) {
+      value = randomBytes(18).toString('base64url');
+      reply.setCookie(LOGIN_XSRF_COOKIE, value, {
+        path: '/hub/login',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureCookies(hub, request),
+        signed: true,
+      });
+    }
+    const body = loginBody({
+      username: view.username ?? '',
+      next: safeNext(view.next),
+      xsrf: value,
+      error: view.error,
+    });
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(page({ title: 'Sign in', principal: null, siteName }, body));
+  }
+
+  app.get(
+    '/hub/login',
+    {
+      config: { access: { kind: 'public' } },
+      schema: { hide: true, querystring: Type.Object({ next: Type.Optional(Type.String()) }) },
+    },
+    async (request, reply) => {
+      if (request.principal) return reply.redirect(safeNext(request.query.next));
+      return render(request, reply, { next: request.query.next });
+    },
+  );
+
+  app.post(
+    '/hub/login',
+    {
+      config: { access: { kind: 'public' }, csrf: 'login-form' },
+      schema: {
+        hide: true,
+        body: Type.Object({
+          username: Type.String({ maxLength: 256 }),
+          password: Type.String({ maxLength: 4096 }),
+          _xsrf: Type.String({ maxLength: 100 }),
+          next: Type.Optional(Type.String({ maxLength: 2000 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { username, password, _xsrf, next } = request.body;
+      const cookie = request.cookies[LOGIN_XSRF_COOKIE];
+      const expected = cookie ? request.unsignCookie(cookie) : null;
+      if (!expected?.valid || !expected.value || !sameValue(expected.value, _xsrf)) {
+        reply.code(403);
+        return render(request, reply, { username, next, error: new HubError('csrf_failed').message });
+      }
+      try {
+        const user = await hub.login.login({ username, password, address: request.ip });
+        const session = await createSession(hub.db, {
+          userId: user.id,
+          maxAgeSeconds: hub.config.session.max_age_seconds,
+          address: request.ip,
+          userAgent: request.headers['user-agent'],
+        });
+        await touchUser(hub.db, user.id);
+        request.log.info({ user: user.name }, 'logged in');
+        reply.setCookie(SESSION_COOKIE, session.id, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: secureCookies(hub, request),
+          signed: true,
+          maxAge: hub.config.session.max_age_seconds,
+        });
+        reply.clearCookie(LOGIN_XSRF_COOKIE, { path: '/hub/login' });
+        return reply.redirect(safeNext(next), 303);
+      } catch (err) {
+        if (!(err instanceof HubError) || err.status >= 500) throw err;
+        if (err.headers) reply.headers(err.headers);
+        reply.code(err.status);
+        return render(request, reply, { username, next, error: err.message });
+      }
+    },
+  );
+
+  app.get(
+    '/hub/logout',
+    { config: { access: { kind: 'public' } }, schema: { hide: true } },
+    async (request, reply) => {
+      if (!request.principal) return reply.redirect('/hub/login');
+      const body = loginOutBody(request.principal.csrfToken ?? '');
+      return reply.type('text/html; charset=utf-8').send(
+        page(
+          {
+            title: 'Sign out',
+            principal: request.principal,
+            csrfToken: request.principal.csrfToken,
+            siteName,
+          },
+          body,
+        ),
+      );
+    },
+  );
+
+  app.post(
+    '/hub/logout',
+    { config: { access: { kind: 'public' } }, schema: { hide: true } },
+    async (request, reply) => {
+      if (request.sessionId) {
+        await deleteSession(hub.db, request.sessionId);
+        request.log.info({ user: request.principal?.name }, 'logged out');
+      }
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.redirect('/hub/login', 303);
+    },
+  );
+};
+
+function loginOutBody(xsrf: string) {
+  return html`<section class="panel narrow" aria-labelledby="logout-title">
+    <h1 id="logout-title">Sign out</h1>
+    <p>Your servers keep running after you sign out. Stop them from your home page if you no longer need them.</p>
+    <form method="post" action="/hub/logout">
+      <input type="hidden" name="_xsrf" value="${xsrf}">
+      <button type="submit">Sign out</button>
+    </form>
+  </section>`;
+}

@@ -1,0 +1,96 @@
+// Models of the hub's REST API (/hub/api), shaped like JupyterHub's so its clients feel at home.
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { ErrorBodySchema } from './errors.js';
+
+const Timestamp = Type.String({ format: 'date-time' });
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+
+export const UsernameSchema = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  description: 'Lower-case letters, digits, "_", "." and "-"; starts with a letter, digit or "_".',
+});
+
+export const UserSchema = Type.Object(
+  {
+    kind: Type.Literal('user'),
+    name: Type.String(),
+    admin: Type.Boolean(),
+    blocked: Type.Boolean(),
+    groups: Type.Array(Type.String()),
+    /** URL of the default server when it is ready, else null (JupyterHub semantics). */
+    server: Type.Union([Type.String(), Type.Null()]),
+    /** 'spawn' or 'stop' while the default server is changing state, else null. */
+    pending: Type.Union([Type.String(), Type.Null()]),
+    created: Timestamp,
+    last_activity: NullableTimestamp,
+    servers: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'User' },
+);
+export type UserModel = Static<typeof UserSchema>;
+
+export const TokenSchema = Type.Object(
+  {
+    kind: Type.Literal('api_token'),
+    id: Type.String(),
+    user: Type.String(),
+    note: Type.String(),
+    scopes: Type.Array(Type.String()),
+    /** The first characters of the token, to tell tokens apart. */
+    prefix: Type.String(),
+    created: Timestamp,
+    expires_at: NullableTimestamp,
+    last_activity: NullableTimestamp,
+  },
+  { $id: 'Token' },
+);
+export type TokenModel = Static<typeof TokenSchema>;
+
+export const NewTokenSchema = Type.Object(
+  { ...TokenSchema.properties, token: Type.String({ description: 'The token; shown only once.' }) },
+  { $id: 'NewToken' },
+);
+export type NewTokenModel = Static<typeof NewTokenSchema>;
+
+export const GroupSchema = Type.Object(
+  {
+    kind: Type.Literal('group'),
+    name: Type.String(),
+    description: Type.String(),
+    users: Type.Array(Type.String()),
+  },
+  { $id: 'Group' },
+);
+export type GroupModel = Static<typeof GroupSchema>;
+
+/** JupyterHub's paginated list (when the client sends Accept: application/jupyterhub-pagination+json). */
+/** `item` must be a schema with an $id that the server registers (it is referenced, not copied). */
+export function Paginated<T extends TSchema>(item: T, id: string) {
+  return Type.Object(
+    {
+      items: Type.Array(Type.Ref(item)),
+      _pagination: Type.Object({
+        offset: Type.Integer(),
+        limit: Type.Integer(),
+        total: Type.Integer(),
+        next: Type.Union([
+          Type.Object({ offset: Type.Integer(), limit: Type.Integer(), url: Type.String() }),
+          Type.Null(),
+        ]),
+      }),
+    },
+    { $id: id },
+  );
+}
+
+export const PAGINATION_MEDIA_TYPE = 'application/jupyterhub-pagination+json';
+
+/** Every schema with an $id: servers register these once and routes refer to them. */
+export const SHARED_SCHEMAS: TSchema[] = [
+  ErrorBodySchema,
+  UserSchema,
+  TokenSchema,
+  NewTokenSchema,
+  GroupSchema,
+];

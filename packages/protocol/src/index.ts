@@ -1,0 +1,3 @@
+// Wire types and JSON schemas shared by the hub, the agent, the slurm-gateway and the UI.
+export * from './api.js';
+export * from './errors.js';
