@@ -99,6 +99,7 @@ describe('Slurm', () => {
       user,
     ]);
     outputPattern = `/tmp/hpchub-prov-${tag}-%j.out`;
+    const uid = await run('id', ['-u', user]);
     const submit = (script: string) =>
       run('runuser', [
         '-u',
@@ -152,8 +153,9 @@ describe('Slurm', () => {
         'jobid,user,state',
       ]).catch(() => '');
       const lines = out.split('\n');
-      // The user column reads name(uid).
-      return lines.some((line) => line.startsWith(`${jobId}|${user}(`) && line.endsWith('|CANCELLED'))
+      // The user column reads name(uid). Match the uid: slurmctld caches uid→name, so a uid that
+      // an earlier, deleted temporary user had still shows that user's name.
+      return lines.some((line) => line.startsWith(`${jobId}|`) && line.endsWith(`(${uid})|CANCELLED`))
         ? lines
         : undefined;
     });

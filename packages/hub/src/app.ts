@@ -62,6 +62,8 @@ export async function buildApp({ hub, cookieSecret, https }: BuildOptions): Prom
       security: [{ token: [] }],
     },
     hideUntagged: false,
+    // Name shared schemas after their $id (User, Token, Error…) instead of def-0, def-1…
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: ({ schema, url }) => ({
       schema: url.startsWith(API_PREFIX) ? schema : { ...(schema ?? {}), hide: true },
       url,

@@ -52,6 +52,12 @@ describe('opening a SQLite database', () => {
 
   it('says which file it could not open', async () => {
     await assert.rejects(openDatabase(`sqlite:${dir}`), /Cannot open the SQLite database/);
+    const notDatabase = join(dir, 'notes.txt');
+    await writeFile(notDatabase, 'x'.repeat(4096));
+    await assert.rejects(openDatabase(`sqlite:${notDatabase}`), (error: Error) => {
+      assert.equal(error.message, `Cannot open the SQLite database ${notDatabase}: file is not a database`);
+      return true;
+    });
   });
 });
 

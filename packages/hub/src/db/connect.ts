@@ -48,19 +48,21 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 }
 
 function openSqlite(path: string): HubDatabase {
-  let sqlite: SqliteDatabase.Database;
+  let sqlite: SqliteDatabase.Database | undefined;
   try {
     if (path !== ':memory:') createPrivateFile(path);
     sqlite = new SqliteDatabase(path);
+    // WAL lets readers proceed while the hub writes; NORMAL sync is durable in WAL mode except
+    // for the last transactions before a power loss, which is the usual trade-off for WAL.
+    // The first pragma is also where SQLite notices a file that is not a database.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
   } catch (error) {
+    sqlite?.close();
     throw new Error(`Cannot open the SQLite database ${path}: ${describeError(error)}`, { cause: error });
   }
-  // WAL lets readers proceed while the hub writes; NORMAL sync is durable in WAL mode except for
-  // the last transactions before a power loss, which is the usual trade-off for WAL.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,

@@ -7,34 +7,17 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { testSystemUsers } from '../../test-support/system-users.js';
 import { authenticatorConformance } from '../conformance.js';
 import { isSafeAccountName, lookupSystemAccount } from '../system-account.js';
 import { loadPamBinding, pamAuthenticate } from './binding.js';
 import { createPamAuthenticator, NO_ACCOUNT_MESSAGE, NO_HOME_MESSAGE } from './index.js';
 
-interface TestUser {
-  password: string;
-  uid: number;
-  home: string;
-}
-
-const USERS_SCRIPT = fileURLToPath(new URL('../../../../../scripts/provision/users.sh', import.meta.url));
-const USERS_FILE = '/etc/hpchub-test/users.json';
 const SERVICE = 'login';
-const isRoot = process.getuid?.() === 0;
-
-function provisionUsers(): Record<string, TestUser> {
-  execFileSync('bash', [USERS_SCRIPT], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return JSON.parse(readFileSync(USERS_FILE, 'utf8')) as Record<string, TestUser>;
-}
-
-const users = isRoot ? provisionUsers() : {};
+const users = testSystemUsers();
 const alice = { name: 'hpchub-alice', password: users['hpchub-alice']?.password ?? '' };
 
-if (!isRoot) {
-  it('pam tests', (t) => t.skip('need root to create system users and read /etc/shadow'));
-} else {
+{
   authenticatorConformance('pam', async () => ({
     authenticator: await createPamAuthenticator({ service: SERVICE, requireHome: true }),
     valid: alice,
