@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SHARED_SCHEMAS } from '@hpchub/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { API_PREFIX, apiRoutes } from './api/index.js';
+import { checkHealth } from './api/root.js';
 import type { HubContext } from './context.js';
 import { accessPlugin } from './http/access.js';
 import { installErrorHandlers } from './http/errors.js';

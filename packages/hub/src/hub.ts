@@ -59,7 +59,7 @@ export async function openHub(config: HubConfig, options: OpenHubOptions = {}): 
       hub,
       database,
       async close() {
-        await authenticator.close?.();
+        await authenticator.close();
         await database.close();
       },
     };

@@ -23,17 +23,26 @@ describe('groups API', () => {
     assert.equal(created.status, 201);
     assert.deepEqual(created.body.users, ['ann']);
 
-    const added = await hub.api<GroupModel>('POST', '/groups/physics/users', { token: admin, body: { users: ['ben', 'ann'] } });
+    const added = await hub.api<GroupModel>('POST', '/groups/physics/users', {
+      token: admin,
+      body: { users: ['ben', 'ann'] },
+    });
     assert.deepEqual(added.body.users, ['ann', 'ben']);
 
     const ann = await hub.api<UserModel>('GET', '/users/ann', { token: admin });
     assert.deepEqual(ann.body.groups, ['physics']);
 
-    const removed = await hub.api<GroupModel>('DELETE', '/groups/physics/users', { token: admin, body: { users: ['ann'] } });
+    const removed = await hub.api<GroupModel>('DELETE', '/groups/physics/users', {
+      token: admin,
+      body: { users: ['ann'] },
+    });
     assert.deepEqual(removed.body.users, ['ben']);
 
     const list = await hub.api<GroupModel[]>('GET', '/groups', { token: admin });
-    assert.deepEqual(list.body.map((g) => g.name), ['physics']);
+    assert.deepEqual(
+      list.body.map((g) => g.name),
+      ['physics'],
+    );
 
     assert.equal((await hub.api('DELETE', '/groups/physics', { token: admin })).status, 204);
     assert.equal((await hub.api('GET', '/groups/physics', { token: admin })).status, 404);

@@ -7,11 +7,16 @@ import { API_PREFIX } from './index.js';
 test('every route under /hub/api is in /hub/api/openapi.json, with its methods', async () => {
   const hub = await TestHub.start();
   try {
-    const res = await hub.api<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json');
+    const res = await hub.api<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+      'GET',
+      '/openapi.json',
+    );
     assert.equal(res.status, 200);
     assert.match(res.body.openapi, /^3\./);
     const documented = new Set(
-      Object.entries(res.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+      Object.entries(res.body.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
     );
     const registered: string[] = [];
     for (const route of registeredRoutes(hub.running.app.printRoutes({ commonPrefix: false }))) {

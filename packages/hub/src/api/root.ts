@@ -9,6 +9,16 @@ import { HubError } from '../errors/index.js';
 import { findUserById, groupsOfUsers } from '../users/store.js';
 import { userModel } from './models.js';
 
+/** Whether the hub can serve: its database answers. Also served at /hub/health for load balancers. */
+export async function checkHealth(hub: HubContext): Promise<{ status: 'ok'; database: 'ok' }> {
+  try {
+    await sql`select 1`.execute(hub.db);
+  } catch (err) {
+    throw new HubError('unavailable', 'The hub cannot reach its database.', { detail: String(err) });
+  }
+  return { status: 'ok', database: 'ok' };
+}
+
 export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async (app, { hub }) => {
   app.get(
     '/',
@@ -60,14 +70,7 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
         response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.Literal('ok') }) },
       },
     },
-    async () => {
-      try {
-        await sql`select 1`.execute(hub.db);
-      } catch (err) {
-        throw new HubError('unavailable', 'The hub cannot reach its database.', { detail: String(err) });
-      }
-      return { status: 'ok' as const, database: 'ok' as const };
-    },
+    async () => checkHealth(hub),
   );
 
   app.get(

@@ -38,6 +38,6 @@ export interface Authenticator {
    * successful authentication; returns null when fine, or a message the login page shows.
    */
   checkAccount?(username: string): Promise<string | null>;
-  /** Release resources (worker threads). Idempotent. */
-  close?(): Promise<void>;
+  /** Release resources (pending PAM calls, connections). Idempotent; the hub calls it at shutdown. */
+  close(): Promise<void>;
 }

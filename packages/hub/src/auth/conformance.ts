@@ -147,9 +147,8 @@ export function authenticatorConformance(name: string, setup: () => Promise<Conf
     });
 
     // Last: the authenticator is closed afterwards.
-    it('closes idempotently', async (t) => {
+    it('closes idempotently', async () => {
       const { authenticator } = current();
-      if (!authenticator.close) return t.skip('no close()');
       await authenticator.close();
       await authenticator.close();
     });

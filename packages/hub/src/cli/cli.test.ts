@@ -9,8 +9,8 @@ import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { lookupToken } from '../auth/tokens.js';
 import { openDatabase } from '../db/index.js';
-import { verifyPassword } from '../users/password.js';
 import { Browser } from '../test-support/hub.js';
+import { verifyPassword } from '../users/password.js';
 import { main } from './index.js';
 
 interface Run {
@@ -47,7 +47,9 @@ describe('hpchub CLI', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  async function withDb<T>(
+    fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>,
+  ): Promise<T> {
     const h = await openDatabase(`sqlite:${join(dir, 'hpchub.sqlite')}`);
     try {
       return await fn(h.db);
@@ -74,7 +76,9 @@ describe('hpchub CLI', () => {
     assert.equal(list.code, 0);
     assert.match(list.stdout, /^alice\s+no\s+no/m);
     assert.match(list.stdout, /^boss\s+yes\s+no/m);
-    const hash = await withDb((db) => db.selectFrom('users').select('password_hash').where('name', '=', 'alice').executeTakeFirstOrThrow());
+    const hash = await withDb((db) =>
+      db.selectFrom('users').select('password_hash').where('name', '=', 'alice').executeTakeFirstOrThrow(),
+    );
     assert.equal(await verifyPassword('alice-password-1', hash.password_hash), true);
   });
 
@@ -95,13 +99,24 @@ describe('hpchub CLI', () => {
   test('user passwd changes the password', async () => {
     const res = await hpchub(['user', 'passwd', 'alice', ...dd], 'alice-password-2\n');
     assert.equal(res.code, 0, res.stderr);
-    const hash = await withDb((db) => db.selectFrom('users').select('password_hash').where('name', '=', 'alice').executeTakeFirstOrThrow());
+    const hash = await withDb((db) =>
+      db.selectFrom('users').select('password_hash').where('name', '=', 'alice').executeTakeFirstOrThrow(),
+    );
     assert.equal(await verifyPassword('alice-password-2', hash.password_hash), true);
     assert.equal((await hpchub(['user', 'passwd', 'nobody', ...dd], 'whatever-pw\n')).code, 1);
   });
 
   test('token create prints the token alone, with the scopes and expiry asked for', async () => {
-    const res = await hpchub(['token', 'create', 'alice', '--scopes', 'servers,tokens', '--expires-in', '3600', ...dd]);
+    const res = await hpchub([
+      'token',
+      'create',
+      'alice',
+      '--scopes',
+      'servers,tokens',
+      '--expires-in',
+      '3600',
+      ...dd,
+    ]);
     assert.equal(res.code, 0, res.stderr);
     const token = res.stdout.trim();
     assert.match(res.stdout, /^hph_[\w-]+\n$/);
@@ -173,7 +188,9 @@ describe('hpchub start on a brand-new data directory', () => {
 
   /** Starts the real command and resolves with its URL once it listens, and the admin password if printed. */
   function startHub(): Promise<{ url: string; password: string | undefined; output: () => string }> {
-    const proc = spawn(process.execPath, [bin, 'start', '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [bin, 'start', '--port', '0', '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = proc;
     let out = '';
     return new Promise((resolve, reject) => {
@@ -207,7 +224,10 @@ describe('hpchub start on a brand-new data directory', () => {
     const login = await new Browser(first.url).submitLogin('admin', first.password);
     assert.equal(login.status, 303);
     // The password is on the terminal once, and never in a log line.
-    const logLines = first.output().split('\n').filter((l) => l.startsWith('{'));
+    const logLines = first
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     assert.ok(logLines.length > 0);
     assert.ok(!logLines.some((l) => l.includes(first.password as string)));
     assert.equal(await stop(), 0);

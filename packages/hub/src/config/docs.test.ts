@@ -6,7 +6,7 @@ import { CONFIG_DOCS_URL, renderConfigDocs } from './docs.js';
 
 it('docs/config.md is generated from the current declarations', () => {
   const committed = readFileSync(CONFIG_DOCS_URL, 'utf8');
-  assert.ok(committed === renderConfigDocs(), 'docs/config.md is stale: run npm run docs:config');
+  assert.ok(committed === renderConfigDocs(), 'docs/config.md is stale: run npm run docs');
 });
 
 it('docs/config.md documents every key with its environment variable and flag', () => {

@@ -9,7 +9,7 @@ export const CONFIG_DOCS_URL = new URL('../../../../docs/config.md', import.meta
 
 const INTRO = `# Configuration reference
 
-<!-- Generated from packages/hub/src/config/options.ts by \`npm run docs:config\`. Do not edit. -->
+<!-- Generated from packages/hub/src/config/options.ts by \`npm run docs\`. Do not edit. -->
 
 The hub needs no configuration to start: every option has a default. To change one, use any of
 three sources; for a key given in several, the later one wins:

@@ -129,7 +129,7 @@ describe('loadConfig', () => {
         ['session.cookie_secure', `${path}:5`],
       ],
     );
-    assert.match(problems[0]?.message ?? '', /must be an integer from 1 to 65535; got 70000/);
+    assert.match(problems[0]?.message ?? '', /must be an integer from 0 to 65535; got 70000/);
     assert.match(problems[2]?.message ?? '', /one of auto, always, never/);
   });
 
@@ -184,7 +184,7 @@ describe('loadConfig', () => {
   it('rejects an environment integer that is not all digits', () => {
     const problems = problemsOf({ env: { HPCHUB_PORT: '12abc' } });
     assert.deepEqual(problems, [
-      { key: 'port', source: 'env HPCHUB_PORT', message: 'must be an integer from 1 to 65535; got "12abc"' },
+      { key: 'port', source: 'env HPCHUB_PORT', message: 'must be an integer from 0 to 65535; got "12abc"' },
     ]);
   });
 

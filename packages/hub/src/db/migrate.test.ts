@@ -7,6 +7,11 @@ import { databaseEngines } from '../test-support/db.js';
 import type { HubDatabase } from './connect.js';
 import { openDatabase } from './connect.js';
 import { migrateTo, migrateToLatest, migrationStatus, pendingMigrations } from './migrate.js';
+import { migrationsFor } from './migrations/index.js';
+
+/** Every migration in the order it runs, so adding one does not mean editing these tests. */
+const MIGRATIONS = Object.keys(migrationsFor('sqlite')).sort();
+const LATEST = MIGRATIONS.at(-1) as string;
 
 const TABLES = [
   'api_tokens',
@@ -16,6 +21,7 @@ const TABLES = [
   'news_items',
   'servers',
   'sessions',
+  'shares',
   'usage_records',
   'users',
 ];
@@ -33,10 +39,10 @@ for (const engine of databaseEngines()) {
     it('create every table of an empty database', async () => {
       const h = await engine.open({ migrate: false });
       try {
-        assert.deepEqual(await pendingMigrations(h), ['0001_initial']);
-        assert.deepEqual(await migrateToLatest(h), { applied: ['0001_initial'] });
+        assert.deepEqual(await pendingMigrations(h), MIGRATIONS);
+        assert.deepEqual(await migrateToLatest(h), { applied: MIGRATIONS });
         assert.deepEqual(await hubTables(h), TABLES);
-        assert.deepEqual(await migrationStatus(h), { applied: ['0001_initial'], pending: [], unknown: [] });
+        assert.deepEqual(await migrationStatus(h), { applied: MIGRATIONS, pending: [], unknown: [] });
       } finally {
         await h.close();
       }
@@ -55,10 +61,10 @@ for (const engine of databaseEngines()) {
     it('go down to nothing and up again', async () => {
       const h = await engine.open();
       try {
-        assert.deepEqual(await migrateTo(h, null), { applied: [], reverted: ['0001_initial'] });
+        assert.deepEqual(await migrateTo(h, null), { applied: [], reverted: [...MIGRATIONS].reverse() });
         assert.deepEqual(await hubTables(h), []);
-        assert.deepEqual(await pendingMigrations(h), ['0001_initial']);
-        assert.deepEqual(await migrateTo(h, '0001_initial'), { applied: ['0001_initial'], reverted: [] });
+        assert.deepEqual(await pendingMigrations(h), MIGRATIONS);
+        assert.deepEqual(await migrateTo(h, LATEST), { applied: MIGRATIONS, reverted: [] });
         await h.db.insertInto('users').values({ name: 'ada', created: new Date().toISOString() }).execute();
         assert.deepEqual(await hubTables(h), TABLES);
       } finally {
@@ -80,7 +86,7 @@ for (const engine of databaseEngines()) {
           return true;
         });
         assert.deepEqual(await hubTables(h), ['hub_kv']);
-        assert.deepEqual(await pendingMigrations(h), ['0001_initial']);
+        assert.deepEqual(await pendingMigrations(h), MIGRATIONS);
       } finally {
         await h.close();
       }
@@ -103,7 +109,7 @@ for (const engine of databaseEngines()) {
       const h = await engine.open({ migrate: false });
       try {
         const runs = await concurrentMigrations(engine.name, h.url, 4);
-        assert.deepEqual(runs.flat(), ['0001_initial']);
+        assert.deepEqual(runs.flat(), MIGRATIONS);
         assert.deepEqual(await hubTables(h), TABLES);
       } finally {
         await h.close();

@@ -87,6 +87,15 @@ export interface ServersTable {
   end_detail: string | null;
 }
 
+/** A user or group (exactly one of the two) that may reach another user's server. */
+export interface SharesTable {
+  id: Generated<number>;
+  server_id: number;
+  user_id: number | null;
+  group_id: number | null;
+  created: Timestamp;
+}
+
 export interface NewsItemsTable {
   id: Generated<number>;
   /** 'news' | 'maintenance' */
@@ -126,6 +135,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   servers: ServersTable;
+  shares: SharesTable;
   news_items: NewsItemsTable;
   usage_records: UsageRecordsTable;
   /** Small hub-wide settings (schema notes, first-start markers). */
@@ -139,6 +149,7 @@ export type TokenRow = Selectable<ApiTokensTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type GroupRow = Selectable<GroupsTable>;
 export type ServerRow = Selectable<ServersTable>;
+export type ShareRow = Selectable<SharesTable>;
 export type NewsItemRow = Selectable<NewsItemsTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
 

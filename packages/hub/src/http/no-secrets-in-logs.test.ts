@@ -18,7 +18,10 @@ test('no password, token, session cookie or cookie secret appears in the log', a
     const adminToken = await hub.tokenFor('boss', ['admin']);
 
     const browser = await hub.login('alice', password);
-    await new (browser.constructor as typeof import('../test-support/hub.js').Browser)(hub.url).submitLogin('alice', 'Wr0ng-secret-passw0rd');
+    await new (browser.constructor as typeof import('../test-support/hub.js').Browser)(hub.url).submitLogin(
+      'alice',
+      'Wr0ng-secret-passw0rd',
+    );
     const session = browser.cookies.get('hpchub-session') ?? '';
     const csrf = await browser.csrfToken();
     const created = await fetch(`${hub.url}/hub/api/users/alice/tokens`, {
@@ -31,7 +34,10 @@ test('no password, token, session cookie or cookie secret appears in the log', a
     await hub.api('GET', `/user?token=${token}`, { token });
     await hub.api('PATCH', '/users/alice', { token: adminToken, body: { password: newPassword } });
     await hub.api('POST', '/users/carol', { token: adminToken, body: { password: 'Car0l-secret-passw0rd' } });
-    await hub.api('POST', '/users/dave', { token: adminToken, body: '{"password": "Dav3-secret-passw0rd", oops' });
+    await hub.api('POST', '/users/dave', {
+      token: adminToken,
+      body: '{"password": "Dav3-secret-passw0rd", oops',
+    });
     await hub.api('GET', '/user', { token: 'hph_Made-up-but-secret-looking-token' });
 
     const cookieSecret = readFileSync(join(hub.hub.config.data_dir, COOKIE_SECRET_FILE), 'utf8').trim();

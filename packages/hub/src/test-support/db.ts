@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describeError } from '../db/connect.js';
 import { type Engine, type HubDatabase, migrateToLatest, openDatabase, redactUrl } from '../db/index.js';
-
-export const DEFAULT_TEST_PG_URL = 'postgres://hpchub_test:hpchub_test@127.0.0.1:5432/postgres';
+import { postgresUrl } from './components.js';
 
 export interface TestDatabase extends HubDatabase {
   /** The URL it was opened with, for a second connection or a child process. */
@@ -47,9 +46,8 @@ export function openTestDatabase(): Promise<TestDatabase> {
   return openSqliteTestDatabase();
 }
 
-export function postgresTestUrl(): string {
-  return process.env.HPCHUB_TEST_PG_URL || DEFAULT_TEST_PG_URL;
-}
+/** The maintenance-database URL of the PostgreSQL test role (see components.ts). */
+export const postgresTestUrl = postgresUrl;
 
 async function openSqliteTestDatabase(options: OpenTestOptions = {}): Promise<TestDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'hpchub-db-'));

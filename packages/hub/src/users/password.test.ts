@@ -17,7 +17,10 @@ test('the same password hashes differently each time (salted)', async () => {
 test('no stored hash, a garbled hash or a huge password never verify', async () => {
   assert.equal(await verifyPassword('anything', null), false);
   assert.equal(await verifyPassword('anything', 'scrypt$broken'), false);
-  assert.equal(await verifyPassword('x'.repeat(5000), await hashPassword('x'.repeat(5000).slice(0, 10))), false);
+  assert.equal(
+    await verifyPassword('x'.repeat(5000), await hashPassword('x'.repeat(5000).slice(0, 10))),
+    false,
+  );
 });
 
 test('password rules and generated passwords', () => {

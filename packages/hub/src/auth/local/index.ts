@@ -16,5 +16,7 @@ export function createLocalAuthenticator(db: Kysely<Database>): Authenticator {
       if (!ok || !user) return { ok: false, failure: { kind: 'invalid_credentials' } };
       return { ok: true, identity: { name: user.name } };
     },
+    // Nothing to release: the database belongs to the hub, which closes it.
+    async close() {},
   };
 }

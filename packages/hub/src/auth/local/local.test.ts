@@ -9,7 +9,10 @@ import { createLocalAuthenticator } from './index.js';
 
 authenticatorConformance('local', async () => {
   const database = await openTestDatabase();
-  await createUser(database.db, { name: 'conformance-user', passwordHash: await hashPassword('correct horse battery') });
+  await createUser(database.db, {
+    name: 'conformance-user',
+    passwordHash: await hashPassword('correct horse battery'),
+  });
   return {
     authenticator: createLocalAuthenticator(database.db),
     valid: { name: 'conformance-user', password: 'correct horse battery' },

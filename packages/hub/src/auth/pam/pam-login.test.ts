@@ -52,7 +52,11 @@ describe('a hub with PAM accounts', () => {
     const res = await new Browser(hub.url).submitLogin(nohome.name, nohome.password);
     assert.equal(res.status, 403);
     assert.match(res.text, /no home directory on the cluster yet\. Log in once by SSH/);
-    const row = await hub.hub.db.selectFrom('users').select('id').where('name', '=', nohome.name).executeTakeFirst();
+    const row = await hub.hub.db
+      .selectFrom('users')
+      .select('id')
+      .where('name', '=', nohome.name)
+      .executeTakeFirst();
     assert.equal(row, undefined, 'no hub account is created for it');
   });
 });

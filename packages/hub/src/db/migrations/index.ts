@@ -3,9 +3,11 @@
 import type { Migration } from 'kysely';
 import type { Engine } from '../url.js';
 import { initial } from './0001_initial.js';
+import { shares } from './0002_shares.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     '0001_initial': initial(engine),
+    '0002_shares': shares(engine),
   };
 }

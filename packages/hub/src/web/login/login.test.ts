@@ -47,7 +47,9 @@ describe('login and logout', () => {
     const out = await browser.postForm('/hub/logout', { _xsrf: await browser.csrfToken() });
     assert.equal(out.status, 303);
     // The old cookie no longer works even if someone kept a copy.
-    const replay = await fetch(`${hub.url}/hub/api/user`, { headers: { cookie: `hpchub-session=${sessionCookie}` } });
+    const replay = await fetch(`${hub.url}/hub/api/user`, {
+      headers: { cookie: `hpchub-session=${sessionCookie}` },
+    });
     assert.equal(replay.status, 401);
   });
 
@@ -84,7 +86,11 @@ describe('login and logout', () => {
     await browser.get('/hub/login');
     const res = await browser.postForm('/hub/login', { username: 'alice', password: 'alice-password-1' });
     assert.equal(res.status, 400);
-    const forged = await browser.postForm('/hub/login', { username: 'alice', password: 'alice-password-1', _xsrf: 'forged' });
+    const forged = await browser.postForm('/hub/login', {
+      username: 'alice',
+      password: 'alice-password-1',
+      _xsrf: 'forged',
+    });
     assert.equal(forged.status, 403);
     assert.equal(browser.cookies.has('hpchub-session'), false);
   });
@@ -100,7 +106,11 @@ describe('login and logout', () => {
     assert.equal(((await res.json()) as { code: string }).code, 'csrf_failed');
     const ok = await fetch(`${hub.url}/hub/api/users/alice/tokens`, {
       method: 'POST',
-      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json', 'x-xsrftoken': await browser.csrfToken() },
+      headers: {
+        cookie: browser.cookieHeader(),
+        'content-type': 'application/json',
+        'x-xsrftoken': await browser.csrfToken(),
+      },
       body: '{}',
     });
     assert.equal(ok.status, 201);
