@@ -86,10 +86,8 @@ export async function buildApp({ hub, cookieSecret, https }: BuildOptions): Prom
   await app.register(staticRoutes);
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.
-  app.get(
-    '/hub/health',
-    { config: { access: { kind: 'public' } }, schema: { hide: true } },
-    async (_r, reply) => reply.redirect(`${API_PREFIX}/health`, 307),
+  app.get('/hub/health', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>
+    checkHealth(hub),
   );
   return app;
 }

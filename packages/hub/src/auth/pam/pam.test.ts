@@ -2,7 +2,6 @@
 // from scripts/provision/users.sh, which this file runs first (it is idempotent and quick, and
 // resets passwords or home directories that another test changed). Needs root.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
