@@ -134,7 +134,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every problem in the error message, one per line', () => {
-    const path = yamlFile('message.yaml', 'port: 0\nlog:\n  level: loud\n');
+    const path = yamlFile('message.yaml', 'port: -1\nlog:\n  level: loud\n');
     assert.throws(
       () => loadConfig({ file: path, env: { HPCHUB_API_PAGE_MAX_LIMIT: 'many' } }),
       (err: Error) => {
