@@ -19,9 +19,13 @@ describe('API root resources', () => {
   test('info needs a login and names the authenticator and database', async () => {
     assert.equal((await hub.api('GET', '/info')).status, 401);
     await hub.addUser('alice');
-    const res = await hub.api<{ authenticator: { id: string }; database: { engine: string } }>('GET', '/info', {
-      token: await hub.tokenFor('alice'),
-    });
+    const res = await hub.api<{ authenticator: { id: string }; database: { engine: string } }>(
+      'GET',
+      '/info',
+      {
+        token: await hub.tokenFor('alice'),
+      },
+    );
     assert.equal(res.status, 200);
     assert.equal(res.body.authenticator.id, 'local');
     assert.equal(res.body.database.engine, 'sqlite');
