@@ -14,6 +14,7 @@ import { installErrorHandlers } from './http/errors.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
+import { createHubProxy } from './proxy/index.js';
 import { homeRoutes } from './web/home/routes.js';
 import { loginRoutes } from './web/login/routes.js';
 import { staticRoutes } from './web/static-routes.js';
@@ -28,7 +29,10 @@ export interface BuildOptions {
 export const SITE_NAME = 'hpchub';
 
 export async function buildApp({ hub, cookieSecret, https }: BuildOptions): Promise<FastifyInstance> {
+  // The proxy owns the HTTP server: /user/… and upgrades never reach Fastify (see proxy/hub-proxy.ts).
+  const proxy = await createHubProxy({ hub, cookieSecret, siteName: SITE_NAME });
   const app = Fastify({
+    serverFactory: proxy.serverFactory,
     loggerInstance: hub.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // JupyterHub clients send names as path segments; keep the whole segment, encoded or not.
@@ -79,6 +83,7 @@ export async function buildApp({ hub, cookieSecret, https }: BuildOptions): Prom
   await app.register(securityHeadersPlugin);
   await app.register(principalPlugin, { db: hub.db });
   await app.register(accessPlugin);
+  await app.register(proxy.plugin);
 
   await app.register(apiRoutes, { prefix: API_PREFIX, hub });
   await app.register(loginRoutes, { hub, siteName: SITE_NAME });

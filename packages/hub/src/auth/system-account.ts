@@ -111,3 +111,19 @@ export async function homeExists(account: Pick<SystemAccount, 'home'>): Promise<
     throw error;
   }
 }
+
+/**
+ * Whether the account's expiry date (shadow field 8, days since 1970) has passed. PAM
+ * authentication alone does not check it (the binding never calls pam_acct_mgmt), so an expired
+ * account would otherwise still sign in. Reading the shadow database needs root; when it cannot
+ * be read the answer is false, and the site's PAM account stack is what stands.
+ */
+export async function accountExpired(name: string, now: Date = new Date()): Promise<boolean> {
+  if (!isSafeAccountName(name)) return false;
+  const result = await run('getent', ['shadow', '--', name]);
+  if (result.code !== 0) return false;
+  const expire = result.stdout.trim().split(':')[7] ?? '';
+  if (!/^\d+$/.test(expire)) return false;
+  const today = Math.floor(now.getTime() / 86_400_000);
+  return Number(expire) <= today;
+}

@@ -1,7 +1,7 @@
 // The `pam` authenticator: users sign in with their cluster account, checked by the system's PAM
 // stack (pam_unix, pam_sss, pam_krb5 … as the service configures), and bring their Unix groups.
 import type { Authenticator, AuthResult } from '../authenticator.js';
-import { homeExists, isSafeAccountName, lookupSystemAccount } from '../system-account.js';
+import { accountExpired, homeExists, isSafeAccountName, lookupSystemAccount } from '../system-account.js';
 import { fitsPamBinding, loadPamBinding, pamAuthenticate } from './binding.js';
 import { ConcurrencyLimit } from './limit.js';
 import { assertPamService } from './service.js';
@@ -23,6 +23,9 @@ export interface PamAuthenticatorOptions {
 export const NO_HOME_MESSAGE =
   'Your account has no home directory on the cluster yet. Log in once by SSH to create it, ' +
   'then sign in here again.';
+
+export const EXPIRED_MESSAGE =
+  'Your cluster account has expired. Contact the cluster administrators to renew it.';
 
 export const NO_ACCOUNT_MESSAGE =
   'Your account is not known on the cluster’s systems. Ask the cluster administrators to check it.';
@@ -57,6 +60,9 @@ export async function createPamAuthenticator(options: PamAuthenticatorOptions): 
     // is the same answer, whatever PAM's text says.
     if (error?.startsWith('pam_start')) throw new Error(`PAM could not start service "${options.service}"`);
     if (error !== null) return INVALID;
+    // Said only after the password was right, so it reveals nothing to a guesser.
+    if (await accountExpired(username))
+      return { ok: false, failure: { kind: 'account_unusable', message: EXPIRED_MESSAGE } };
     const account = await lookupSystemAccount(username);
     return { ok: true, identity: { name: username, ...(account ? { groups: account.groups } : {}) } };
   }

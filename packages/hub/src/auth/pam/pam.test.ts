@@ -2,6 +2,7 @@
 // from scripts/provision/users.sh, which this file runs first (it is idempotent and quick, and
 // resets passwords or home directories that another test changed). Needs root.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { testSystemUsers } from '../../test-support/system-users.js';
 import { authenticatorConformance } from '../conformance.js';
 import { isSafeAccountName, lookupSystemAccount } from '../system-account.js';
 import { loadPamBinding, pamAuthenticate } from './binding.js';
-import { createPamAuthenticator, NO_ACCOUNT_MESSAGE, NO_HOME_MESSAGE } from './index.js';
+import { createPamAuthenticator, EXPIRED_MESSAGE, NO_ACCOUNT_MESSAGE, NO_HOME_MESSAGE } from './index.js';
 
 const SERVICE = 'login';
 const users = testSystemUsers();
@@ -31,6 +32,22 @@ describe('pam authenticator', () => {
     open.push(authenticator);
     return authenticator;
   }
+
+  it('refuses an expired account after a right password, saying it expired', async () => {
+    const bob = { name: 'hpchub-bob', password: users['hpchub-bob']?.password ?? '' };
+    execFileSync('chage', ['-E', '2020-01-01', bob.name]);
+    try {
+      const result = await (await pam()).authenticate(bob.name, bob.password);
+      assert.deepEqual(result, {
+        ok: false,
+        failure: { kind: 'account_unusable', message: EXPIRED_MESSAGE },
+      });
+      const wrong = await (await pam()).authenticate(bob.name, `${bob.password}x`);
+      assert.deepEqual(wrong, { ok: false, failure: { kind: 'invalid_credentials' } });
+    } finally {
+      execFileSync('chage', ['-E', '-1', bob.name]);
+    }
+  });
 
   it('signs alice in with her Unix groups', async () => {
     const result = await (await pam()).authenticate(alice.name, alice.password);
