@@ -1,3 +1,4 @@
 // Wire types and JSON schemas shared by the hub, the agent, the slurm-gateway and the UI.
+export * from './agent.js';
 export * from './api.js';
 export * from './errors.js';

@@ -149,6 +149,62 @@ export const HubConfigSchema = Type.Object(
         description: 'Largest `limit` a request may ask for.',
       }),
     }),
+    spawner: section('How servers are started: the spawner, its limits, and how jobs reach the hub.', {
+      kind: oneOf(['local', 'slurm'] as const, {
+        default: 'local',
+        description:
+          '`local`: servers run as processes on the hub machine (as the user when the hub runs as root ' +
+          'and the account is a system account). `slurm`: servers run as Slurm jobs submitted as the user.',
+      }),
+      start_timeout_seconds: Type.Integer({
+        minimum: 10,
+        maximum: 86400,
+        default: 300,
+        description:
+          'How long a server may take from running (for Slurm: from the moment the job starts, not ' +
+          'while it waits in the queue) until its app answers. Past this the start fails and the job is stopped.',
+      }),
+      concurrent_spawns: Type.Integer({
+        minimum: 1,
+        default: 20,
+        description: 'Servers starting at the same time, hub-wide; more start requests get 429 with Retry-After.',
+      }),
+      servers_per_user: Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        default: 4,
+        description: 'Servers (the default one and named ones) a user may have at once, running or starting.',
+      }),
+      hub_url: Type.String({
+        default: '',
+        description:
+          'The hub address that agents inside jobs connect to, e.g. `http://login1.cluster:8000`. ' +
+          'Empty: the address the hub listens on (with `0.0.0.0` replaced by this host name).',
+      }),
+      node_path: Type.String({
+        minLength: 1,
+        default: '/usr/bin/node',
+        description: 'The Node.js (20 or newer) that runs the agent inside jobs, as every user can run it.',
+      }),
+      agent_dir: Type.String({
+        default: '',
+        description:
+          'A directory every user can read (for Slurm: on a filesystem the compute nodes see) where the ' +
+          'hub installs its agent. Empty: `<data_dir>/agent`.',
+      }),
+      path_prepend: userList('Directories put in front of PATH in every job, e.g. where the apps are installed.'),
+    }),
+    apps: section('The app catalog: which apps users can start, and where site-specific definitions come from.', {
+      enabled: Type.Array(Type.String({ minLength: 1 }), {
+        default: ['jupyterlab', 'notebook', 'code-server', 'tensorboard', 'rstudio'],
+        description: 'Catalog ids offered to users, in this order (built-in ids or ids from `apps.file`).',
+      }),
+      file: Type.String({
+        default: '',
+        description:
+          'A YAML file with app definitions that add to or replace the built-in ones (see docs/apps.md). Empty: built-ins only.',
+      }),
+    }),
     tokens: section('API tokens.', {
       max_expires_in_seconds: Type.Integer({
         minimum: 0,

@@ -1,0 +1,136 @@
+// The apps hpchub ships. Each is plain data of the same shape a site's apps file uses, so a site
+// can replace any of them (say, to load a module or use its own image) without code.
+import type { AppDefinition } from './definition.js';
+
+const jupyterCommand = (binary: string) => [
+  binary,
+  '--no-browser',
+  // A socket in the job's private 0700 directory: nothing else on the node can connect.
+  '--ServerApp.sock={socket}',
+  '--ServerApp.sock_mode=0600',
+  '--ServerApp.base_url={prefix}',
+  // A token only the agent knows; the agent adds it to every request it forwards.
+  '--IdentityProvider.token={token}',
+  '--ServerApp.trust_xheaders=True',
+];
+
+const JUPYTERLAB: AppDefinition = {
+  id: 'jupyterlab',
+  title: 'JupyterLab',
+  description: 'Notebooks, consoles, terminals and a file browser in one web IDE.',
+  icon: 'jupyter.svg',
+  command: jupyterCommand('jupyter-lab'),
+  env: {},
+  listen: 'unix',
+  prefix: 'keep',
+  ready_path: '/api/status',
+  app_auth: { kind: 'token-header' },
+  modules: [],
+  custom_script: '~/.jupyterlabrc',
+  fields: [],
+};
+
+const NOTEBOOK: AppDefinition = {
+  ...JUPYTERLAB,
+  id: 'notebook',
+  title: 'Jupyter Notebook',
+  description: 'The classic single-document notebook interface.',
+  command: jupyterCommand('jupyter-notebook'),
+  custom_script: '~/.jupyternotebookrc',
+};
+
+const CODE_SERVER: AppDefinition = {
+  id: 'code-server',
+  title: 'code-server',
+  description: 'Visual Studio Code in the browser.',
+  icon: 'code-server.svg',
+  // Listening on a 0600 socket in the job's private directory replaces a password: no other user
+  // on the node can connect at all, and the agent in front checks the hub's secret.
+  command: [
+    'code-server',
+    '--socket={socket}',
+    '--socket-mode=600',
+    '--auth=none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+  ],
+  env: {},
+  listen: 'unix',
+  // code-server serves from / and builds relative links, so the agent strips the prefix.
+  prefix: 'strip',
+  ready_path: '/healthz',
+  app_auth: { kind: 'none' },
+  modules: [],
+  custom_script: '~/.codeserverrc',
+  fields: [],
+};
+
+const TENSORBOARD: AppDefinition = {
+  id: 'tensorboard',
+  title: 'TensorBoard',
+  description: 'Visualise training runs from a log directory you choose.',
+  icon: 'tensorboard.svg',
+  command: [
+    'tensorboard',
+    '--logdir={option:logdir}',
+    // TensorBoard cannot listen on a socket; loopback only, behind the agent.
+    '--host=127.0.0.1',
+    '--port={port}',
+    '--path_prefix={prefix_path}',
+  ],
+  env: {},
+  listen: 'tcp',
+  prefix: 'keep',
+  ready_path: '/data/environment',
+  app_auth: { kind: 'none' },
+  modules: [],
+  custom_script: '~/.tensorboardrc',
+  fields: [
+    {
+      name: 'logdir',
+      type: 'home_path',
+      label: 'Log directory',
+      help: 'The directory with your event files; you choose it in a directory browser when the server starts.',
+      default: '.',
+      picker: true,
+    },
+  ],
+};
+
+// RStudio Server from an Apptainer image the site provides (not available on our test machines:
+// the generated command and script are tested, not run). rserver gets a per-job data directory
+// and a PAM helper that accepts only the job's own password, which only the agent knows.
+const RSTUDIO: AppDefinition = {
+  id: 'rstudio',
+  title: 'RStudio',
+  description: 'The RStudio IDE for R.',
+  icon: 'rstudio.svg',
+  command: [
+    'rserver',
+    '--www-address=127.0.0.1',
+    '--www-port={port}',
+    '--www-root-path={prefix}',
+    '--server-data-dir={workdir}/rstudio-server',
+    '--database-config-file={workdir}/rstudio-database.conf',
+    '--server-user={user}',
+    '--auth-none=0',
+    '--auth-pam-helper-path={workdir}/rstudio-auth',
+    '--auth-encrypt-password=0',
+  ],
+  env: { RSTUDIO_PASSWORD: '{token}' },
+  listen: 'tcp',
+  prefix: 'strip',
+  ready_path: '/',
+  app_auth: {
+    kind: 'form-login',
+    path: '/auth-do-sign-in',
+    fields: { username: '{user}', password: '{token}', persist: '0', appUri: '' },
+  },
+  modules: [],
+  apptainer: { image: '/opt/apps/rstudio.sif', binds: ['{workdir}'], args: [] },
+  custom_script: '~/.rstudiorc',
+  fields: [],
+};
+
+export const BUILTIN_APPS: readonly AppDefinition[] = [JUPYTERLAB, NOTEBOOK, CODE_SERVER, TENSORBOARD, RSTUDIO];

@@ -1,0 +1,104 @@
+// What an app definition says: how to launch an app inside a job, how the agent reaches and
+// authenticates to it, how it handles the URL prefix, and which form fields it adds. Built-ins
+// live in builtins.ts; a site adds or replaces apps with a YAML file of the same shape.
+import { type Static, Type } from '@sinclair/typebox';
+
+const FieldBase = {
+  /** Key in user_options. */
+  name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }),
+  label: Type.String({ minLength: 1, maxLength: 80 }),
+  help: Type.Optional(Type.String({ maxLength: 500 })),
+};
+
+/** One extra form field of an app; every value is validated against it before any job exists. */
+export const AppFieldSchema = Type.Union([
+  Type.Object(
+    {
+      ...FieldBase,
+      type: Type.Literal('choice'),
+      choices: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._+:/-]+$' }), { minItems: 1 }),
+      default: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      ...FieldBase,
+      type: Type.Literal('integer'),
+      minimum: Type.Integer(),
+      maximum: Type.Integer(),
+      default: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { ...FieldBase, type: Type.Literal('boolean'), default: Type.Boolean() },
+    { additionalProperties: false },
+  ),
+  /** A path inside the user's home directory (relative, or starting with `~/`). */
+  Type.Object(
+    {
+      ...FieldBase,
+      type: Type.Literal('home_path'),
+      default: Type.String(),
+      /** Chosen in the agent's directory picker before the app starts, instead of typed in the form. */
+      picker: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type AppField = Static<typeof AppFieldSchema>;
+
+export const AppDefinitionSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' }),
+    title: Type.String({ minLength: 1, maxLength: 60 }),
+    description: Type.String({ maxLength: 500 }),
+    /** File name of an icon under web/static/apps/, or a data: URL. */
+    icon: Type.String({ maxLength: 20000 }),
+    /** argv with placeholders: {port} {socket} {prefix} {token} {workdir} {option:NAME}. */
+    command: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String()),
+    listen: Type.Union([Type.Literal('unix'), Type.Literal('tcp')]),
+    prefix: Type.Union([Type.Literal('keep'), Type.Literal('strip')]),
+    ready_path: Type.String({ pattern: '^/' }),
+    app_auth: Type.Union([
+      Type.Object({ kind: Type.Literal('none') }, { additionalProperties: false }),
+      Type.Object({ kind: Type.Literal('token-header') }, { additionalProperties: false }),
+      Type.Object(
+        { kind: Type.Literal('header'), name: Type.String(), value: Type.String() },
+        { additionalProperties: false },
+      ),
+      /** The agent signs in once through the app's login form and replays its cookies (RStudio). */
+      Type.Object(
+        {
+          kind: Type.Literal('form-login'),
+          path: Type.String({ pattern: '^/' }),
+          fields: Type.Record(Type.String(), Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+    /** Environment modules loaded (`module load`) before the app, when the node has modules. */
+    modules: Type.Array(Type.String({ pattern: '^[A-Za-z0-9._+/-]+$' })),
+    /** Run the command inside this Apptainer/Singularity image. */
+    apptainer: Type.Optional(
+      Type.Object(
+        {
+          image: Type.String({ minLength: 1 }),
+          binds: Type.Array(Type.String()),
+          /** Extra arguments for `apptainer exec` (e.g. --nv for GPUs). */
+          args: Type.Array(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Script sourced before the app when the user does not choose another (Euler: ~/.jupyterlabrc). */
+    custom_script: Type.String(),
+    fields: Type.Array(AppFieldSchema),
+    /** Overrides spawner.start_timeout_seconds for a slow app. */
+    start_timeout_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400 })),
+  },
+  { additionalProperties: false },
+);
+export type AppDefinition = Static<typeof AppDefinitionSchema>;

@@ -1,0 +1,12 @@
+// The fakes pass the same conformance suite as the real spawners.
+import { spawnerConformance } from '../conformance.js';
+import { sleepingRequest } from '../../test-support/spawn.js';
+import { createFakeSpawner, type FakeBehaviour } from './index.js';
+
+for (const behaviour of ['instant', 'slow', 'never'] as FakeBehaviour[]) {
+  spawnerConformance(`fake spawner (${behaviour})`, async () => ({
+    spawner: createFakeSpawner(behaviour, { pendingPolls: 2 }),
+    request: (id) => sleepingRequest(id, { name: 'alice', system: null }),
+    runs: behaviour !== 'never',
+  }));
+}

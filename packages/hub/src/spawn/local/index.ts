@@ -1,0 +1,124 @@
+// The local spawner: runs the job script as a process on the hub's machine. As the user's own
+// system account when the hub runs as root and the user is a system user (runuser: their uid,
+// gid and groups, their home as working directory, a clean environment); otherwise as the hub's
+// own user, in a per-user working directory under the data directory (the embedded default for
+// hub-only accounts). Processes run in their own process group and survive a hub restart.
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HubError } from '../../errors/index.js';
+import { renderJobScript } from '../job-script.js';
+import type { PollResult, SpawnRequest, Spawner, SpawnerState } from '../spawner.js';
+import { isAlive, type ProcessIdentity, processStartTime, signalGroup } from './process.js';
+
+export interface LocalSpawnerOptions {
+  /** Where hub-only accounts get their working directories (`<data_dir>/users/<name>`). */
+  usersDir: string;
+  /** Seconds between SIGTERM and SIGKILL when stopping. */
+  stopGraceSeconds?: number;
+}
+
+interface LocalState extends ProcessIdentity {
+  kind: 'local';
+  host: string;
+  pgid: number;
+}
+
+const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+function isLocalState(state: SpawnerState): state is SpawnerState & LocalState {
+  return state.kind === 'local' && typeof state.pid === 'number' && typeof state.startTime === 'string';
+}
+
+function logName(request: SpawnRequest): string {
+  return `${request.serverName || 'default'}.log`;
+}
+
+export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
+  const grace = (options.stopGraceSeconds ?? 15) * 1000;
+  // Exit codes of children this hub process started (after a restart they are not our children).
+  const exits = new Map<number, { code: number | null; signal: NodeJS.Signals | null }>();
+
+  async function commandFor(request: SpawnRequest): Promise<{ argv: string[]; cwd: string }> {
+    const sys = request.account.system;
+    if (sys && process.getuid?.() === 0) {
+      const env = [`HOME=${sys.home}`, `USER=${request.account.name}`, `LOGNAME=${request.account.name}`];
+      return {
+        argv: ['runuser', '-u', request.account.name, '--', '/usr/bin/env', '-i', ...env, 'SHELL=/bin/bash', `PATH=${BASE_PATH}`, 'LANG=C.UTF-8', '/bin/bash', '-s'],
+        cwd: sys.home,
+      };
+    }
+    const dir = join(options.usersDir, request.account.name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return {
+      argv: ['/usr/bin/env', '-i', `HOME=${dir}`, `USER=${request.account.name}`, 'SHELL=/bin/bash', `PATH=${BASE_PATH}`, 'LANG=C.UTF-8', '/bin/bash', '-s'],
+      cwd: dir,
+    };
+  }
+
+  async function poll(state: SpawnerState): Promise<PollResult> {
+    if (!isLocalState(state)) return { status: 'stopped', reason: 'unknown', detail: 'no process was recorded' };
+    if (await isAlive(state)) return { status: 'running', host: state.host };
+    const exit = exits.get(state.pid);
+    if (!exit) return { status: 'stopped', reason: 'unknown' };
+    if (exit.signal) return { status: 'stopped', reason: 'cancelled', detail: `ended by ${exit.signal}` };
+    return { status: 'stopped', reason: exit.code === 0 ? 'exited' : 'failed', exitCode: exit.code ?? undefined };
+  }
+
+  return {
+    id: 'local',
+
+    async start(request) {
+      const { argv, cwd } = await commandFor(request);
+      const script = renderJobScript({
+        ...request.job,
+        header: [],
+        prologue: [
+          // The job's output goes to a log in the user's own home, like a Slurm output file.
+          'mkdir -p "$HOME/.hpchub/logs"',
+          `exec >>"$HOME/.hpchub/logs/${logName(request)}" 2>&1`,
+          'echo "hpchub: job started on $(hostname) at $(date -Is)"',
+        ],
+      });
+      const [command, ...args] = argv as [string, ...string[]];
+      const child = spawn(command, args, { cwd, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      const spawned = await new Promise<number>((resolve, reject) => {
+        child.once('spawn', () => resolve(child.pid as number));
+        child.once('error', (err) =>
+          reject(new HubError('unavailable', `The server could not be started: ${err.message}.`)),
+        );
+      });
+      child.on('exit', (code, signal) => exits.set(spawned, { code, signal }));
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(script);
+      child.unref();
+      const startTime = await processStartTime(spawned);
+      if (startTime === null) {
+        const exit = exits.get(spawned);
+        throw new HubError('unavailable', `The server process ended at once (exit code ${exit?.code ?? 'unknown'}).`);
+      }
+      const state: LocalState = { kind: 'local', pid: spawned, pgid: spawned, startTime, host: hostname() };
+      return { ...state };
+    },
+
+    poll,
+
+    async pollMany(states) {
+      return Promise.all(states.map(poll));
+    },
+
+    async stop(state) {
+      if (!isLocalState(state) || !(await isAlive(state))) return;
+      signalGroup(state.pgid, 'SIGTERM');
+      const deadline = Date.now() + grace;
+      while (Date.now() < deadline) {
+        await sleep(100);
+        if (!(await isAlive(state))) break;
+      }
+      // Whatever is left of the group (an app that ignored SIGTERM) is killed.
+      signalGroup(state.pgid, 'SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// The local spawner with real processes: as the hub's own user for hub-only accounts, and as a
+// real system user through runuser when the hub runs as root.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
+import { sleepingRequest } from '../../test-support/spawn.js';
+import { spawnerConformance } from '../conformance.js';
+import { createLocalSpawner } from './index.js';
+import { processStartTime } from './process.js';
+
+const usersDir = mkdtempSync(join(tmpdir(), 'hpchub-local-'));
+const alice = testSystemUser(testSystemUsers(), 'hpchub-alice');
+const aliceAccount = { name: alice.name, system: { uid: alice.uid, gid: alice.uid, home: alice.home } };
+
+spawnerConformance('local spawner (hub-only account)', async () => ({
+  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2 }),
+  request: (id) => sleepingRequest(id, { name: 'hubonly', system: null }),
+  runs: true,
+}));
+
+spawnerConformance('local spawner (system account)', async () => ({
+  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2 }),
+  request: (id) => sleepingRequest(id, aliceAccount),
+  runs: true,
+}));
+
+function ownerOf(pid: number): number {
+  return statSync(`/proc/${pid}`).uid;
+}
+
+function childrenOf(pid: number): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+}
+
+describe('local spawner', () => {
+  after(() => {
+    rmSync(usersDir, { recursive: true, force: true });
+    rmSync(join(alice.home, '.hpchub'), { recursive: true, force: true });
+  });
+
+  it('runs a system user’s job as that user, in their home, with a clean environment, logging to ~/.hpchub/logs', async () => {
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2 });
+    const request = sleepingRequest(41, aliceAccount);
+    const state = await spawner.start(request);
+    try {
+      let job: number | undefined;
+      for (let i = 0; i < 50 && job === undefined; i++) {
+        await sleep(50);
+        job = childrenOf(state.pid as number).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep'));
+      }
+      assert.ok(job, 'the job process appeared under runuser');
+      assert.equal(ownerOf(job), alice.uid);
+      const environ = readFileSync(`/proc/${job}/environ`, 'utf8').split('\0');
+      assert.ok(environ.includes(`HOME=${alice.home}`));
+      assert.ok(!environ.some((e) => e.startsWith('HPCHUB_CONFIG=') || e.startsWith('npm_')), 'no hub environment leaks into the job');
+      assert.equal(execFileSync('readlink', [`/proc/${job}/cwd`], { encoding: 'utf8' }).trim(), alice.home);
+      const log = readFileSync(join(alice.home, '.hpchub/logs/s41.log'), 'utf8');
+      assert.match(log, /hpchub: .*\.no-such-script does not exist; continuing without it/);
+      assert.equal(statSync(join(alice.home, '.hpchub/logs/s41.log')).uid, alice.uid, 'the log belongs to the user');
+    } finally {
+      await spawner.stop(state);
+    }
+    assert.equal(await processStartTime(state.pid as number), null, 'the process is gone after stop');
+  });
+
+  it('runs a hub-only account’s job as the hub user in a private working directory', async () => {
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2 });
+    const state = await spawner.start(sleepingRequest(42, { name: 'carol', system: null }));
+    try {
+      const dir = join(usersDir, 'carol');
+      assert.equal(statSync(dir).mode & 0o777, 0o700);
+      assert.equal(execFileSync('readlink', [`/proc/${state.pid}/cwd`], { encoding: 'utf8' }).trim(), dir);
+      assert.equal(ownerOf(state.pid as number), process.getuid?.());
+    } finally {
+      await spawner.stop(state);
+    }
+  });
+
+  it('reports the exit code of a job that fails, and a pid reused by another process is not the job', async () => {
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2 });
+    const request = sleepingRequest(43, { name: 'carol', system: null });
+    const failing = join(usersDir, 'fail-later.sh');
+    writeFileSync(failing, 'sleep 0.5\nexit 3\n');
+    request.job.nodePath = '/bin/bash';
+    request.job.agentPath = failing;
+    const state = await spawner.start(request);
+    let result = await spawner.poll(state);
+    assert.equal(result.status, 'running');
+    for (let i = 0; i < 100 && result.status !== 'stopped'; i++) {
+      await sleep(50);
+      result = await spawner.poll(state);
+    }
+    assert.deepEqual(result, { status: 'stopped', reason: 'failed', exitCode: 3 });
+    const forged = { kind: 'local', pid: process.pid, pgid: process.pid, startTime: '1', host: 'x' };
+    assert.equal((await spawner.poll(forged)).status, 'stopped');
+  });
+});
