@@ -1,11 +1,14 @@
 // Builds the hub's HTTP server without listening, so tests drive it with inject() or a socket
 // of their own, and main.ts only adds the process around it.
+
+import { hostname } from 'node:os';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SHARED_SCHEMAS } from '@hpchub/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { agentRoutes } from './agent-api/routes.js';
 import { API_PREFIX, apiRoutes } from './api/index.js';
 import { checkHealth } from './api/root.js';
 import type { HubContext } from './context.js';
@@ -15,6 +18,8 @@ import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { createHubProxy } from './proxy/index.js';
+import { createSpawning, type Spawning } from './spawn/index.js';
+import type { Spawner } from './spawn/spawner.js';
 import { homeRoutes } from './web/home/routes.js';
 import { loginRoutes } from './web/login/routes.js';
 import { staticRoutes } from './web/static-routes.js';
@@ -24,11 +29,33 @@ export interface BuildOptions {
   cookieSecret: string;
   /** TLS key and certificate (PEM) when the hub terminates HTTPS itself. */
   https?: { key: Buffer; cert: Buffer } | undefined;
+  /** Replaces the configured spawner (tests use the fakes). */
+  spawner?: Spawner | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    spawning: Spawning;
+  }
+}
+
+/** The hub's own base URL once it listens, as jobs on other machines would reach it. */
+function listeningUrl(app: FastifyInstance, hub: HubContext, https: boolean): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : hub.config.port;
+  const ip = hub.config.ip;
+  const host = ip === '0.0.0.0' || ip === '::' ? hostname() : ip.includes(':') ? `[${ip}]` : ip;
+  return `${https ? 'https' : 'http'}://${host}:${port}`;
 }
 
 export const SITE_NAME = 'hpchub';
 
-export async function buildApp({ hub, cookieSecret, https }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  hub,
+  cookieSecret,
+  https,
+  spawner,
+}: BuildOptions): Promise<FastifyInstance> {
   // The proxy owns the HTTP server: /user/… and upgrades never reach Fastify (see proxy/hub-proxy.ts).
   const proxy = await createHubProxy({ hub, cookieSecret, siteName: SITE_NAME });
   const app = Fastify({
@@ -85,7 +112,18 @@ export async function buildApp({ hub, cookieSecret, https }: BuildOptions): Prom
   await app.register(accessPlugin);
   await app.register(proxy.plugin);
 
-  await app.register(apiRoutes, { prefix: API_PREFIX, hub });
+  const spawning = createSpawning({
+    hub,
+    routes: proxy.routes,
+    hubUrl: () => listeningUrl(app, hub, https !== undefined),
+    spawner,
+  });
+  app.decorate('spawning', spawning);
+  app.addHook('onReady', () => spawning.monitor.start());
+  app.addHook('onClose', () => spawning.monitor.close());
+
+  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning });
+  await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning });
   await app.register(loginRoutes, { hub, siteName: SITE_NAME });
   await app.register(homeRoutes, { hub, siteName: SITE_NAME });
   await app.register(staticRoutes);

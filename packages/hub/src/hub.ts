@@ -11,6 +11,7 @@ import type { HubConfig } from './config/index.js';
 import type { HubContext } from './context.js';
 import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
 import { loggerOptions } from './http/logging.js';
+import type { Spawner } from './spawn/spawner.js';
 import { generatePassword, hashPassword } from './users/password.js';
 import { countUsers, createUser } from './users/store.js';
 
@@ -89,14 +90,14 @@ export interface RunningHub {
 }
 
 /** Builds the app for an open hub and listens on the configured address. */
-export async function listen(open: OpenHub): Promise<RunningHub> {
+export async function listen(open: OpenHub, options: { spawner?: Spawner } = {}): Promise<RunningHub> {
   const { config } = open.hub;
   const https =
     config.tls.cert && config.tls.key
       ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
       : undefined;
   const cookieSecret = loadOrCreateCookieSecret(config.data_dir, open.hub.log);
-  const app = await buildApp({ hub: open.hub, cookieSecret, https });
+  const app = await buildApp({ hub: open.hub, cookieSecret, https, spawner: options.spawner });
   await app.listen({ host: config.ip, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

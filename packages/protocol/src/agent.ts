@@ -97,7 +97,10 @@ export const AgentLaunchSpecSchema = Type.Object(
      * (inside `root`, relative to $HOME unless absolute) that fills `{option:NAME}`.
      */
     picker: Type.Optional(
-      Type.Object({ option: Type.String(), root: Type.String(), title: Type.String() }, { additionalProperties: false }),
+      Type.Object(
+        { option: Type.String(), root: Type.String(), title: Type.String() },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -86,6 +86,30 @@ export function Paginated<T extends TSchema>(item: T, id: string) {
 
 export const PAGINATION_MEDIA_TYPE = 'application/jupyterhub-pagination+json';
 
+/** A user's server, as JupyterHub describes it, with hpchub's additions (app, status, end). */
+export const ServerSchema = Type.Object(
+  {
+    name: Type.String(),
+    app: Type.String(),
+    /** pending | running | stopping | stopped */
+    status: Type.String(),
+    ready: Type.Boolean(),
+    stopped: Type.Boolean(),
+    /** 'spawn' while starting, 'stop' while stopping, else null. */
+    pending: Type.Union([Type.String(), Type.Null()]),
+    url: Type.String(),
+    progress_url: Type.String(),
+    started: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    last_activity: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    user_options: Type.Record(Type.String(), Type.Unknown()),
+    /** Why the server last ended (user_stop, time_limit, start_failure…), and what to tell the user. */
+    end_reason: Type.Union([Type.String(), Type.Null()]),
+    end_detail: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'Server' },
+);
+export type ServerModel = Static<typeof ServerSchema>;
+
 /** Every schema with an $id: servers register these once and routes refer to them. */
 export const SHARED_SCHEMAS: TSchema[] = [
   ErrorBodySchema,
@@ -93,4 +117,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   TokenSchema,
   NewTokenSchema,
   GroupSchema,
+  ServerSchema,
 ];

@@ -1,18 +1,24 @@
 // The REST API under /hub/api, and its OpenAPI document generated from the route schemas.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HubContext } from '../context.js';
+import type { Spawning } from '../spawn/index.js';
 import { groupRoutes } from './groups.js';
 import { rootRoutes } from './root.js';
+import { serverRoutes } from './servers.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
 export const API_PREFIX = '/hub/api';
 
-export const apiRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async (app, { hub }) => {
+export const apiRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning: Spawning }> = async (
+  app,
+  { hub, spawning },
+) => {
   await app.register(rootRoutes, { hub });
   await app.register(userRoutes, { hub });
   await app.register(tokenRoutes, { hub });
   await app.register(groupRoutes, { hub });
+  await app.register(serverRoutes, { hub, spawning });
 
   app.get('/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>
     app.swagger(),

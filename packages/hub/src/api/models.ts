@@ -1,21 +1,54 @@
 // Database rows → API models. The only place that decides what a client sees of a row, so a
 // secret column (password hash, token hash) can never leak through a forgotten field.
-import type { GroupModel, TokenModel, UserModel } from '@hpchub/protocol';
+import type { GroupModel, ServerModel, TokenModel, UserModel } from '@hpchub/protocol';
+import { serverPrefix } from '../apps/launch.js';
 import { tokenScopes } from '../auth/tokens.js';
-import type { GroupRow, TokenRow, UserRow } from '../db/schema.js';
+import type { GroupRow, ServerRow, TokenRow, UserRow } from '../db/schema.js';
 
-export function userModel(row: UserRow, groups: string[]): UserModel {
+export function serverModel(row: ServerRow, owner: string): ServerModel {
+  const url = serverPrefix(owner, row.name);
+  const progress =
+    row.name === ''
+      ? `/hub/api/users/${owner}/server/progress`
+      : `/hub/api/users/${owner}/servers/${row.name}/progress`;
+  let options: Record<string, unknown> = {};
+  try {
+    options = JSON.parse(row.options) as Record<string, unknown>;
+  } catch {
+    // an unreadable row shows no options
+  }
+  return {
+    name: row.name,
+    app: row.app,
+    status: row.status,
+    ready: row.status === 'running',
+    stopped: row.status === 'stopped',
+    pending: row.status === 'pending' ? 'spawn' : row.status === 'stopping' ? 'stop' : null,
+    url,
+    progress_url: progress,
+    started: row.started,
+    last_activity: row.last_activity,
+    user_options: options,
+    end_reason: row.end_reason,
+    end_detail: row.end_detail,
+  };
+}
+
+/** A user, with the servers that are starting, running or stopping (JupyterHub lists only those). */
+export function userModel(row: UserRow, groups: string[], servers: ServerRow[] = []): UserModel {
+  const active = servers.filter((s) => s.status !== 'stopped');
+  const def = active.find((s) => s.name === '');
   return {
     kind: 'user',
     name: row.name,
     admin: row.admin === 1,
     blocked: row.blocked === 1,
     groups,
-    server: null,
-    pending: null,
+    server: def?.status === 'running' ? serverPrefix(row.name, '') : null,
+    pending: def?.status === 'pending' ? 'spawn' : def?.status === 'stopping' ? 'stop' : null,
     created: row.created,
     last_activity: row.last_activity,
-    servers: {},
+    servers: Object.fromEntries(active.map((s) => [s.name, serverModel(s, row.name)])),
   };
 }
 

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { HubContext } from '../context.js';
 import { HubError } from '../errors/index.js';
+import { serversOfUsers } from '../spawn/servers-store.js';
 import { findUserById, groupsOfUsers } from '../users/store.js';
 import { userModel } from './models.js';
 
@@ -55,7 +56,7 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       version: hub.version,
       node: process.version,
       authenticator: { id: hub.authenticator.id },
-      spawner: { id: 'local' },
+      spawner: { id: hub.config.spawner.kind },
       database: { engine: hub.engine },
     }),
   );
@@ -95,7 +96,7 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       if (!p || !row) throw new HubError('unauthorized');
       const groups = (await groupsOfUsers(hub.db, [row.id])).get(row.id) ?? [];
       return {
-        ...userModel(row, groups),
+        ...userModel(row, groups, await serversOfUsers(hub.db, [row.id])),
         scopes: [...p.scopes].sort(),
         token_id: p.tokenId === undefined ? null : String(p.tokenId),
       };

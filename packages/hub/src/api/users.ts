@@ -7,6 +7,7 @@ import type { HubContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { type FieldValidation, HubError, notFound } from '../errors/index.js';
 import { userAccess } from '../http/access.js';
+import { serversOfUsers } from '../spawn/servers-store.js';
 import { usernameProblem } from '../users/names.js';
 import { hashPassword, passwordProblem } from '../users/password.js';
 import { createUser, deleteUser, findUser, groupsOfUsers, listUsers, updateUser } from '../users/store.js';
@@ -39,11 +40,16 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
   const { db } = hub;
 
   async function models(rows: UserRow[]) {
-    const groups = await groupsOfUsers(
-      db,
-      rows.map((r) => r.id),
+    const ids = rows.map((r) => r.id);
+    const groups = await groupsOfUsers(db, ids);
+    const servers = await serversOfUsers(db, ids);
+    return rows.map((r) =>
+      userModel(
+        r,
+        groups.get(r.id) ?? [],
+        servers.filter((s) => s.user_id === r.id),
+      ),
     );
-    return rows.map((r) => userModel(r, groups.get(r.id) ?? []));
   }
 
   async function existing(name: string): Promise<UserRow> {

@@ -133,4 +133,10 @@ const RSTUDIO: AppDefinition = {
   fields: [],
 };
 
-export const BUILTIN_APPS: readonly AppDefinition[] = [JUPYTERLAB, NOTEBOOK, CODE_SERVER, TENSORBOARD, RSTUDIO];
+export const BUILTIN_APPS: readonly AppDefinition[] = [
+  JUPYTERLAB,
+  NOTEBOOK,
+  CODE_SERVER,
+  TENSORBOARD,
+  RSTUDIO,
+];

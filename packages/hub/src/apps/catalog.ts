@@ -59,7 +59,9 @@ export function loadCatalog(config: HubConfig['apps']): AppCatalog {
   if (config.file) for (const app of readAppsFile(config.file)) all.set(app.id, app);
   const unknown = config.enabled.filter((id) => !all.has(id));
   if (unknown.length > 0) {
-    throw new Error(`apps.enabled names apps that do not exist: ${unknown.join(', ')} (known: ${[...all.keys()].join(', ')})`);
+    throw new Error(
+      `apps.enabled names apps that do not exist: ${unknown.join(', ')} (known: ${[...all.keys()].join(', ')})`,
+    );
   }
   return new AppCatalog(config.enabled.map((id) => all.get(id) as AppDefinition));
 }

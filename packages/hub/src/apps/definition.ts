@@ -16,7 +16,9 @@ export const AppFieldSchema = Type.Union([
     {
       ...FieldBase,
       type: Type.Literal('choice'),
-      choices: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._+:/-]+$' }), { minItems: 1 }),
+      choices: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._+:/-]+$' }), {
+        minItems: 1,
+      }),
       default: Type.String(),
     },
     { additionalProperties: false },

@@ -17,13 +17,13 @@ export function normaliseHomePath(raw: string): string | { problem: string } {
   let path = raw.trim();
   if (path.length === 0) return { problem: 'A path is required.' };
   if (path.length > 1024) return { problem: 'A path has at most 1024 characters.' };
-  if (!HOME_PATH.test(path)) {
-    return { problem: 'A path may contain only letters, digits, spaces and . _ + , @ = : - /.' };
-  }
   if (path === '~') return '.';
   if (path.startsWith('~/')) path = path.slice(2);
   else if (path.startsWith('/') || path.startsWith('~')) {
     return { problem: 'Give a path inside your home directory, like ~/project or project.' };
+  }
+  if (path !== '' && !HOME_PATH.test(path)) {
+    return { problem: 'A path may contain only letters, digits, spaces and . _ + , @ = : - /.' };
   }
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return { problem: 'A path may not go up with "..".' };
@@ -40,7 +40,8 @@ export function checkField(field: AppField, raw: unknown): OptionValue | { probl
       return raw;
     case 'integer': {
       const value = typeof raw === 'string' && /^-?\d{1,12}$/.test(raw.trim()) ? Number(raw) : raw;
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return { problem: 'Give a whole number.' };
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        return { problem: 'Give a whole number.' };
       if (value < field.minimum || value > field.maximum) {
         return { problem: `Give a number from ${field.minimum} to ${field.maximum}.` };
       }
@@ -62,7 +63,10 @@ export function checkField(field: AppField, raw: unknown): OptionValue | { probl
  * keys are errors (a typo must not silently start a server with defaults). Throws one
  * validation_failed error listing every bad field.
  */
-export function validateOptions(fields: readonly AppField[], submitted: Record<string, unknown>): OptionValues {
+export function validateOptions(
+  fields: readonly AppField[],
+  submitted: Record<string, unknown>,
+): OptionValues {
   const out: OptionValues = {};
   const validations: FieldValidation[] = [];
   const known = new Set(fields.map((f) => f.name));
@@ -71,7 +75,8 @@ export function validateOptions(fields: readonly AppField[], submitted: Record<s
   }
   for (const field of fields) {
     const raw = Object.hasOwn(submitted, field.name) ? submitted[field.name] : undefined;
-    const checked = raw === undefined || raw === '' ? checkField(field, field.default) : checkField(field, raw);
+    const checked =
+      raw === undefined || raw === '' ? checkField(field, field.default) : checkField(field, raw);
     if (typeof checked === 'object') validations.push({ field: field.name, message: checked.problem });
     else out[field.name] = checked;
   }

@@ -19,7 +19,13 @@ export interface LaunchInput {
   startTimeoutSeconds: number;
 }
 
-export function buildLaunchSpec({ app, user, serverName, options, startTimeoutSeconds }: LaunchInput): AgentLaunchSpec {
+export function buildLaunchSpec({
+  app,
+  user,
+  serverName,
+  options,
+  startTimeoutSeconds,
+}: LaunchInput): AgentLaunchSpec {
   const prefix = serverPrefix(user, serverName);
   const pickerField = app.fields.find((f) => f.type === 'home_path' && f.picker);
   const fill = (text: string) =>
@@ -33,7 +39,14 @@ export function buildLaunchSpec({ app, user, serverName, options, startTimeoutSe
   let command = app.command.map(fill);
   if (app.apptainer) {
     const { image, binds, args } = app.apptainer;
-    command = ['apptainer', 'exec', ...binds.flatMap((b) => ['--bind', fill(b)]), ...args.map(fill), fill(image), ...command];
+    command = [
+      'apptainer',
+      'exec',
+      ...binds.flatMap((b) => ['--bind', fill(b)]),
+      ...args.map(fill),
+      fill(image),
+      ...command,
+    ];
   }
   const spec: AgentLaunchSpec = {
     app: app.id,
@@ -43,10 +56,16 @@ export function buildLaunchSpec({ app, user, serverName, options, startTimeoutSe
     prefix,
     prefixMode: app.prefix,
     readyPath: app.ready_path,
-    appAuth: app.app_auth.kind === 'header' ? { ...app.app_auth, value: fill(app.app_auth.value) } : app.app_auth,
+    appAuth:
+      app.app_auth.kind === 'header' ? { ...app.app_auth, value: fill(app.app_auth.value) } : app.app_auth,
     startTimeoutSeconds: app.start_timeout_seconds ?? startTimeoutSeconds,
     options,
   };
-  if (pickerField) spec.picker = { option: pickerField.name, root: String(options[pickerField.name] ?? '.'), title: pickerField.label };
+  if (pickerField)
+    spec.picker = {
+      option: pickerField.name,
+      root: String(options[pickerField.name] ?? '.'),
+      title: pickerField.label,
+    };
   return spec;
 }

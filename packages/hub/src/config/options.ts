@@ -157,7 +157,7 @@ export const HubConfigSchema = Type.Object(
           'and the account is a system account). `slurm`: servers run as Slurm jobs submitted as the user.',
       }),
       start_timeout_seconds: Type.Integer({
-        minimum: 10,
+        minimum: 1,
         maximum: 86400,
         default: 300,
         description:
@@ -193,6 +193,17 @@ export const HubConfigSchema = Type.Object(
           'hub installs its agent. Empty: `<data_dir>/agent`.',
       }),
       path_prepend: userList('Directories put in front of PATH in every job, e.g. where the apps are installed.'),
+      poll_interval_seconds: Type.Integer({
+        minimum: 1,
+        maximum: 600,
+        default: 5,
+        description: 'How often the hub asks the spawner about all starting and running servers (one query for all).',
+      }),
+      min_uid: Type.Integer({
+        minimum: 1,
+        default: 1000,
+        description: 'Lowest Unix uid whose servers may run (PAM accounts); root and system accounts are refused.',
+      }),
     }),
     apps: section('The app catalog: which apps users can start, and where site-specific definitions come from.', {
       enabled: Type.Array(Type.String({ minLength: 1 }), {

@@ -19,6 +19,7 @@ export const ERRORS = {
     status: 403,
     message: 'The form has expired or was not sent by this site; reload the page and try again.',
   },
+  forbidden: { status: 403, message: 'This request is not allowed.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   conflict: { status: 409, message: 'That already exists.' },

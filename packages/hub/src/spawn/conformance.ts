@@ -2,9 +2,9 @@
 // the same way for each. A spawner's test file calls spawnerConformance() with a factory and a
 // way to make requests for it.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import type { PollResult, SpawnRequest, Spawner, SpawnerState } from './spawner.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PollResult, Spawner, SpawnerState, SpawnRequest } from './spawner.js';
 
 export interface ConformanceSetup {
   spawner: Spawner;
@@ -17,7 +17,12 @@ export interface ConformanceSetup {
   cleanup?(): Promise<void>;
 }
 
-async function until(spawner: Spawner, state: SpawnerState, want: PollResult['status'][], patienceMs: number) {
+async function until(
+  spawner: Spawner,
+  state: SpawnerState,
+  want: PollResult['status'][],
+  patienceMs: number,
+) {
   const deadline = Date.now() + patienceMs;
   let last: PollResult = await spawner.poll(state);
   while (!want.includes(last.status) && Date.now() < deadline) {
@@ -51,13 +56,16 @@ export function spawnerConformance(name: string, setup: () => Promise<Conformanc
       assert.ok(['pending', 'running'].includes(result.status), `status after start: ${result.status}`);
     });
 
-    it(ctx.runs ? 'the job runs, then stop() ends it and poll() says stopped' : 'stop() ends a queued job', async () => {
-      const state = await spawner.start(ctx.request(2));
-      started.push(state);
-      if (ctx.runs) assert.equal((await until(spawner, state, ['running'], patience)).status, 'running');
-      await spawner.stop(state);
-      assert.equal((await until(spawner, state, ['stopped'], patience)).status, 'stopped');
-    });
+    it(
+      ctx.runs ? 'the job runs, then stop() ends it and poll() says stopped' : 'stop() ends a queued job',
+      async () => {
+        const state = await spawner.start(ctx.request(2));
+        started.push(state);
+        if (ctx.runs) assert.equal((await until(spawner, state, ['running'], patience)).status, 'running');
+        await spawner.stop(state);
+        assert.equal((await until(spawner, state, ['stopped'], patience)).status, 'stopped');
+      },
+    );
 
     it('stop() is idempotent, also for a job that is gone', async () => {
       const state = await spawner.start(ctx.request(3));
@@ -68,7 +76,11 @@ export function spawnerConformance(name: string, setup: () => Promise<Conformanc
     });
 
     it('poll() of a state that names no job says stopped, without throwing', async () => {
-      for (const state of [{}, { kind: 'nonsense' }, { job: 'no-such-job', pid: 2 ** 22 + 1, startTime: 'x' }]) {
+      for (const state of [
+        {},
+        { kind: 'nonsense' },
+        { job: 'no-such-job', pid: 2 ** 22 + 1, startTime: 'x' },
+      ]) {
         const result = await spawner.poll(state);
         assert.equal(result.status, 'stopped', JSON.stringify(state));
       }

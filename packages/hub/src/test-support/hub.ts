@@ -10,6 +10,7 @@ import { createToken } from '../auth/tokens.js';
 import { type HubConfig, loadConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { listen, openHub, type RunningHub } from '../hub.js';
+import type { Spawner } from '../spawn/spawner.js';
 import { hashPassword } from '../users/password.js';
 import { createUser } from '../users/store.js';
 import { databaseEngines, type TestDatabase } from './db.js';
@@ -18,6 +19,8 @@ export interface TestHubOptions {
   engine?: 'sqlite' | 'postgres';
   /** Adjust the configuration before the hub starts. */
   configure?: (config: HubConfig) => void;
+  /** Use this spawner instead of the configured one (the fakes). */
+  spawner?: Spawner;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -61,7 +64,7 @@ export class TestHub {
         },
       });
       const open = await openHub(config, { logStream });
-      const running = await listen(open);
+      const running = await listen(open, { spawner: options.spawner });
       const db = testDb;
       const cleanup = async () => {
         await running.close();
@@ -204,5 +207,55 @@ export class Browser {
     const token = /name="_xsrf" value="([^"]+)"/.exec(page.text)?.[1];
     if (!token) throw new Error('no CSRF token on the home page; is the browser logged in?');
     return token;
+  }
+}
+
+/** Reads a server-sent event stream until it ends (or `limit` events), returning the parsed events. */
+export async function readEvents<T = Record<string, unknown>>(
+  url: string,
+  headers: Record<string, string>,
+  options: { limit?: number; until?: (event: T) => boolean; timeoutMs?: number } = {},
+): Promise<T[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 30_000);
+  const events: T[] = [];
+  try {
+    const res = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...headers },
+      signal: controller.signal,
+    });
+    if (res.status !== 200 || !res.body)
+      throw new Error(`event stream answered ${res.status}: ${await res.text()}`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (data) events.push(JSON.parse(data) as T);
+        const last = events.at(-1);
+        if (
+          (options.limit !== undefined && events.length >= options.limit) ||
+          (last && options.until?.(last))
+        ) {
+          controller.abort();
+          return events;
+        }
+        end = buffer.indexOf('\n\n');
+      }
+    }
+    return events;
+  } catch (err) {
+    if (controller.signal.aborted && events.length > 0) return events;
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,6 +1,7 @@
 // The fakes pass the same conformance suite as the real spawners.
-import { spawnerConformance } from '../conformance.js';
+
 import { sleepingRequest } from '../../test-support/spawn.js';
+import { spawnerConformance } from '../conformance.js';
 import { createFakeSpawner, type FakeBehaviour } from './index.js';
 
 for (const behaviour of ['instant', 'slow', 'never'] as FakeBehaviour[]) {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { HubError } from '../../errors/index.js';
 import { renderJobScript } from '../job-script.js';
-import type { PollResult, SpawnRequest, Spawner, SpawnerState } from '../spawner.js';
+import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 
 export type FakeBehaviour =
   /** Running from the first poll. */
@@ -34,7 +34,10 @@ export interface FakeSpawner extends Spawner {
   readonly calls: { pollMany: number; polled: number };
 }
 
-export function createFakeSpawner(behaviour: FakeBehaviour, options: { pendingPolls?: number } = {}): FakeSpawner {
+export function createFakeSpawner(
+  behaviour: FakeBehaviour,
+  options: { pendingPolls?: number } = {},
+): FakeSpawner {
   const jobs = new Map<string, Job>();
   const latest = new Map<number, string>();
   const calls = { pollMany: 0, polled: 0 };
@@ -49,7 +52,10 @@ export function createFakeSpawner(behaviour: FakeBehaviour, options: { pendingPo
       case 'slow':
         return job.polls > (options.pendingPolls ?? 2)
           ? { status: 'running', host: 'fake-node' }
-          : { status: 'pending', detail: { reason: 'Resources', estimatedStart: new Date(Date.now() + 60_000).toISOString() } };
+          : {
+              status: 'pending',
+              detail: { reason: 'Resources', estimatedStart: new Date(Date.now() + 60_000).toISOString() },
+            };
       case 'never':
         return { status: 'pending', detail: { reason: 'Priority' } };
       case 'crash':

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HubError } from '../../errors/index.js';
 import { renderJobScript } from '../job-script.js';
-import type { PollResult, SpawnRequest, Spawner, SpawnerState } from '../spawner.js';
+import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 import { isAlive, type ProcessIdentity, processStartTime, signalGroup } from './process.js';
 
 export interface LocalSpawnerOptions {
@@ -46,25 +46,53 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
     if (sys && process.getuid?.() === 0) {
       const env = [`HOME=${sys.home}`, `USER=${request.account.name}`, `LOGNAME=${request.account.name}`];
       return {
-        argv: ['runuser', '-u', request.account.name, '--', '/usr/bin/env', '-i', ...env, 'SHELL=/bin/bash', `PATH=${BASE_PATH}`, 'LANG=C.UTF-8', '/bin/bash', '-s'],
+        argv: [
+          'runuser',
+          '-u',
+          request.account.name,
+          '--',
+          '/usr/bin/env',
+          '-i',
+          ...env,
+          'SHELL=/bin/bash',
+          `PATH=${BASE_PATH}`,
+          'LANG=C.UTF-8',
+          '/bin/bash',
+          '-s',
+        ],
         cwd: sys.home,
       };
     }
     const dir = join(options.usersDir, request.account.name);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     return {
-      argv: ['/usr/bin/env', '-i', `HOME=${dir}`, `USER=${request.account.name}`, 'SHELL=/bin/bash', `PATH=${BASE_PATH}`, 'LANG=C.UTF-8', '/bin/bash', '-s'],
+      argv: [
+        '/usr/bin/env',
+        '-i',
+        `HOME=${dir}`,
+        `USER=${request.account.name}`,
+        'SHELL=/bin/bash',
+        `PATH=${BASE_PATH}`,
+        'LANG=C.UTF-8',
+        '/bin/bash',
+        '-s',
+      ],
       cwd: dir,
     };
   }
 
   async function poll(state: SpawnerState): Promise<PollResult> {
-    if (!isLocalState(state)) return { status: 'stopped', reason: 'unknown', detail: 'no process was recorded' };
+    if (!isLocalState(state))
+      return { status: 'stopped', reason: 'unknown', detail: 'no process was recorded' };
     if (await isAlive(state)) return { status: 'running', host: state.host };
     const exit = exits.get(state.pid);
     if (!exit) return { status: 'stopped', reason: 'unknown' };
     if (exit.signal) return { status: 'stopped', reason: 'cancelled', detail: `ended by ${exit.signal}` };
-    return { status: 'stopped', reason: exit.code === 0 ? 'exited' : 'failed', exitCode: exit.code ?? undefined };
+    return {
+      status: 'stopped',
+      reason: exit.code === 0 ? 'exited' : 'failed',
+      exitCode: exit.code ?? undefined,
+    };
   }
 
   return {
@@ -97,7 +125,10 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
       const startTime = await processStartTime(spawned);
       if (startTime === null) {
         const exit = exits.get(spawned);
-        throw new HubError('unavailable', `The server process ended at once (exit code ${exit?.code ?? 'unknown'}).`);
+        throw new HubError(
+          'unavailable',
+          `The server process ended at once (exit code ${exit?.code ?? 'unknown'}).`,
+        );
       }
       const state: LocalState = { kind: 'local', pid: spawned, pgid: spawned, startTime, host: hostname() };
       return { ...state };

@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sleepingRequest } from '../../test-support/spawn.js';
+import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
 import { spawnerConformance } from '../conformance.js';
 import { createLocalSpawner } from './index.js';
 import { processStartTime } from './process.js';
@@ -35,7 +35,10 @@ function ownerOf(pid: number): number {
 
 function childrenOf(pid: number): number[] {
   const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  return out
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
 }
 
 describe('local spawner', () => {
@@ -52,17 +55,26 @@ describe('local spawner', () => {
       let job: number | undefined;
       for (let i = 0; i < 50 && job === undefined; i++) {
         await sleep(50);
-        job = childrenOf(state.pid as number).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep'));
+        job = childrenOf(state.pid as number).find((p) =>
+          readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep'),
+        );
       }
       assert.ok(job, 'the job process appeared under runuser');
       assert.equal(ownerOf(job), alice.uid);
       const environ = readFileSync(`/proc/${job}/environ`, 'utf8').split('\0');
       assert.ok(environ.includes(`HOME=${alice.home}`));
-      assert.ok(!environ.some((e) => e.startsWith('HPCHUB_CONFIG=') || e.startsWith('npm_')), 'no hub environment leaks into the job');
+      assert.ok(
+        !environ.some((e) => e.startsWith('HPCHUB_CONFIG=') || e.startsWith('npm_')),
+        'no hub environment leaks into the job',
+      );
       assert.equal(execFileSync('readlink', [`/proc/${job}/cwd`], { encoding: 'utf8' }).trim(), alice.home);
       const log = readFileSync(join(alice.home, '.hpchub/logs/s41.log'), 'utf8');
       assert.match(log, /hpchub: .*\.no-such-script does not exist; continuing without it/);
-      assert.equal(statSync(join(alice.home, '.hpchub/logs/s41.log')).uid, alice.uid, 'the log belongs to the user');
+      assert.equal(
+        statSync(join(alice.home, '.hpchub/logs/s41.log')).uid,
+        alice.uid,
+        'the log belongs to the user',
+      );
     } finally {
       await spawner.stop(state);
     }

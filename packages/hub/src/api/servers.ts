@@ -1,0 +1,212 @@
+// /hub/api/users/{name}/server and /servers/{server}: start, stop and watch a user's servers,
+// as JupyterHub's API does. The start body is `{"user_options": {...}}` with `app` naming a
+// catalog entry; the progress stream is JupyterHub's server-sent event format.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ServerSchema } from '@hpchub/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { HubContext } from '../context.js';
+import type { UserRow } from '../db/schema.js';
+import { notFound } from '../errors/index.js';
+import { userAccess } from '../http/access.js';
+import type { Spawning } from '../spawn/index.js';
+import type { ProgressEvent } from '../spawn/progress.js';
+import { deleteServerRow, findServer } from '../spawn/servers-store.js';
+import { findUser } from '../users/store.js';
+import { serverModel } from './models.js';
+import { errorResponses } from './responses.js';
+
+const StartBody = Type.Object(
+  {
+    user_options: Type.Optional(
+      Type.Record(
+        Type.String({ maxLength: 40 }),
+        Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]),
+        {
+          maxProperties: 40,
+          description: '`app` (a catalog id) and the fields of that app’s form.',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+const StopBody = Type.Object(
+  { remove: Type.Optional(Type.Boolean({ description: 'Also delete the named server’s record.' })) },
+  { additionalProperties: false },
+);
+const UserParams = Type.Object({ name: Type.String() });
+const NamedParams = Type.Object({ name: Type.String(), server_name: Type.String({ maxLength: 100 }) });
+const KEEPALIVE_MS = 15_000;
+
+export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning: Spawning }> = async (
+  app,
+  { hub, spawning },
+) => {
+  const { orchestrator, progress } = spawning;
+  const servers = userAccess('servers');
+
+  async function owner(name: string): Promise<UserRow> {
+    const user = await findUser(hub.db, name);
+    if (!user) throw notFound();
+    return user;
+  }
+
+  async function start(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    name: string,
+    serverName: string,
+    options: Record<string, unknown>,
+  ) {
+    const user = await owner(name);
+    const row = await orchestrator.start(user, serverName, options);
+    return reply.code(row.status === 'running' ? 201 : 202).send(serverModel(row, user.name));
+  }
+
+  async function stop(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    name: string,
+    serverName: string,
+    remove: boolean,
+  ) {
+    const user = await owner(name);
+    const row = await findServer(hub.db, user.id, serverName);
+    if (!row) throw notFound();
+    const reason = request.principal?.name === user.name ? 'user_stop' : 'admin_stop';
+    await orchestrator.stop(user, serverName, reason);
+    if (remove && serverName !== '') {
+      await deleteServerRow(hub.db, row.id);
+      progress.forget(row.id);
+    }
+    return reply.code(204).send(null);
+  }
+
+  /** Streams the start's events (past ones first), until ready or failed. */
+  async function stream(request: FastifyRequest, reply: FastifyReply, name: string, serverName: string) {
+    const user = await owner(name);
+    const row = await findServer(hub.db, user.id, serverName);
+    if (!row) throw notFound();
+    const { events, done } = progress.snapshot(row.id);
+    if (events.length === 0) {
+      if (row.status === 'running')
+        events.push({
+          progress: 100,
+          ready: true,
+          message: 'Server ready',
+          html_message: 'Server ready',
+          url: serverModel(row, user.name).url,
+        });
+      else if (row.status === 'stopped') {
+        const message = row.end_detail ?? `The server is not running (${row.end_reason ?? 'stopped'}).`;
+        events.push({ progress: 100, failed: true, message, html_message: message });
+      }
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      'x-content-type-options': 'nosniff',
+    });
+    const send = (event: ProgressEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
+    for (const e of events) send(e);
+    if (done || events.some((e) => e.ready || e.failed)) {
+      res.end();
+      return;
+    }
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const unsubscribe = progress.subscribe(row.id, (event) => {
+      send(event);
+      if (event.ready || event.failed) finish();
+    });
+    function finish() {
+      clearInterval(keepalive);
+      unsubscribe();
+      res.end();
+    }
+    request.raw.once('close', finish);
+  }
+
+  const model = {
+    200: Type.Ref(ServerSchema),
+    201: Type.Ref(ServerSchema),
+    202: Type.Ref(ServerSchema),
+    ...errorResponses(400, 401, 404, 409, 429, 503),
+  };
+  const sse = {
+    summary: 'Progress of a start, as server-sent events (JupyterHub format)',
+    tags: ['servers'],
+    produces: ['text/event-stream'],
+  };
+
+  app.post(
+    '/users/:name/server',
+    {
+      config: { access: servers },
+      schema: {
+        summary: "Start the user's default server",
+        tags: ['servers'],
+        params: UserParams,
+        body: StartBody,
+        response: model,
+      },
+    },
+    (request, reply) => start(request, reply, request.params.name, '', request.body.user_options ?? {}),
+  );
+  app.post(
+    '/users/:name/servers/:server_name',
+    {
+      config: { access: servers },
+      schema: {
+        summary: 'Start a named server',
+        tags: ['servers'],
+        params: NamedParams,
+        body: StartBody,
+        response: model,
+      },
+    },
+    (request, reply) =>
+      start(request, reply, request.params.name, request.params.server_name, request.body.user_options ?? {}),
+  );
+  app.delete(
+    '/users/:name/server',
+    {
+      config: { access: servers },
+      schema: {
+        summary: "Stop the user's default server",
+        tags: ['servers'],
+        params: UserParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 404) },
+      },
+    },
+    (request, reply) => stop(request, reply, request.params.name, '', false),
+  );
+  app.delete(
+    '/users/:name/servers/:server_name',
+    {
+      config: { access: servers },
+      schema: {
+        summary: 'Stop a named server (and delete it with remove)',
+        tags: ['servers'],
+        params: NamedParams,
+        body: StopBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
+      },
+    },
+    (request, reply) =>
+      stop(request, reply, request.params.name, request.params.server_name, request.body.remove ?? false),
+  );
+  app.get(
+    '/users/:name/server/progress',
+    { config: { access: servers }, schema: { ...sse, params: UserParams } },
+    (request, reply) => stream(request, reply, request.params.name, ''),
+  );
+  app.get(
+    '/users/:name/servers/:server_name/progress',
+    { config: { access: servers }, schema: { ...sse, params: NamedParams } },
+    (request, reply) => stream(request, reply, request.params.name, request.params.server_name),
+  );
+};

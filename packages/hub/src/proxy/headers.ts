@@ -1,0 +1,189 @@
+// What crosses the proxy in headers. Toward the server: never the hub's credentials (its cookies,
+// API tokens), never hop-by-hop headers (RFC 9110 §7.6.1, including those the Connection header
+// names), never forwarding headers a client made up; then X-Forwarded-* as seen by the hub and
+// the server's secret. Toward the browser: hop-by-hop headers dropped, and no Set-Cookie for a hub
+// cookie, so a server cannot log its visitors in or out of the hub (login CSRF, fixation).
+// Works on raw header arrays ([name, value, name, value, …]): no objects built per request.
+
+export const SECRET_HEADER = 'X-Hpchub-Agent-Secret';
+/** Every cookie of the hub starts so (hpchub-session, hpchub-login-xsrf). */
+export const HUB_COOKIE_PREFIX = 'hpchub-';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
+
+/** Tokens of a Connection header that are not themselves headers to drop. */
+const CONNECTION_OPTIONS = new Set(['close', 'keep-alive', 'upgrade']);
+
+/** What the proxy needs to know about a request, read in the same pass that filters its headers. */
+export interface RequestHead {
+  host: string | undefined;
+  cookie: string | undefined;
+  authorization: string | undefined;
+  origin: string | undefined;
+  accept: string | undefined;
+  upgrade: string | undefined;
+  hasBody: boolean;
+  /** The request's headers without credentials, hop-by-hop or forwarding headers. */
+  forward: string[];
+}
+
+/** `name=value; …` without the hub's cookies; undefined when none is left. */
+export function withoutHubCookies(header: string): string | undefined {
+  if (!header.includes(HUB_COOKIE_PREFIX)) return header;
+  const kept = header
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && !c.startsWith(HUB_COOKIE_PREFIX));
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+/** Removes the headers a Connection header lists (`Connection: close, X-Private`), in place. */
+function dropConnectionListed(headers: string[], connection: string): void {
+  const listed = connection
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '' && !CONNECTION_OPTIONS.has(t));
+  if (listed.length === 0) return;
+  const drop = new Set(listed);
+  let w = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (drop.has(name.toLowerCase())) continue;
+    headers[w++] = name;
+    headers[w++] = headers[i + 1] as string;
+  }
+  headers.length = w;
+}
+
+export function readRequestHead(raw: string[]): RequestHead {
+  const head: RequestHead = {
+    host: undefined,
+    cookie: undefined,
+    authorization: undefined,
+    origin: undefined,
+    accept: undefined,
+    upgrade: undefined,
+    hasBody: false,
+    forward: [],
+  };
+  const out = head.forward;
+  let connection: string | undefined;
+  let chunked = false;
+  let lengthAt = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    switch (lower) {
+      case 'host':
+        head.host = value;
+        break;
+      case 'cookie': {
+        head.cookie = head.cookie === undefined ? value : `${head.cookie}; ${value}`;
+        const kept = withoutHubCookies(value);
+        if (kept !== undefined) out.push(name, kept);
+        continue;
+      }
+      case 'authorization':
+        head.authorization = value;
+        continue;
+      case 'origin':
+        head.origin = value;
+        break;
+      case 'accept':
+        head.accept = value;
+        break;
+      case 'content-length':
+        if (value !== '0') head.hasBody = true;
+        lengthAt = out.length;
+        break;
+      case 'transfer-encoding':
+        // Node de-chunks the body and chunks it again on the way out (it does so because this
+        // header is in the list); a length header beside it would contradict it.
+        chunked = true;
+        head.hasBody = true;
+        out.push('Transfer-Encoding', 'chunked');
+        continue;
+      case 'connection':
+        connection = value;
+        continue;
+      case 'upgrade':
+        head.upgrade = value;
+        continue;
+      // Node answers `Expect: 100-continue` itself; the server must not answer it a second time.
+      case 'expect':
+      case 'forwarded':
+        continue;
+      default:
+        if (HOP_BY_HOP.has(lower)) continue;
+        if (lower.startsWith('x-forwarded-') || lower === 'x-hpchub-agent-secret') continue;
+    }
+    out.push(name, value);
+  }
+  if (chunked && lengthAt >= 0) out.splice(lengthAt, 2);
+  if (connection !== undefined) dropConnectionListed(out, connection);
+  return head;
+}
+
+/** How the hub saw the request, for the X-Forwarded-* headers. */
+export interface ForwardedFor {
+  clientAddress: string;
+  proto: 'http' | 'https';
+  host: string;
+  port: string;
+}
+
+/** Appends forwarding headers, the secret, and for an upgrade the Connection/Upgrade pair. */
+export function finishUpstreamHeaders(
+  head: RequestHead,
+  seen: ForwardedFor,
+  secret: string | undefined,
+  upgrade: boolean,
+): string[] {
+  const out = head.forward;
+  // HTTP/1.0 clients may omit Host; the server still needs one.
+  if (head.host === undefined) out.push('Host', seen.host);
+  out.push(
+    'X-Forwarded-For',
+    seen.clientAddress,
+    'X-Forwarded-Proto',
+    seen.proto,
+    'X-Forwarded-Host',
+    seen.host,
+    'X-Forwarded-Port',
+    seen.port,
+  );
+  if (secret !== undefined) out.push(SECRET_HEADER, secret);
+  if (upgrade && head.upgrade !== undefined) out.push('Connection', 'Upgrade', 'Upgrade', head.upgrade);
+  return out;
+}
+
+/** The response headers to pass on, and whether the body has a declared length. */
+export function responseHeaders(raw: string[], upgrade = false): { headers: string[]; hasLength: boolean } {
+  const headers: string[] = [];
+  let connection: string | undefined;
+  let hasLength = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') hasLength = true;
+    else if (lower === 'connection') connection = value;
+    else if (lower === 'set-cookie' && value.trimStart().startsWith(HUB_COOKIE_PREFIX)) continue;
+    if (HOP_BY_HOP.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
+    headers.push(name, value);
+  }
+  if (connection !== undefined) dropConnectionListed(headers, connection);
+  return { headers, hasLength };
+}

@@ -1,0 +1,342 @@
+// The proxy for `/user/{name}/{server}/…`: authorizes every request and WebSocket upgrade, then
+// forwards it to the server's route. It depends only on a RouteTable and a ProxyAuthorizer
+// (types.ts). The hot path — a cached identity and a route in memory — runs without a promise or
+// a database query; the rest (first sight of a session, a server without a route) may wait.
+//
+// Order of checks, as JupyterHub's: who is calling (anonymous → login or 401, before anything is
+// said about the server), then which server the path names, then may the caller reach it — a
+// caller who may not gets exactly the 404 of a server that does not exist.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import {
+  type Answer,
+  type Audience,
+  errorAnswer,
+  loginRedirect,
+  notRunningAnswer,
+  redirectAnswer,
+  sendAnswer,
+  sendAnswerOnSocket,
+} from './answers.js';
+import { finishUpstreamHeaders, type RequestHead, readRequestHead } from './headers.js';
+import { forwardHttp } from './http-forward.js';
+import { serverLabel } from './pages.js';
+import { parseTarget } from './target.js';
+import type {
+  Identified,
+  Identity,
+  ProxyAuthorizer,
+  ProxyLimits,
+  ProxyLog,
+  Route,
+  RouteTable,
+} from './types.js';
+import { createUpstream, type Upstream, UpstreamConnectError } from './upstream.js';
+import { parseUserPath, type UserPath, withTrailingSlash } from './user-path.js';
+import { forwardUpgrade } from './websocket.js';
+
+export interface ProxyOptions<I extends Identity> {
+  routes: RouteTable;
+  authorizer: ProxyAuthorizer<I>;
+  limits: ProxyLimits;
+  siteName: string;
+  log: ProxyLog;
+}
+
+/** Where an answer goes: a response, or for an upgrade the bare socket. */
+interface Client {
+  req: IncomingMessage;
+  res: ServerResponse | undefined;
+  /** The socket of an upgrade; undefined for a plain request. */
+  socket: Socket | undefined;
+}
+
+/** One request or upgrade on its way through the proxy. */
+interface Exchange extends Client {
+  url: string;
+  path: UserPath;
+  head: RequestHead;
+  /** Whether refusals are pages and redirects (a browser) or JSON (a program, a WebSocket). */
+  html: boolean;
+  /** Bytes after the head of an upgrade request. */
+  upgradeHead: Buffer | undefined;
+}
+
+/** Calls `next` with the value now if it is one, or when the promise settles. */
+function when<T>(value: T | Promise<T>, next: (v: T) => void, fail: (err: unknown) => void): void {
+  if (value instanceof Promise) value.then(next, fail);
+  else next(value);
+}
+
+/** Whether a cookie-authenticated upgrade comes from a page of this site (no Origin: not a browser). */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  const at = origin.indexOf('://');
+  return at > 0 && host !== undefined && origin.slice(at + 3).toLowerCase() === host.toLowerCase();
+}
+
+// A refusing server gets one log line per route per interval, not one per request.
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
+export class UserServerProxy<I extends Identity = Identity> {
+  private readonly upstreams = new Map<Route, Upstream>();
+  private readonly spliced = new Set<() => void>();
+  private readonly failureLogged = new WeakMap<Route, { at: number; suppressed: number }>();
+  private closed = false;
+
+  constructor(private readonly options: ProxyOptions<I>) {}
+
+  /** For `request` events whose URL isUserPath(). */
+  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.start(req, res, undefined, undefined);
+  };
+
+  /** For `upgrade` events whose URL isUserPath(). */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.start(req, undefined, socket, head);
+  };
+
+  /** Closes the connection pool of a route that was removed or replaced. */
+  release(route: Route): void {
+    this.upstreams.get(route)?.agent.destroy();
+    this.upstreams.delete(route);
+  }
+
+  /** Number of spliced WebSocket pairs and of routes with a connection pool (for tests and benchmarks). */
+  stats(): { websockets: number; upstreams: number } {
+    return { websockets: this.spliced.size, upstreams: this.upstreams.size };
+  }
+
+  /** Closes every WebSocket and pooled connection. Idempotent. */
+  close(): void {
+    this.closed = true;
+    for (const close of [...this.spliced]) close();
+    for (const upstream of this.upstreams.values()) upstream.agent.destroy();
+    this.upstreams.clear();
+  }
+
+  private start(
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    socket: Socket | undefined,
+    upgradeHead: Buffer | undefined,
+  ): void {
+    const url = req.url ?? '/';
+    const path = parseUserPath(url);
+    if (path === 'malformed') {
+      const audience = { html: false, principal: null, siteName: this.options.siteName };
+      this.answer({ req, res, socket }, errorAnswer('bad_request', audience, 'The path is not a valid URL.'));
+      return;
+    }
+    const head = readRequestHead(req.rawHeaders);
+    const html =
+      socket === undefined &&
+      head.accept !== undefined &&
+      head.accept.includes('text/html') &&
+      !url.slice(0, path.pathEnd).includes('/api/');
+    const ex: Exchange = { req, res, socket, url, path, head, html, upgradeHead };
+    let who: Identified<I> | Promise<Identified<I>>;
+    try {
+      who = this.options.authorizer.identify({ cookie: head.cookie, authorization: head.authorization });
+    } catch (err) {
+      this.cannotAuthorize(ex, err);
+      return;
+    }
+    when(
+      who,
+      (w) => this.identified(ex, w),
+      (err) => this.cannotAuthorize(ex, err),
+    );
+  }
+
+  /** What to answer a caller before looking at the server, if anything. */
+  private refusal(ex: Exchange, who: Identified<I>): Answer | undefined {
+    if (who === 'invalid_token') return errorAnswer('invalid_token', this.audience(ex, null, false));
+    if (who === null)
+      return ex.html ? loginRedirect(ex.url) : errorAnswer('unauthorized', this.audience(ex, null));
+    // A browser sends its cookies with a WebSocket opened by any site; only our own pages may.
+    if (ex.socket && who.principal.via === 'cookie' && !sameOrigin(ex.head.origin, ex.head.host))
+      return errorAnswer(
+        'csrf_failed',
+        this.audience(ex, who),
+        'Cross-site WebSocket connections are refused.',
+      );
+    if (ex.path.bareUser) return redirectAnswer(withTrailingSlash(ex.url, ex.path.pathEnd));
+    return undefined;
+  }
+
+  private identified(ex: Exchange, who: Identified<I>): void {
+    if (this.gone(ex)) return;
+    const refusal = this.refusal(ex, who);
+    if (refusal || who === null || who === 'invalid_token') {
+      if (refusal) this.answer(ex, refusal);
+      return;
+    }
+    const { user, segment } = ex.path;
+    const fail = (err: unknown) => this.cannotAuthorize(ex, err);
+    const route = this.options.routes.resolve(user, segment);
+    if (route) {
+      when(this.options.authorizer.mayReach(who, route), (ok) => this.reached(ex, who, route, ok), fail);
+      return;
+    }
+    this.options.routes.findUnrouted(user, segment).then((server) => {
+      if (!server) {
+        this.answer(ex, this.notFound(ex, who));
+        return;
+      }
+      when(
+        this.options.authorizer.mayReach(who, server),
+        (ok) => {
+          if (!ok) this.answer(ex, this.notFound(ex, who));
+          else if (this.needsSlash(ex, server.name)) this.slash(ex);
+          else this.answer(ex, notRunningAnswer(server, this.audience(ex, who), ex.url));
+        },
+        fail,
+      );
+    }, fail);
+  }
+
+  private reached(ex: Exchange, who: I, route: Route, ok: boolean): void {
+    if (this.gone(ex)) return;
+    if (!ok) {
+      this.answer(ex, this.notFound(ex, who));
+      return;
+    }
+    if (this.needsSlash(ex, route.name)) {
+      this.slash(ex);
+      return;
+    }
+    let upstream: Upstream;
+    try {
+      upstream = this.upstreamOf(route);
+    } catch (err) {
+      this.upstreamFailed(ex, who, route, err as Error);
+      return;
+    }
+    route.lastActivity = Date.now();
+    const { req } = ex;
+    const socket = req.socket;
+    const headers = finishUpstreamHeaders(
+      ex.head,
+      {
+        clientAddress: socket.remoteAddress ?? '',
+        proto: (socket as TLSSocket).encrypted ? 'https' : 'http',
+        host: ex.head.host ?? `${upstream.target.host}:${upstream.target.port}`,
+        port: String(socket.localPort ?? ''),
+      },
+      upstream.target.secret,
+      ex.socket !== undefined,
+    );
+    const limits = this.options.limits;
+    const onActivity = () => {
+      route.lastActivity = Date.now();
+    };
+    const onFail = (err: Error) => this.upstreamFailed(ex, who, route, err);
+    if (ex.res) {
+      forwardHttp({
+        req,
+        res: ex.res,
+        upstream,
+        headers,
+        hasBody: ex.head.hasBody,
+        idleTimeoutMs: limits.idleTimeoutMs,
+        onActivity,
+        onFail,
+      });
+      return;
+    }
+    forwardUpgrade({
+      req,
+      socket: ex.socket as Socket,
+      head: ex.upgradeHead ?? Buffer.alloc(0),
+      upstream,
+      headers,
+      answerTimeoutMs: limits.idleTimeoutMs,
+      idleTimeoutMs: limits.websocketIdleTimeoutMs,
+      onActivity,
+      onFail,
+      track: (close) => {
+        this.spliced.add(close);
+        return () => this.spliced.delete(close);
+      },
+    });
+  }
+
+  private upstreamOf(route: Route): Upstream {
+    let upstream = this.upstreams.get(route);
+    if (!upstream) {
+      upstream = createUpstream(parseTarget(route.target), this.options.limits);
+      this.upstreams.set(route, upstream);
+    }
+    return upstream;
+  }
+
+  private upstreamFailed(ex: Exchange, who: I, route: Route, err: Error): void {
+    const now = Date.now();
+    const last = this.failureLogged.get(route);
+    if (!last || now - last.at >= FAILURE_LOG_INTERVAL_MS) {
+      const level =
+        err instanceof UpstreamConnectError && err.code === 'certificate_mismatch' ? 'error' : 'warn';
+      this.options.log[level](
+        { user: route.owner, server: route.name, err: err.message, suppressed: last?.suppressed ?? 0 },
+        'the proxy could not reach a server',
+      );
+      this.failureLogged.set(route, { at: now, suppressed: 0 });
+    } else {
+      last.suppressed++;
+    }
+    if (this.gone(ex)) return;
+    this.answer(
+      ex,
+      errorAnswer('unavailable', this.audience(ex, who), `${serverLabel(route)} is not answering.`),
+    );
+  }
+
+  private cannotAuthorize(ex: Exchange, err: unknown): void {
+    this.options.log.error({ err }, 'the proxy could not check who is calling');
+    if (this.gone(ex)) return;
+    this.answer(
+      ex,
+      errorAnswer(
+        'unavailable',
+        this.audience(ex, null),
+        'The hub cannot check your login right now; try again in a moment.',
+      ),
+    );
+  }
+
+  private needsSlash(ex: Exchange, serverName: string): boolean {
+    return ex.path.bareSegment && serverName !== '' && serverName === ex.path.segment;
+  }
+
+  private slash(ex: Exchange): void {
+    this.answer(ex, redirectAnswer(withTrailingSlash(ex.url, ex.path.pathEnd)));
+  }
+
+  private notFound(ex: Exchange, who: I): Answer {
+    return errorAnswer('not_found', this.audience(ex, who));
+  }
+
+  private audience(ex: Exchange, who: I | null, html = ex.html): Audience {
+    return { html, principal: who?.principal ?? null, siteName: this.options.siteName };
+  }
+
+  private gone(ex: Exchange): boolean {
+    return ex.socket ? ex.socket.destroyed : (ex.res as ServerResponse).destroyed;
+  }
+
+  private answer(client: Client, answer: Answer): void {
+    if (client.socket) sendAnswerOnSocket(client.socket, answer);
+    else if (client.res && !client.res.destroyed) {
+      // The request body (if any) is not wanted; let it drain so the connection stays usable.
+      client.req.resume();
+      sendAnswer(client.res, answer);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+// The servers and usage_records tables: every write the spawning code makes goes through here.
+import type { Kysely } from 'kysely';
+import type { Database, ServerRow } from '../db/schema.js';
+import { nowIso } from '../util/time.js';
+
+type Db = Kysely<Database>;
+
+/** Why a server ended, as recorded for the user and for usage statistics. */
+export type ServerEndReason =
+  | 'user_stop'
+  | 'admin_stop'
+  | 'start_failure'
+  | 'time_limit'
+  | 'node_failure'
+  | 'exited'
+  | 'cancelled'
+  | 'idle_cull'
+  | 'unknown';
+
+export const ACTIVE_STATUSES = ['pending', 'running', 'stopping'] as const;
+
+export function findServer(db: Db, userId: number, name: string): Promise<ServerRow | undefined> {
+  return db
+    .selectFrom('servers')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+}
+
+export function findServerById(db: Db, id: number): Promise<ServerRow | undefined> {
+  return db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function serversOfUsers(db: Db, userIds: number[]): Promise<ServerRow[]> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('servers').selectAll().where('user_id', 'in', userIds).orderBy('name').execute();
+}
+
+/** Servers that are starting or running: what the monitor polls and a restarted hub re-adopts. */
+export function activeServers(db: Db): Promise<(ServerRow & { owner: string })[]> {
+  return db
+    .selectFrom('servers')
+    .innerJoin('users', 'users.id', 'servers.user_id')
+    .selectAll('servers')
+    .select('users.name as owner')
+    .where('servers.status', 'in', [...ACTIVE_STATUSES])
+    .execute();
+}
+
+export async function countActive(db: Db, userId?: number): Promise<number> {
+  let q = db.selectFrom('servers').where('status', 'in', [...ACTIVE_STATUSES]);
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  const row = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Creates the server row, or resets a stopped one, as pending for a new start. */
+export async function beginStart(
+  db: Db,
+  fields: { userId: number; name: string; app: string; options: object; secretHash: string },
+): Promise<ServerRow> {
+  const now = nowIso();
+  const values = {
+    app: fields.app,
+    options: JSON.stringify(fields.options),
+    spawner_state: '{}',
+    status: 'pending',
+    route: null,
+    secret_hash: fields.secretHash,
+    started: now,
+    ready: null,
+    stopped: null,
+    last_activity: now,
+    end_reason: null,
+    end_detail: null,
+  };
+  const existing = await findServer(db, fields.userId, fields.name);
+  if (existing) {
+    await db.updateTable('servers').set(values).where('id', '=', existing.id).execute();
+    return { ...existing, ...values };
+  }
+  return db
+    .insertInto('servers')
+    .values({ ...values, user_id: fields.userId, name: fields.name, created: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function saveSpawnerState(db: Db, id: number, state: object): Promise<void> {
+  await db
+    .updateTable('servers')
+    .set({ spawner_state: JSON.stringify(state) })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markReady(db: Db, id: number): Promise<void> {
+  const now = nowIso();
+  await db
+    .updateTable('servers')
+    .set({ status: 'running', ready: now, last_activity: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markStopping(db: Db, id: number): Promise<void> {
+  await db
+    .updateTable('servers')
+    .set({ status: 'stopping' })
+    .where('id', '=', id)
+    .where('status', '!=', 'stopped')
+    .execute();
+}
+
+export async function recordActivity(db: Db, id: number, when: string): Promise<void> {
+  await db
+    .updateTable('servers')
+    .set({ last_activity: when })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', when)]))
+    .execute();
+}
+
+/**
+ * Records the end of a server, once: the row becomes stopped with its reason, and a usage
+ * record is written. Returns false when the server had already ended (a second caller loses).
+ */
+export async function recordEnd(
+  db: Db,
+  server: ServerRow,
+  owner: string,
+  reason: ServerEndReason,
+  detail: string | null,
+): Promise<boolean> {
+  const ended = nowIso();
+  return db.transaction().execute(async (tx) => {
+    const res = await tx
+      .updateTable('servers')
+      .set({
+        status: 'stopped',
+        stopped: ended,
+        route: null,
+        end_reason: reason,
+        end_detail: detail?.slice(0, 4000) ?? null,
+      })
+      .where('id', '=', server.id)
+      .where('status', '!=', 'stopped')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return false;
+    const started = server.started ?? server.created;
+    await tx
+      .insertInto('usage_records')
+      .values({
+        user_name: owner,
+        server_name: server.name,
+        app: server.app,
+        resources: server.options,
+        started,
+        ended,
+        duration_seconds: Math.max(0, Math.round((Date.parse(ended) - Date.parse(started)) / 1000)),
+        end_reason: reason,
+      })
+      .execute();
+    return true;
+  });
+}
+
+export async function deleteServerRow(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('servers').where('id', '=', id).execute();
+}
