@@ -112,7 +112,7 @@ export async function buildApp({
   await app.register(accessPlugin);
   await app.register(proxy.plugin);
 
-  const spawning = createSpawning({
+  const spawning = await createSpawning({
     hub,
     routes: proxy.routes,
     hubUrl: () => listeningUrl(app, hub, https !== undefined),

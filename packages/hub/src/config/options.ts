@@ -167,7 +167,8 @@ export const HubConfigSchema = Type.Object(
       concurrent_spawns: Type.Integer({
         minimum: 1,
         default: 20,
-        description: 'Servers starting at the same time, hub-wide; more start requests get 429 with Retry-After.',
+        description:
+          'Servers starting at the same time, hub-wide; more start requests get 429 with Retry-After.',
       }),
       servers_per_user: Type.Integer({
         minimum: 1,
@@ -192,30 +193,45 @@ export const HubConfigSchema = Type.Object(
           'A directory every user can read (for Slurm: on a filesystem the compute nodes see) where the ' +
           'hub installs its agent. Empty: `<data_dir>/agent`.',
       }),
-      path_prepend: userList('Directories put in front of PATH in every job, e.g. where the apps are installed.'),
+      path_prepend: userList(
+        'Directories put in front of PATH in every job, e.g. where the apps are installed.',
+      ),
       poll_interval_seconds: Type.Integer({
         minimum: 1,
         maximum: 600,
         default: 5,
-        description: 'How often the hub asks the spawner about all starting and running servers (one query for all).',
+        description:
+          'How often the hub asks the spawner about all starting and running servers (one query for all).',
+      }),
+      local_user: Type.String({
+        minLength: 1,
+        default: 'nobody',
+        description:
+          'When the hub runs as root, the Unix account that servers of hub-only accounts (the `local` ' +
+          'authenticator) run as with the local spawner, so that no server ever runs as root. They all ' +
+          'share it: use PAM accounts where users must be kept apart.',
       }),
       min_uid: Type.Integer({
         minimum: 1,
         default: 1000,
-        description: 'Lowest Unix uid whose servers may run (PAM accounts); root and system accounts are refused.',
-      }),
-    }),
-    apps: section('The app catalog: which apps users can start, and where site-specific definitions come from.', {
-      enabled: Type.Array(Type.String({ minLength: 1 }), {
-        default: ['jupyterlab', 'notebook', 'code-server', 'tensorboard', 'rstudio'],
-        description: 'Catalog ids offered to users, in this order (built-in ids or ids from `apps.file`).',
-      }),
-      file: Type.String({
-        default: '',
         description:
-          'A YAML file with app definitions that add to or replace the built-in ones (see docs/apps.md). Empty: built-ins only.',
+          'Lowest Unix uid whose servers may run (PAM accounts); root and system accounts are refused.',
       }),
     }),
+    apps: section(
+      'The app catalog: which apps users can start, and where site-specific definitions come from.',
+      {
+        enabled: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['jupyterlab', 'notebook', 'code-server', 'tensorboard', 'rstudio'],
+          description: 'Catalog ids offered to users, in this order (built-in ids or ids from `apps.file`).',
+        }),
+        file: Type.String({
+          default: '',
+          description:
+            'A YAML file with app definitions that add to or replace the built-in ones (see docs/apps.md). Empty: built-ins only.',
+        }),
+      },
+    ),
     tokens: section('API tokens.', {
       max_expires_in_seconds: Type.Integer({
         minimum: 0,

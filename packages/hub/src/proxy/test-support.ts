@@ -2,13 +2,13 @@
 // header like the agent must, records what reached it, and serves the shapes of traffic the
 // proxy must carry (JSON, server-sent events, large streamed bodies, WebSocket echo); a
 // self-signed certificate with its fingerprint; and a server row for a user.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
@@ -16,6 +16,7 @@ import { WebSocketServer } from 'ws';
 import { loadOrCreateCookieSecret } from '../auth/cookie-secret.js';
 import type { HubConfig } from '../config/index.js';
 import type { Database } from '../db/schema.js';
+import { processStartTime } from '../spawn/local/process.js';
 import { type Browser, TestHub } from '../test-support/hub.js';
 import { nowIso } from '../util/time.js';
 import type { RouteTarget } from './types.js';
@@ -176,20 +177,36 @@ export async function startFakeServer(
   };
 }
 
-/** A server row for the user, as the spawner will write it; returns its id. */
+/**
+ * The local spawner's record of a live process (in its own process group), so that the hub's
+ * monitor, which polls every active server, sees the server as running and keeps its route.
+ */
+export async function localSpawnerState(pid: number): Promise<string> {
+  const startTime = await processStartTime(pid);
+  if (startTime === null) throw new Error(`process ${pid} is not running`);
+  return JSON.stringify({ kind: 'local', pid, pgid: pid, startTime, host: hostname() });
+}
+
+/** A server row for the user, as the spawner writes it; returns its id. */
 export async function addServerRow(
   db: Kysely<Database>,
   user: string,
   name = '',
   status = 'running',
+  spawnerState = '{}',
 ): Promise<number> {
   const owner = await db.selectFrom('users').select('id').where('name', '=', user).executeTakeFirstOrThrow();
   const row = await db
     .insertInto('servers')
-    .values({ user_id: owner.id, name, app: 'test', status, created: nowIso() })
+    .values({ user_id: owner.id, name, app: 'test', status, spawner_state: spawnerState, created: nowIso() })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** A harmless process standing in for a server's job: it lives until stopped. */
+export function startPlaceholderJob(): ChildProcess {
+  return spawn('sleep', ['86400'], { detached: true, stdio: 'ignore' });
 }
 
 export const SECRET = 'agent-secret-of-ada';
@@ -203,21 +220,26 @@ export class ProxyScene {
   private constructor(
     readonly hub: TestHub,
     readonly server: FakeServer,
+    private readonly job: ChildProcess,
+    private readonly jobState: string,
     /** servers.id of ada's default server. */
     readonly serverId: number,
   ) {}
 
   static async start(configure?: (config: HubConfig) => void): Promise<ProxyScene> {
     const hub = await TestHub.start(configure ? { configure } : {});
+    const job = startPlaceholderJob();
     let server: FakeServer | undefined;
     try {
       for (const name of ['ada', 'bob', 'carol']) await hub.addUser(name, { password: PASSWORD });
       await hub.addUser('root', { password: PASSWORD, admin: true });
       server = await startFakeServer({ secret: SECRET });
-      const serverId = await addServerRow(hub.hub.db, 'ada');
+      const jobState = await localSpawnerState(job.pid as number);
+      const serverId = await addServerRow(hub.hub.db, 'ada', '', 'running', jobState);
       await hub.running.app.proxy.routes.addRoute('ada', '', { url: server.url, secret: SECRET });
-      return new ProxyScene(hub, server, serverId);
+      return new ProxyScene(hub, server, job, jobState, serverId);
     } catch (err) {
+      job.kill();
       await server?.close();
       await hub.stop();
       throw err;
@@ -238,7 +260,7 @@ export class ProxyScene {
 
   /** Adds a server row for the user and, with a target, its route. */
   async addServer(user: string, name: string, target?: RouteTarget, status = 'running'): Promise<number> {
-    const id = await addServerRow(this.db, user, name, status);
+    const id = await addServerRow(this.db, user, name, status, status === 'running' ? this.jobState : '{}');
     if (target) await this.proxy.routes.addRoute(user, name, target);
     else this.proxy.routes.declareServer(user, name);
     return id;
@@ -267,5 +289,6 @@ export class ProxyScene {
   async close(): Promise<void> {
     await this.server.close();
     await this.hub.stop();
+    this.job.kill();
   }
 }

@@ -15,6 +15,16 @@ export function agentDir(config: HubConfig): string {
 }
 
 /**
+ * Lets other users pass through a directory to what is inside it (mode 0711: no listing), for a
+ * data directory holding the agent or working directories of jobs that run as other users. Its
+ * own files stay private (0600).
+ */
+export function makeTraversable(dir: string): void {
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o111) !== 0o111) chmodSync(dir, mode | 0o111);
+}
+
+/**
  * Copies the agent bundle into the agent directory (once per version) and returns its path.
  * When that directory is inside the data directory, the data directory is made traversable
  * (0711) so other users can reach the agent, while its own files stay private (0600).
@@ -28,10 +38,7 @@ export function installAgent(config: HubConfig, log: { info(o: object, m: string
   const target = join(dir, `hpchub-agent-${createHash('sha256').update(body).digest('hex').slice(0, 16)}.js`);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
-  const inside = relative(config.data_dir, dir);
-  if (!inside.startsWith('..') && (statSync(config.data_dir).mode & 0o111) !== 0o111) {
-    chmodSync(config.data_dir, 0o711);
-  }
+  if (!relative(config.data_dir, dir).startsWith('..')) makeTraversable(config.data_dir);
   if (!existsSync(target)) {
     copyFileSync(AGENT_BUNDLE, `${target}.tmp`);
     chmodSync(`${target}.tmp`, 0o644);

@@ -1,10 +1,12 @@
 // Assembles spawning for a hub: the configured spawner, the app catalog, the agent install,
 // the orchestrator and its monitor.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
+import { lookupSystemAccount } from '../auth/system-account.js';
 import type { HubContext } from '../context.js';
 import { accountResolver } from './accounts.js';
-import { installAgent } from './agent-install.js';
+import { installAgent, makeTraversable } from './agent-install.js';
 import { createLocalSpawner } from './local/index.js';
 import { Monitor } from './monitor.js';
 import { Orchestrator, type RouteSink } from './orchestrator.js';
@@ -27,16 +29,33 @@ export interface SpawningOptions {
   spawner?: Spawner;
 }
 
-function configuredSpawner(hub: HubContext): Spawner {
+async function configuredSpawner(hub: HubContext): Promise<Spawner> {
   switch (hub.config.spawner.kind) {
-    case 'local':
-      return createLocalSpawner({ usersDir: join(hub.config.data_dir, 'users') });
+    case 'local': {
+      let localUser: { name: string; uid: number; gid: number } | undefined;
+      if (process.getuid?.() === 0) {
+        const account = await lookupSystemAccount(hub.config.spawner.local_user);
+        if (!account)
+          throw new Error(
+            `spawner.local_user ${hub.config.spawner.local_user} is not an account on this machine.`,
+          );
+        localUser = { name: account.name, uid: account.uid, gid: account.gid };
+      }
+      const usersDir = join(hub.config.data_dir, 'users');
+      if (localUser) {
+        // The working directories belong to spawner.local_user, which must be able to reach them.
+        mkdirSync(usersDir, { recursive: true, mode: 0o711 });
+        makeTraversable(hub.config.data_dir);
+        makeTraversable(usersDir);
+      }
+      return createLocalSpawner({ usersDir, localUser });
+    }
     case 'slurm':
       throw new Error('spawner.kind slurm is not available in this version of hpchub yet; use local.');
   }
 }
 
-export function createSpawning({ hub, routes, hubUrl, spawner }: SpawningOptions): Spawning {
+export async function createSpawning({ hub, routes, hubUrl, spawner }: SpawningOptions): Promise<Spawning> {
   const { config, log } = hub;
   const progress = new ProgressBus();
   const catalog = loadCatalog(config.apps);
@@ -44,7 +63,7 @@ export function createSpawning({ hub, routes, hubUrl, spawner }: SpawningOptions
     db: hub.db,
     config,
     catalog,
-    spawner: spawner ?? configuredSpawner(hub),
+    spawner: spawner ?? (await configuredSpawner(hub)),
     log,
     routes,
     progress,

@@ -4,7 +4,7 @@
 // own user, in a per-user working directory under the data directory (the embedded default for
 // hub-only accounts). Processes run in their own process group and survive a hub restart.
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { chown, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +16,8 @@ import { isAlive, type ProcessIdentity, processStartTime, signalGroup } from './
 export interface LocalSpawnerOptions {
   /** Where hub-only accounts get their working directories (`<data_dir>/users/<name>`). */
   usersDir: string;
+  /** The account servers of hub-only accounts run as when the hub is root (spawner.local_user). */
+  localUser?: { name: string; uid: number; gid: number } | undefined;
   /** Seconds between SIGTERM and SIGKILL when stopping. */
   stopGraceSeconds?: number;
 }
@@ -27,6 +29,20 @@ interface LocalState extends ProcessIdentity {
 }
 
 const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/** `env -i` with just what a login would set, then bash reading the job script from stdin. */
+function cleanEnv(vars: string[]): string[] {
+  return [
+    '/usr/bin/env',
+    '-i',
+    ...vars,
+    'SHELL=/bin/bash',
+    `PATH=${BASE_PATH}`,
+    'LANG=C.UTF-8',
+    '/bin/bash',
+    '-s',
+  ];
+}
 
 function isLocalState(state: SpawnerState): state is SpawnerState & LocalState {
   return state.kind === 'local' && typeof state.pid === 'number' && typeof state.startTime === 'string';
@@ -42,43 +58,25 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
   const exits = new Map<number, { code: number | null; signal: NodeJS.Signals | null }>();
 
   async function commandFor(request: SpawnRequest): Promise<{ argv: string[]; cwd: string }> {
+    const root = process.getuid?.() === 0;
     const sys = request.account.system;
-    if (sys && process.getuid?.() === 0) {
+    if (sys && root) {
       const env = [`HOME=${sys.home}`, `USER=${request.account.name}`, `LOGNAME=${request.account.name}`];
-      return {
-        argv: [
-          'runuser',
-          '-u',
-          request.account.name,
-          '--',
-          '/usr/bin/env',
-          '-i',
-          ...env,
-          'SHELL=/bin/bash',
-          `PATH=${BASE_PATH}`,
-          'LANG=C.UTF-8',
-          '/bin/bash',
-          '-s',
-        ],
-        cwd: sys.home,
-      };
+      return { argv: ['runuser', '-u', request.account.name, '--', ...cleanEnv(env)], cwd: sys.home };
     }
     const dir = join(options.usersDir, request.account.name);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    return {
-      argv: [
-        '/usr/bin/env',
-        '-i',
-        `HOME=${dir}`,
-        `USER=${request.account.name}`,
-        'SHELL=/bin/bash',
-        `PATH=${BASE_PATH}`,
-        'LANG=C.UTF-8',
-        '/bin/bash',
-        '-s',
-      ],
-      cwd: dir,
-    };
+    const env = [`HOME=${dir}`, `USER=${request.account.name}`];
+    if (!root) return { argv: cleanEnv(env), cwd: dir };
+    // A root hub never runs a hub-only account's server as root: it runs as spawner.local_user.
+    const runAs = options.localUser;
+    if (!runAs)
+      throw new HubError(
+        'unavailable',
+        'The hub runs as root and has no unprivileged account to run this server as.',
+      );
+    await chown(dir, runAs.uid, runAs.gid);
+    return { argv: ['runuser', '-u', runAs.name, '--', ...cleanEnv(env)], cwd: dir };
   }
 
   async function poll(state: SpawnerState): Promise<PollResult> {

@@ -2,7 +2,7 @@
 // real system user through runuser when the hub runs as root.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,17 +14,21 @@ import { createLocalSpawner } from './index.js';
 import { processStartTime } from './process.js';
 
 const usersDir = mkdtempSync(join(tmpdir(), 'hpchub-local-'));
+// As in a hub: other users' jobs pass through to their own working directories.
+chmodSync(usersDir, 0o711);
 const alice = testSystemUser(testSystemUsers(), 'hpchub-alice');
+// A root hub runs hub-only accounts' servers as an unprivileged account, never as root.
+const nobody = { name: 'nobody', uid: 65534, gid: 65534 };
 const aliceAccount = { name: alice.name, system: { uid: alice.uid, gid: alice.uid, home: alice.home } };
 
 spawnerConformance('local spawner (hub-only account)', async () => ({
-  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2 }),
+  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody }),
   request: (id) => sleepingRequest(id, { name: 'hubonly', system: null }),
   runs: true,
 }));
 
 spawnerConformance('local spawner (system account)', async () => ({
-  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2 }),
+  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody }),
   request: (id) => sleepingRequest(id, aliceAccount),
   runs: true,
 }));
@@ -48,7 +52,7 @@ describe('local spawner', () => {
   });
 
   it('runs a system user’s job as that user, in their home, with a clean environment, logging to ~/.hpchub/logs', async () => {
-    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2 });
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody });
     const request = sleepingRequest(41, aliceAccount);
     const state = await spawner.start(request);
     try {
@@ -81,24 +85,31 @@ describe('local spawner', () => {
     assert.equal(await processStartTime(state.pid as number), null, 'the process is gone after stop');
   });
 
-  it('runs a hub-only account’s job as the hub user in a private working directory', async () => {
-    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2 });
+  it('runs a hub-only account’s job as spawner.local_user (not root) in a private working directory', async () => {
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody });
     const state = await spawner.start(sleepingRequest(42, { name: 'carol', system: null }));
     try {
       const dir = join(usersDir, 'carol');
       assert.equal(statSync(dir).mode & 0o777, 0o700);
-      assert.equal(execFileSync('readlink', [`/proc/${state.pid}/cwd`], { encoding: 'utf8' }).trim(), dir);
-      assert.equal(ownerOf(state.pid as number), process.getuid?.());
+      assert.equal(statSync(dir).uid, nobody.uid);
+      let job: number | undefined;
+      for (let i = 0; i < 50 && job === undefined; i++) {
+        await sleep(50);
+        job = childrenOf(state.pid as number)[0];
+      }
+      assert.ok(job);
+      assert.equal(execFileSync('readlink', [`/proc/${job}/cwd`], { encoding: 'utf8' }).trim(), dir);
+      assert.equal(ownerOf(job), nobody.uid);
     } finally {
       await spawner.stop(state);
     }
   });
 
   it('reports the exit code of a job that fails, and a pid reused by another process is not the job', async () => {
-    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2 });
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody });
     const request = sleepingRequest(43, { name: 'carol', system: null });
     const failing = join(usersDir, 'fail-later.sh');
-    writeFileSync(failing, 'sleep 0.5\nexit 3\n');
+    writeFileSync(failing, 'sleep 0.5\nexit 3\n', { mode: 0o644 });
     request.job.nodePath = '/bin/bash';
     request.job.agentPath = failing;
     const state = await spawner.start(request);

@@ -1,0 +1,101 @@
+// Talks to a real Jupyter server the way JupyterLab does, through the hub's proxy: start a
+// kernel over REST, then run code over the kernel's WebSocket (Jupyter messaging protocol 5.3).
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+
+export interface JupyterClient {
+  /** `http://127.0.0.1:PORT/user/alice/` (with the trailing slash). */
+  base: string;
+  headers: Record<string, string>;
+}
+
+export async function startKernel(client: JupyterClient): Promise<string> {
+  const res = await fetch(`${client.base}api/kernels`, {
+    method: 'POST',
+    headers: { ...client.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'python3' }),
+  });
+  if (res.status !== 201) throw new Error(`starting a kernel answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Executes code in the kernel and resolves with the text/plain result (or the stream output). */
+export async function execute(
+  client: JupyterClient,
+  kernelId: string,
+  code: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  const url = `${client.base.replace(/^http/, 'ws')}api/kernels/${kernelId}/channels?session_id=${randomUUID()}`;
+  const ws = new WebSocket(url, { headers: client.headers });
+  const msgId = randomUUID();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no result for ${JSON.stringify(code)} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      let output = '';
+      ws.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        clearTimeout(timer);
+        reject(new Error(`the kernel WebSocket was refused with ${res.statusCode}`));
+      });
+      ws.once('open', () => {
+        ws.send(
+          JSON.stringify({
+            header: {
+              msg_id: msgId,
+              username: 'test',
+              session: randomUUID(),
+              msg_type: 'execute_request',
+              version: '5.3',
+              date: new Date().toISOString(),
+            },
+            parent_header: {},
+            metadata: {},
+            content: {
+              code,
+              silent: false,
+              store_history: true,
+              user_expressions: {},
+              allow_stdin: false,
+              stop_on_error: true,
+            },
+            channel: 'shell',
+            buffers: [],
+          }),
+        );
+      });
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as {
+          msg_type: string;
+          parent_header: { msg_id?: string };
+          content: {
+            data?: Record<string, string>;
+            text?: string;
+            execution_state?: string;
+            ename?: string;
+            evalue?: string;
+          };
+        };
+        if (msg.parent_header.msg_id !== msgId) return;
+        if (msg.msg_type === 'execute_result') output = msg.content.data?.['text/plain'] ?? '';
+        if (msg.msg_type === 'stream') output += msg.content.text ?? '';
+        if (msg.msg_type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(`${msg.content.ename}: ${msg.content.evalue}`));
+        }
+        if (msg.msg_type === 'status' && msg.content.execution_state === 'idle') {
+          clearTimeout(timer);
+          resolve(output.trim());
+        }
+      });
+    });
+  } finally {
+    ws.close();
+  }
+}
