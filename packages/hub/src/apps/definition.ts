@@ -99,7 +99,7 @@ export const AppDefinitionSchema = Type.Object(
     custom_script: Type.String(),
     fields: Type.Array(AppFieldSchema),
     /** Overrides spawner.start_timeout_seconds for a slow app. */
-    start_timeout_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400 })),
+    start_timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
   },
   { additionalProperties: false },
 );

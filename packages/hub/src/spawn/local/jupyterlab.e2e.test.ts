@@ -57,11 +57,18 @@ describe('JupyterLab on the local spawner, as a system user', () => {
       body: { user_options: { app: 'jupyterlab' } },
     });
     assert.equal(started.status, 202, started.text);
-    const events = await readEvents<ProgressEvent>(`${hub.url}${started.body.progress_url}`, { authorization: `token ${token}` }, { timeoutMs: 150_000 });
+    const events = await readEvents<ProgressEvent>(
+      `${hub.url}${started.body.progress_url}`,
+      { authorization: `token ${token}` },
+      { timeoutMs: 150_000 },
+    );
     const last = events.at(-1);
     assert.equal(last?.ready, true, JSON.stringify(events, null, 1));
 
-    const client: JupyterClient = { base: `${hub.url}/user/${alice.name}/`, headers: { authorization: `token ${token}` } };
+    const client: JupyterClient = {
+      base: `${hub.url}/user/${alice.name}/`,
+      headers: { authorization: `token ${token}` },
+    };
     const status = await fetch(`${client.base}api/status`, { headers: client.headers });
     assert.equal(status.status, 200, await status.text());
     const kernel = await startKernel(client);
@@ -69,11 +76,21 @@ describe('JupyterLab on the local spawner, as a system user', () => {
     assert.equal(await execute(client, kernel, 'import getpass; getpass.getuser()'), `'${alice.name}'`);
 
     const running = processesOf(alice.uid);
-    assert.ok(running.some((l) => l.includes('jupyter-lab')), running.join('\n'));
-    assert.ok(running.some((l) => l.includes('hpchub-agent')), running.join('\n'));
+    assert.ok(
+      running.some((l) => l.includes('jupyter-lab')),
+      running.join('\n'),
+    );
+    assert.ok(
+      running.some((l) => l.includes('hpchub-agent')),
+      running.join('\n'),
+    );
 
     assert.equal((await hub.api('DELETE', `/users/${alice.name}/server`, { token })).status, 204);
-    const row = await hub.hub.db.selectFrom('servers').selectAll().where('name', '=', '').executeTakeFirstOrThrow();
+    const row = await hub.hub.db
+      .selectFrom('servers')
+      .selectAll()
+      .where('name', '=', '')
+      .executeTakeFirstOrThrow();
     const state = JSON.parse(row.spawner_state) as { pid: number };
     assert.equal(await processStartTime(state.pid), null, 'the job is gone');
     const left = processesOf(alice.uid).filter((l) => /jupyter|hpchub-agent|ipykernel/.test(l));

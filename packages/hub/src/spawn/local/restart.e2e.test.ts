@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { readEvents } from '../../test-support/hub.js';
 import { execute, type JupyterClient, startKernel } from '../../test-support/jupyter.js';
@@ -43,20 +43,36 @@ describe('a hub killed with SIGKILL and started again', () => {
   let hub: ChildProcess | undefined;
   let token = '';
   const args = () => [
-    '--data-dir', dir, '--port', String(port), '--auth-authenticator', 'pam',
-    '--spawner-path-prepend', VENV_BIN, '--spawner-poll-interval-seconds', '1',
+    '--data-dir',
+    dir,
+    '--port',
+    String(port),
+    '--auth-authenticator',
+    'pam',
+    '--spawner-path-prepend',
+    VENV_BIN,
+    '--spawner-poll-interval-seconds',
+    '1',
   ];
 
   function cli(...extra: string[]): string {
-    return execFileSync(process.execPath, [BIN, ...extra, ...args()], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return execFileSync(process.execPath, [BIN, ...extra, ...args()], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
 
   async function startHub(): Promise<void> {
-    const proc = spawn(process.execPath, [BIN, 'start', ...args()], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const proc = spawn(process.execPath, [BIN, 'start', ...args()], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     hub = proc;
     for (let i = 0; i < 200; i++) {
       if (proc.exitCode !== null) throw new Error(`hpchub start exited with ${proc.exitCode}`);
-      const ok = await fetch(`http://127.0.0.1:${port}/hub/api`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/hub/api`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       await sleep(50);
     }
@@ -79,7 +95,8 @@ describe('a hub killed with SIGKILL and started again', () => {
 
   after(async () => {
     if (hub && hub.exitCode === null) {
-      for (const path of ['/users/hpchub-alice/server', '/users/hpchub-alice/servers/second']) await api('DELETE', path).catch(() => undefined);
+      for (const path of ['/users/hpchub-alice/server', '/users/hpchub-alice/servers/second'])
+        await api('DELETE', path).catch(() => undefined);
       hub.kill('SIGTERM');
       await new Promise((r) => hub?.once('exit', r));
     }
@@ -91,10 +108,17 @@ describe('a hub killed with SIGKILL and started again', () => {
       const res = await api('POST', path, { user_options: { app: 'jupyterlab' } });
       assert.equal(res.status, 202, await res.text());
       const progress = `http://127.0.0.1:${port}/hub/api${path}/progress`;
-      const events = await readEvents<ProgressEvent>(progress, { authorization: `token ${token}` }, { timeoutMs: 150_000 });
+      const events = await readEvents<ProgressEvent>(
+        progress,
+        { authorization: `token ${token}` },
+        { timeoutMs: 150_000 },
+      );
       assert.equal(events.at(-1)?.ready, true, JSON.stringify(events));
     }
-    const client: JupyterClient = { base: `http://127.0.0.1:${port}/user/${alice.name}/`, headers: { authorization: `token ${token}` } };
+    const client: JupyterClient = {
+      base: `http://127.0.0.1:${port}/user/${alice.name}/`,
+      headers: { authorization: `token ${token}` },
+    };
     const kernel = await startKernel(client);
     assert.equal(await execute(client, kernel, 'x = 41 + 1; x'), '42');
     const before = jupyterPids();
@@ -105,7 +129,10 @@ describe('a hub killed with SIGKILL and started again', () => {
     assert.deepEqual(jupyterPids(), before, 'the servers outlive the hub');
 
     await startHub();
-    const second: JupyterClient = { base: `http://127.0.0.1:${port}/user/${alice.name}/second/`, headers: client.headers };
+    const second: JupyterClient = {
+      base: `http://127.0.0.1:${port}/user/${alice.name}/second/`,
+      headers: client.headers,
+    };
     for (const c of [client, second]) {
       const status = await fetch(`${c.base}api/status`, { headers: c.headers });
       assert.equal(status.status, 200, `${c.base}: ${await status.text()}`);
