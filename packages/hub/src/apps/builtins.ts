@@ -12,6 +12,8 @@ const jupyterCommand = (binary: string) => [
   // A token only the agent knows; the agent adds it to every request it forwards.
   '--IdentityProvider.token={token}',
   '--ServerApp.trust_xheaders=True',
+  // Requests arrive with the hub's Host name, which Jupyter would otherwise refuse as remote.
+  '--ServerApp.allow_remote_access=True',
 ];
 
 const JUPYTERLAB: AppDefinition = {

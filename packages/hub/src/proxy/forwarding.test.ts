@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -91,6 +92,52 @@ describe('proxy forwarding', () => {
     });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { received: number }).received, body.length);
+  });
+
+  it('streams a chunked request body of unknown length, and answers HEAD without a body', async () => {
+    const parts = Array.from({ length: 64 }, () => Buffer.alloc(16 * 1024, 'c'));
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        `${scene.hub.url}/user/ada/upload`,
+        { method: 'PUT', headers: { cookie, 'transfer-encoding': 'chunked' }, agent: false },
+        (r) => {
+          let body = '';
+          r.setEncoding('utf8');
+          r.on('data', (c: string) => {
+            body += c;
+          });
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      for (const part of parts) req.write(part);
+      req.end();
+    });
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).received, 64 * 16 * 1024);
+    const head = await fetch(`${scene.hub.url}/user/ada/tree`, { method: 'HEAD', headers: { cookie } });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), '');
+  });
+
+  it('keeps answering when the server closes kept-alive connections between requests', async () => {
+    // A server that answers, keeps the connection, then closes it while it is idle in the pool.
+    const sockets = new Set<Socket>();
+    const flaky = http.createServer((req, res) => {
+      res.setHeader('content-length', '2');
+      res.end('ok', () => setImmediate(() => req.socket.destroy()));
+    });
+    flaky.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const { port } = flaky.address() as { port: number };
+    await scene.addServer('ada', 'flaky', { url: `http://127.0.0.1:${port}` });
+    for (let i = 0; i < 5; i++) {
+      const res = await rawGet(`${scene.hub.url}/user/ada/flaky/`, { cookie });
+      assert.equal(res.status, 200);
+      assert.equal(res.body, 'ok');
+    }
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => flaky.close(resolve));
   });
 
   it('answers 503 when the server refuses connections, and keeps no socket', async () => {

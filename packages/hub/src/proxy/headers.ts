@@ -33,6 +33,8 @@ export interface RequestHead {
   accept: string | undefined;
   upgrade: string | undefined;
   hasBody: boolean;
+  /** The body comes in chunks (no length): it must be sent on chunked again. */
+  chunked: boolean;
   /** The request's headers without credentials, hop-by-hop or forwarding headers. */
   forward: string[];
 }
@@ -75,11 +77,11 @@ export function readRequestHead(raw: string[]): RequestHead {
     accept: undefined,
     upgrade: undefined,
     hasBody: false,
+    chunked: false,
     forward: [],
   };
   const out = head.forward;
   let connection: string | undefined;
-  let chunked = false;
   let lengthAt = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -109,9 +111,9 @@ export function readRequestHead(raw: string[]): RequestHead {
         lengthAt = out.length;
         break;
       case 'transfer-encoding':
-        // Node de-chunks the body and chunks it again on the way out (it does so because this
-        // header is in the list); a length header beside it would contradict it.
-        chunked = true;
+        // Node de-chunks the body; the proxy chunks it again on the way out (and Node's client,
+        // for upgrades, does so because this header is in the list). A length would contradict it.
+        head.chunked = true;
         head.hasBody = true;
         out.push('Transfer-Encoding', 'chunked');
         continue;
@@ -131,7 +133,7 @@ export function readRequestHead(raw: string[]): RequestHead {
     }
     out.push(name, value);
   }
-  if (chunked && lengthAt >= 0) out.splice(lengthAt, 2);
+  if (head.chunked && lengthAt >= 0) out.splice(lengthAt, 2);
   if (connection !== undefined) dropConnectionListed(out, connection);
   return head;
 }

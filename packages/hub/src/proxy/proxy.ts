@@ -19,6 +19,7 @@ import {
   sendAnswer,
   sendAnswerOnSocket,
 } from './answers.js';
+import { UpstreamConnectError } from './connect.js';
 import { finishUpstreamHeaders, type RequestHead, readRequestHead } from './headers.js';
 import { forwardHttp } from './http-forward.js';
 import { serverLabel } from './pages.js';
@@ -32,7 +33,7 @@ import type {
   Route,
   RouteTable,
 } from './types.js';
-import { createUpstream, type Upstream, UpstreamConnectError } from './upstream.js';
+import { Upstream } from './upstream.js';
 import { parseUserPath, type UserPath, withTrailingSlash } from './user-path.js';
 import { forwardUpgrade } from './websocket.js';
 
@@ -104,7 +105,7 @@ export class UserServerProxy<I extends Identity = Identity> {
 
   /** Closes the connection pool of a route that was removed or replaced. */
   release(route: Route): void {
-    this.upstreams.get(route)?.agent.destroy();
+    this.upstreams.get(route)?.destroy();
     this.upstreams.delete(route);
   }
 
@@ -117,7 +118,7 @@ export class UserServerProxy<I extends Identity = Identity> {
   close(): void {
     this.closed = true;
     for (const close of [...this.spliced]) close();
-    for (const upstream of this.upstreams.values()) upstream.agent.destroy();
+    for (const upstream of this.upstreams.values()) upstream.destroy();
     this.upstreams.clear();
   }
 
@@ -245,7 +246,7 @@ export class UserServerProxy<I extends Identity = Identity> {
         upstream,
         headers,
         hasBody: ex.head.hasBody,
-        idleTimeoutMs: limits.idleTimeoutMs,
+        chunked: ex.head.chunked,
         onActivity,
         onFail,
       });
@@ -271,7 +272,7 @@ export class UserServerProxy<I extends Identity = Identity> {
   private upstreamOf(route: Route): Upstream {
     let upstream = this.upstreams.get(route);
     if (!upstream) {
-      upstream = createUpstream(parseTarget(route.target), this.options.limits);
+      upstream = new Upstream(parseTarget(route.target), this.options.limits);
       this.upstreams.set(route, upstream);
     }
     return upstream;

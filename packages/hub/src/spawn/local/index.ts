@@ -8,6 +8,7 @@ import { chown, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AGENT_TUNING_ENV } from '@hpchub/protocol';
 import { HubError } from '../../errors/index.js';
 import { renderJobScript } from '../job-script.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
@@ -106,6 +107,8 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
           'mkdir -p "$HOME/.hpchub/logs"',
           `exec >>"$HOME/.hpchub/logs/${logName(request)}" 2>&1`,
           'echo "hpchub: job started on $(hostname) at $(date -Is)"',
+          // Same machine as the hub: the agent listens on loopback only.
+          `export ${AGENT_TUNING_ENV.bind}=127.0.0.1 ${AGENT_TUNING_ENV.host}=127.0.0.1`,
         ],
       });
       const [command, ...args] = argv as [string, ...string[]];

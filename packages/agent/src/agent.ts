@@ -1,0 +1,319 @@
+// The agent's life, start to end. Without a picker: start the app, wait until it answers, then
+// listen on TLS and send `ready`. With a picker: listen and send `ready` first, serve the picker
+// until the user chooses a directory, then start the app (the picker page sends the browser into
+// the app once it answers). Any end — a signal, the app exiting, a failed start — goes through
+// stop(): tell the hub why, stop the app's process group, close the listener, remove the work
+// directory, exit.
+import os from 'node:os';
+import type { AgentStopping } from '@hpchub/protocol';
+import type { AppAuth } from './app-auth.js';
+import { prepareLaunch } from './app-launch.js';
+import { AppOutput, withOutput } from './app-output.js';
+import { type AppEnd, AppProcess, exitCodeOf } from './app-process.js';
+import type { AppTarget } from './app-target.js';
+import { generateCertificate } from './certificate.js';
+import { Frontend } from './frontend.js';
+import { Heartbeat } from './heartbeat.js';
+import { type HubAnswer, HubClient, type HubMessage, type SendOptions } from './hub-client.js';
+import type { Logger } from './log.js';
+import { openPickerPhase, type PickerSpec } from './picker/phase.js';
+import type { PlaceholderValues } from './placeholders.js';
+import { type ProbeResult, waitUntilReady } from './readiness.js';
+import { randomToken } from './secrets.js';
+import type { AgentSettings } from './settings.js';
+import { abortable } from './timing.js';
+import { createWorkdir, removeWorkdir } from './workdir.js';
+
+type StopReason = AgentStopping['reason'];
+
+/** How to end: what to tell the hub (nothing when `reason` is undefined) and the exit code. */
+interface Ending {
+  reason: StopReason | undefined;
+  message: string;
+  appExitCode?: number;
+  processExit: number;
+}
+
+/** A start that cannot go on; stop() reports it. */
+class StartFailure extends Error {
+  constructor(readonly ending: Ending) {
+    super(ending.message);
+  }
+}
+
+/** How long the app gets between SIGTERM and SIGKILL, and the hub to take `stopping`. */
+const GRACE_MS = 10_000;
+
+export class Agent {
+  private readonly abort = new AbortController();
+  private readonly token = randomToken();
+  private readonly title: string;
+  private readonly output: AppOutput;
+  private readonly hub: HubClient;
+  private workdir: string | undefined;
+  private app: AppProcess | undefined;
+  private frontend: Frontend | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private ending: Ending | undefined;
+  /** Of the certificate the frontend serves, for `ready`. */
+  private fingerprint = '';
+  private inOrder: Promise<unknown> = Promise.resolve();
+  private readonly finished: Promise<number>;
+  private finish: (code: number) => void = () => {};
+
+  constructor(
+    private readonly s: AgentSettings,
+    private readonly log: Logger,
+    hub?: HubClient,
+  ) {
+    log.redact(s.secret);
+    log.redact(this.token);
+    this.hub = hub ?? new HubClient(s, log);
+    this.title = s.spec.title ?? s.spec.app;
+    this.output = new AppOutput([s.secret, this.token], (stream, line) =>
+      log.info('app_output', { stream, line }),
+    );
+    this.finished = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  /** Runs until the agent is done; resolves with the process's exit code. */
+  run(): Promise<number> {
+    this.log.info('agent_starting', { server: this.s.serverId, app: this.s.spec.app, pid: process.pid });
+    this.startup().catch((err: unknown) => {
+      if (this.ending) return; // stopping already: whatever was awaited was cut short
+      if (err instanceof StartFailure) void this.stop(err.ending);
+      else void this.fail(err);
+    });
+    return this.finished;
+  }
+
+  /** SIGTERM/SIGINT/SIGHUP: Slurm's warning before the time limit, scancel, or the hub's stop. */
+  onSignal(signal: NodeJS.Signals): void {
+    this.log.info('signal', { signal });
+    void this.stop({
+      reason: 'signal',
+      message: `The agent received ${signal} and stopped ${this.title}.`,
+      processExit: 0,
+    });
+  }
+
+  /** An error nobody expected: stop everything and exit 1. */
+  fail(err: unknown): Promise<void> {
+    this.log.error('agent_failed', {
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+    const message = `The agent failed: ${err instanceof Error ? err.message : String(err)}`;
+    return this.stop({ reason: 'app_failed_to_start', message, processExit: 1 });
+  }
+
+  private async startup(): Promise<void> {
+    const spec = this.s.spec;
+    const workdir = await createWorkdir(this.s.serverId);
+    if (this.ending) {
+      // Stopped while the directory was being made: stop() could not remove it.
+      await removeWorkdir(workdir);
+      return;
+    }
+    this.workdir = workdir;
+    const options = { ...spec.options };
+    if (spec.picker) options[spec.picker.option] = await this.pick(spec.picker, options);
+    const { target, auth } = await this.launch(options);
+    if (this.frontend) {
+      this.frontend.setRunning(target, auth, `${this.title} is running.`);
+      this.progress(`${this.title} is running`);
+    } else {
+      this.openFrontend(`${this.title} answers; setting up the encrypted connection`).setRunning(
+        target,
+        auth,
+        `${this.title} is running.`,
+      );
+      await this.goLive();
+    }
+  }
+
+  private openFrontend(progress: string): Frontend {
+    this.progress(progress);
+    const cert = generateCertificate({ altNames: [this.s.advertisedHost, os.hostname()] });
+    this.fingerprint = cert.fingerprint;
+    this.frontend = new Frontend({
+      secret: this.s.secret,
+      prefix: this.s.spec.prefix,
+      ...cert,
+      log: this.log,
+    });
+    return this.frontend;
+  }
+
+  /** Listens on TLS, sends `ready` (retried until the hub answers), starts heartbeats. */
+  private async goLive(): Promise<void> {
+    const frontend = this.frontend as Frontend;
+    const port = await frontend.listen(this.s.bindHost, this.s.bindPort);
+    const ready = { host: this.s.advertisedHost, port, fingerprint: this.fingerprint };
+    this.log.info('listening', { bind: this.s.bindHost, ...ready });
+    const answer = await this.sendInOrder('ready', ready, { signal: this.abort.signal });
+    if (this.ending) return;
+    if (!answer.ok) {
+      // The hub refused this server (a wrong secret, or it is no longer starting): nobody will
+      // ever be routed here, so do not keep the app running until the time limit.
+      throw new StartFailure({
+        reason: undefined,
+        message: `The hub refused the ready message (HTTP ${answer.status ?? '-'}: ${answer.error}).`,
+        processExit: 1,
+      });
+    }
+    this.log.info('ready_sent', { host: ready.host, port });
+    this.heartbeat = new Heartbeat(this.hub, this.s.heartbeatMs, () => frontend.lastActivity);
+    this.heartbeat.start();
+  }
+
+  /** Serves the picker until a directory is chosen; returns its real absolute path. */
+  private async pick(picker: PickerSpec, options: PlaceholderValues['options']): Promise<string> {
+    const frontend = this.openFrontend('Setting up the encrypted connection');
+    const phase = await openPickerPhase(frontend, picker, {
+      home: this.s.home,
+      appTitle: this.title,
+      current: options[picker.option],
+    }).catch((err: Error) => {
+      throw new StartFailure({
+        reason: 'app_failed_to_start',
+        message: `${this.title} cannot start: ${err.message}.`,
+        processExit: 1,
+      });
+    });
+    this.progress(`Waiting for a directory to be chosen for ${this.title}`);
+    await this.goLive();
+    const dir = await abortable(phase.choice, this.abort.signal);
+    this.log.info('directory_chosen', { option: picker.option, path: dir });
+    return dir;
+  }
+
+  /** Starts the app and waits until it answers its ready path (and signs in, for form-login). */
+  private async launch(options: PlaceholderValues['options']): Promise<{ target: AppTarget; auth: AppAuth }> {
+    const spec = this.s.spec;
+    const { argv, env, target, auth } = await prepareLaunch({
+      spec,
+      options,
+      token: this.token,
+      workdir: this.workdir as string,
+      user: this.s.user,
+      env: process.env,
+    });
+    // Never start an app that nobody would stop.
+    if (this.ending) throw this.abort.signal.reason;
+    this.progress(`Starting ${this.title}`);
+    this.log.info('app_starting', { argv, listen: target.describe() });
+    const app = new AppProcess(argv, env, this.output);
+    this.app = app;
+    app.ended.then((end) => this.onAppEnded(end, argv[0] as string, env.PATH));
+    this.log.info('app_started', { pid: app.pid });
+
+    this.progress(`Waiting for ${this.title} to answer`);
+    let last: ProbeResult | undefined;
+    const ok = await waitUntilReady(
+      target,
+      auth,
+      spec.readyPath,
+      Date.now() + spec.startTimeoutSeconds * 1000,
+      this.abort.signal,
+      (r) => {
+        last = r;
+      },
+    );
+    if (this.abort.signal.aborted) throw this.abort.signal.reason;
+    if (!ok) {
+      const why = last && !last.ok ? ` (last attempt: ${last.why})` : '';
+      throw new StartFailure({
+        reason: 'app_failed_to_start',
+        message: withOutput(
+          `${this.title} did not answer ${spec.readyPath} within ${spec.startTimeoutSeconds} s${why}.`,
+          this.output.lastLines(),
+        ),
+        processExit: 1,
+      });
+    }
+    try {
+      await auth.signIn(target);
+    } catch (err) {
+      throw new StartFailure({
+        reason: 'app_failed_to_start',
+        message: withOutput(`${this.title} answers, but ${(err as Error).message}.`, this.output.lastLines()),
+        processExit: 1,
+      });
+    }
+    this.log.info('app_ready', { status: last?.ok ? last.status : undefined });
+    return { target, auth };
+  }
+
+  private onAppEnded(end: AppEnd, command: string, path: string | undefined): void {
+    if (this.ending) return; // we stopped it
+    if (end.kind === 'spawn-error') {
+      const code = end.error.code;
+      if (code === 'ENOENT')
+        void this.stop({
+          reason: 'app_not_found',
+          message: `${this.title} cannot start: the command ${command} was not found (PATH=${path ?? ''}). Load the module or environment that provides it, e.g. in your custom script.`,
+          processExit: 127,
+        });
+      else
+        void this.stop({
+          reason: code === 'EACCES' ? 'app_not_found' : 'app_failed_to_start',
+          message: `${this.title} cannot start: running ${command} failed (${code ?? end.error.message}).`,
+          processExit: 126,
+        });
+      return;
+    }
+    const code = exitCodeOf(end);
+    const how = end.signal ? `was killed by ${end.signal}` : `exited with code ${code}`;
+    void this.stop({
+      reason: 'app_exited',
+      message: withOutput(`${this.title} ${how}.`, this.output.lastLines()),
+      appExitCode: code,
+      processExit: Math.min(code, 255),
+    });
+  }
+
+  /** Ends the agent once, whatever asked first. */
+  private async stop(ending: Ending): Promise<void> {
+    if (this.ending) return;
+    this.ending = ending;
+    this.abort.abort(new Error('stopping'));
+    this.heartbeat?.stop();
+    this.frontend?.setPhase('failed', ending.message);
+    this.log.info('stopping', { reason: ending.reason, message: ending.message });
+    const body = {
+      reason: ending.reason,
+      message: ending.message.slice(0, 4000),
+      ...(ending.appExitCode === undefined ? {} : { exit_code: ending.appExitCode }),
+    };
+    const told =
+      ending.reason === undefined
+        ? Promise.resolve()
+        : this.hub.send('stopping', body, { deadline: Date.now() + GRACE_MS, attempts: 8 });
+    await Promise.allSettled([told, this.app?.stop(GRACE_MS)]);
+    await this.frontend?.close().catch((err: unknown) => this.log.warn('close_failed', { error: err }));
+    if (this.workdir)
+      await removeWorkdir(this.workdir).catch((err: unknown) =>
+        this.log.warn('cleanup_failed', { error: err }),
+      );
+    this.log.info('exit', { code: ending.processExit });
+    this.finish(ending.processExit);
+  }
+
+  /** A progress message, sent after the ones before it (best effort: a few attempts). */
+  private progress(message: string): void {
+    this.log.info('progress', { message });
+    void this.sendInOrder(
+      'progress',
+      { message: message.slice(0, 500) },
+      { attempts: 4, signal: this.abort.signal },
+    );
+  }
+
+  private sendInOrder(kind: HubMessage, body: object, opts: SendOptions): Promise<HubAnswer> {
+    const sent = this.inOrder.then(() => this.hub.send(kind, body, opts));
+    this.inOrder = sent.catch(() => undefined);
+    return sent;
+  }
+}

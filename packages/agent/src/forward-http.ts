@@ -1,0 +1,53 @@
+// Forwards one HTTP request to the app and streams the answer back: bodies are piped both ways
+// as they arrive (a large upload or a notebook download is never held in memory), and when
+// either side goes away the other is torn down.
+import http from 'node:http';
+import type { AppTarget } from './app-target.js';
+import type { Logger } from './log.js';
+import { downstreamHeaders } from './request-headers.js';
+
+export interface HttpForward {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  target: AppTarget;
+  /** Path and query as the app sees them. */
+  path: string;
+  headers: string[];
+  pool: http.Agent;
+  log: Logger;
+}
+
+export function forwardHttp(f: HttpForward): void {
+  const { req, res } = f;
+  const upReq = http.request({
+    ...f.target.connectOptions(),
+    agent: f.pool,
+    method: req.method,
+    path: f.path,
+    headers: f.headers,
+  });
+
+  upReq.once('response', (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
+    upRes.pipe(res);
+    upRes.once('error', () => res.destroy());
+  });
+  upReq.once('error', (err: NodeJS.ErrnoException) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    f.log.warn('app_unreachable', { method: req.method, error: err.code ?? err.message });
+    const body = `The app did not answer (${err.code ?? err.message}). It may still be starting, or it stopped.\n`;
+    res.writeHead(502, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
+  // The client went away before the answer was complete: stop asking the app.
+  res.once('close', () => {
+    if (!res.writableFinished) upReq.destroy();
+  });
+  req.pipe(upReq);
+}

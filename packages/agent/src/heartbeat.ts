@@ -1,0 +1,40 @@
+// Heartbeats: every interval, one `heartbeat` message with the last time a request or WebSocket
+// message passed through the agent, which the hub's idle culler reads. One attempt each (the
+// next beat comes anyway), never two in flight.
+import type { HubClient } from './hub-client.js';
+
+export class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+
+  constructor(
+    private readonly hub: HubClient,
+    private readonly intervalMs: number,
+    private readonly lastActivity: () => number | null,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.inFlight) return;
+    this.inFlight = true;
+    try {
+      const last = this.lastActivity();
+      await this.hub.send(
+        'heartbeat',
+        { last_activity: last === null ? null : new Date(last).toISOString() },
+        { attempts: 1 },
+      );
+    } finally {
+      this.inFlight = false;
+    }
+  }
+}

@@ -1,0 +1,153 @@
+// Messages to the hub's agent API (ready, progress, heartbeat, stopping), each a POST carrying
+// the server's secret. The hub may be restarting: network errors, 5xx, 408 and 429 are retried
+// with capped exponential backoff; any other answer is final. An https hub with a self-signed
+// certificate is pinned by fingerprint, checked before the secret is written.
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { AGENT_ENV, AGENT_PATHS, AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import type { Logger } from './log.js';
+import { pause } from './timing.js';
+
+export type HubMessage = keyof typeof AGENT_PATHS;
+
+export type HubAnswer =
+  | { ok: true; status: number }
+  /** `status` when the hub answered (a final 4xx), absent when it never did. */
+  | { ok: false; status?: number; error: string };
+
+export interface SendOptions {
+  /** Attempts before giving up; default unlimited (until `signal` aborts or `deadline`). */
+  attempts?: number;
+  /** Give up after this time (ms since epoch). */
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+export interface HubClientSettings {
+  hubUrl: URL;
+  hubFingerprint: string | undefined;
+  secret: string;
+  serverId: string;
+}
+
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+export class HubClient {
+  /** First pause between attempts and its cap; tests shorten them. */
+  constructor(
+    private readonly settings: HubClientSettings,
+    private readonly log: Logger,
+    private readonly backoff = { firstMs: 250, maxMs: 15_000 },
+  ) {}
+
+  async send(kind: HubMessage, body: object, opts: SendOptions = {}): Promise<HubAnswer> {
+    const maxAttempts = opts.attempts ?? Number.POSITIVE_INFINITY;
+    let wait = this.backoff.firstMs;
+    let last: HubAnswer = { ok: false, error: 'not sent' };
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (opts.signal?.aborted) return { ok: false, error: 'aborted' };
+      last = await this.post(kind, body);
+      if (last.ok) return last;
+      const retry =
+        last.status === undefined || last.status >= 500 || last.status === 408 || last.status === 429;
+      this.log.warn('hub_message_failed', {
+        message: kind,
+        attempt,
+        status: last.status,
+        error: last.error,
+        retry,
+      });
+      if (!retry) return last;
+      // Jitter spreads the retries of many agents after a hub restart.
+      const ms = Math.min(wait, this.backoff.maxMs) * (0.75 + Math.random() * 0.5);
+      if (opts.deadline !== undefined && Date.now() + ms > opts.deadline) return last;
+      if (attempt < maxAttempts && !(await pause(ms, opts.signal))) return { ok: false, error: 'aborted' };
+      wait *= 2;
+    }
+    return last;
+  }
+
+  private url(kind: HubMessage): URL {
+    const url = new URL(this.settings.hubUrl);
+    url.pathname = url.pathname.replace(/\/+$/, '') + AGENT_PATHS[kind](this.settings.serverId);
+    return url;
+  }
+
+  private post(kind: HubMessage, body: object): Promise<HubAnswer> {
+    const url = this.url(kind);
+    const payload = Buffer.from(JSON.stringify(body));
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': String(payload.length),
+      [AGENT_SECRET_HEADER]: this.settings.secret,
+    };
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (answer: HubAnswer) => {
+        if (!settled) {
+          settled = true;
+          resolve(answer);
+        }
+      };
+      const options: https.RequestOptions = { method: 'POST', headers, timeout: ATTEMPT_TIMEOUT_MS };
+      const pinned = url.protocol === 'https:' ? this.settings.hubFingerprint : undefined;
+      // One connection per message (they are rare); with createConnection, Node uses no agent.
+      if (pinned === undefined) options.agent = false;
+      else {
+        // The request is written only after the connection's certificate matched the pin.
+        options.createConnection = (_opts, callback) => {
+          const socket = tls.connect({
+            host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: Number(url.port || 443),
+            servername: url.hostname,
+            rejectUnauthorized: false,
+          });
+          socket.once('secureConnect', () => {
+            const seen = socket.getPeerCertificate().fingerprint256?.replace(/:/g, '').toLowerCase();
+            if (seen === pinned) callback?.(null, socket);
+            else {
+              socket.destroy();
+              callback?.(
+                new Error(`the hub's certificate does not match ${AGENT_ENV.hubFingerprint}`),
+                socket,
+              );
+            }
+          });
+          socket.once('error', (err) => callback?.(err, socket));
+          // Returning nothing makes Node wait for the callback.
+          return undefined;
+        };
+      }
+      const req = (url.protocol === 'https:' ? https : http).request(url, options);
+      req.once('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS} ms`)));
+      req.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: err.code ?? err.message }));
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          // Keep the start of the body for the log: the hub's error message says what was wrong.
+          if (size < 2000) chunks.push(c);
+          size += c.length;
+        });
+        res.once('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) done({ ok: true, status });
+          else done({ ok: false, status, error: hubErrorMessage(Buffer.concat(chunks).toString('utf8')) });
+        });
+        res.once('error', (err) => done({ ok: false, error: err.message }));
+      });
+      req.end(payload);
+    });
+  }
+}
+
+function hubErrorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message.slice(0, 500);
+  } catch {
+    // not JSON: use the text
+  }
+  return body.slice(0, 500) || 'no body';
+}

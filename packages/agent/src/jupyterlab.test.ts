@@ -1,0 +1,138 @@
+// Real JupyterLab behind the agent, launched the way the catalog launches it: on a 0600 unix
+// socket in the job's private directory, under the prefix, with a token only the agent knows.
+// Checks the status API through the agent and runs 1+1 in a kernel over its WebSocket.
+// JupyterLab comes from the test venv that `bash scripts/provision/apps.sh` installs.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import WebSocket from 'ws';
+import { type AgentRun, agentRequest, Sandbox, startAgent, testSpec } from './test-support/agent-process.js';
+
+const VENV = '/opt/hpchub-test/venv';
+const JUPYTER_LAB = `${VENV}/bin/jupyter-lab`;
+const PREFIX = '/user/alice/lab/';
+
+describe('JupyterLab through the agent', () => {
+  let sandbox: Sandbox;
+  let home: string;
+  let run: AgentRun;
+  let port: number;
+
+  before(async () => {
+    assert.ok(
+      existsSync(JUPYTER_LAB),
+      `JupyterLab is not installed at ${JUPYTER_LAB}: run \`bash scripts/provision/apps.sh\` (as root) first`,
+    );
+    sandbox = new Sandbox();
+    home = mkdtempSync(path.join(os.tmpdir(), 'hpchub-jupyter-home-'));
+    const command = [
+      JUPYTER_LAB,
+      '--no-browser',
+      '--ServerApp.sock={socket}',
+      '--ServerApp.sock_mode=0600',
+      // Requests arrive with the hub's Host header; without this Jupyter refuses non-local hosts.
+      '--ServerApp.allow_remote_access=True',
+      '--ServerApp.base_url={prefix}',
+      '--IdentityProvider.token={token}',
+      `--ServerApp.root_dir=${home}`,
+    ];
+    // JupyterLab refuses to run as root unless told; the test suite may run as root.
+    if (process.getuid?.() === 0) command.push('--allow-root');
+    const spec = testSpec(sandbox.app, {
+      app: 'jupyterlab',
+      title: 'JupyterLab',
+      command,
+      env: { JUPYTER_RUNTIME_DIR: '{workdir}/jupyter-runtime' },
+      prefix: PREFIX,
+      readyPath: '/api/status',
+      startTimeoutSeconds: 120,
+    });
+    run = await startAgent(sandbox, { spec, env: { HOME: home, PATH: `${VENV}/bin:/usr/bin:/bin` } });
+    const ready = await Promise.race([
+      run.hub.waitFor('ready'),
+      run.hub.waitFor('stopping').then((m) => assert.fail(`JupyterLab did not start: ${m.body.message}`)),
+    ]);
+    port = ready.body.port;
+  });
+  after(async () => {
+    await run?.stop();
+    sandbox?.cleanup();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  test('GET {prefix}api/status answers through the agent, authenticated by the agent’s token', async () => {
+    const answer = await agentRequest(port, run.secret, {
+      path: `${PREFIX}api/status`,
+      headers: { host: 'hub.example' },
+    });
+    assert.equal(answer.status, 200, answer.body);
+    const status = JSON.parse(answer.body);
+    assert.equal(typeof status.started, 'string');
+    assert.equal(status.kernels, 0);
+    const refused = await agentRequest(port, null, { path: `${PREFIX}api/status` });
+    assert.equal(refused.status, 403);
+  });
+
+  test('a kernel runs 1+1 over its WebSocket through the agent', async () => {
+    const created = await agentRequest(port, run.secret, {
+      method: 'POST',
+      path: `${PREFIX}api/kernels`,
+      headers: { 'content-type': 'application/json', host: 'hub.example' },
+      body: JSON.stringify({ name: 'python3' }),
+    });
+    assert.equal(created.status, 201, created.body);
+    const kernel = JSON.parse(created.body).id as string;
+    const ws = new WebSocket(`wss://127.0.0.1:${port}${PREFIX}api/kernels/${kernel}/channels`, {
+      rejectUnauthorized: false,
+      // As a browser behind the hub sends it: Jupyter checks Origin against Host.
+      headers: { [AGENT_SECRET_HEADER]: run.secret, host: 'hub.example', origin: 'https://hub.example' },
+    });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const msgId = randomUUID();
+    const result = new Promise<string>((resolve) => {
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data));
+        if (msg.parent_header?.msg_id === msgId && msg.msg_type === 'execute_result')
+          resolve(msg.content.data['text/plain']);
+      });
+    });
+    ws.send(
+      JSON.stringify({
+        header: {
+          msg_id: msgId,
+          msg_type: 'execute_request',
+          session: randomUUID(),
+          username: 'alice',
+          version: '5.3',
+          date: new Date().toISOString(),
+        },
+        parent_header: {},
+        metadata: {},
+        channel: 'shell',
+        content: {
+          code: '1+1',
+          silent: false,
+          store_history: true,
+          user_expressions: {},
+          allow_stdin: false,
+        },
+      }),
+    );
+    assert.equal(await result, '2');
+    ws.close();
+  });
+
+  test('stops JupyterLab on SIGTERM and reports it', async () => {
+    run.child.kill('SIGTERM');
+    assert.equal((await run.hub.waitFor('stopping')).body.reason, 'signal');
+    assert.equal((await run.exited).code, 0);
+    assert.ok(!run.stderr().includes(run.secret));
+  });
+});
