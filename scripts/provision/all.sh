@@ -76,4 +76,5 @@ fi
 bash "$HERE/postgres.sh"
 bash "$HERE/slurm.sh" up
 if [ -f "$HERE/users.sh" ]; then bash "$HERE/users.sh"; fi
+bash "$HERE/apps.sh"
 log "ready in $((SECONDS - start)) s"

@@ -9,8 +9,6 @@ const jupyterCommand = (binary: string) => [
   '--ServerApp.sock={socket}',
   '--ServerApp.sock_mode=0600',
   '--ServerApp.base_url={prefix}',
-  // A token only the agent knows; the agent adds it to every request it forwards.
-  '--IdentityProvider.token={token}',
   '--ServerApp.trust_xheaders=True',
   // Requests arrive with the hub's Host name, which Jupyter would otherwise refuse as remote.
   '--ServerApp.allow_remote_access=True',
@@ -22,7 +20,9 @@ const JUPYTERLAB: AppDefinition = {
   description: 'Notebooks, consoles, terminals and a file browser in one web IDE.',
   icon: 'jupyter.svg',
   command: jupyterCommand('jupyter-lab'),
-  env: {},
+  // A token only the agent knows, which it adds to every request it forwards; in the
+  // environment, not the command line, where every user of the node could read it with ps.
+  env: { JUPYTER_TOKEN: '{token}' },
   listen: 'unix',
   prefix: 'keep',
   ready_path: '/api/status',
@@ -56,6 +56,8 @@ const CODE_SERVER: AppDefinition = {
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
+    // Otherwise code-server writes a config file with a generated password into the user's home.
+    '--config=/dev/null',
   ],
   env: {},
   listen: 'unix',

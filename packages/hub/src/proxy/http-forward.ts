@@ -80,14 +80,20 @@ function exchange(f: HttpForward, connection: UpstreamConnection, retried: boole
       // A streamed answer (events, chunks) must reach the browser now, not with its first chunk.
       if (!hasLength) res.flushHeaders();
     },
-    onBody(chunk) {
+    onBody(chunk, last) {
+      if (last) {
+        // The usual small answer: head and body leave in one write.
+        res.off('close', onClientClose);
+        res.end(chunk);
+        return true;
+      }
       const more = res.write(chunk);
       if (!more) res.once('drain', resume);
       return more;
     },
     onEnd() {
       res.off('close', onClientClose);
-      res.end();
+      if (!res.writableEnded) res.end();
     },
     onError(err, answered, retryable) {
       res.off('close', onClientClose);

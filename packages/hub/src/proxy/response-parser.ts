@@ -17,7 +17,8 @@ export interface ResponseHead {
 
 export interface ResponseHandlers {
   onHead(head: ResponseHead): void;
-  onBody(chunk: Buffer): void;
+  /** `last`: this chunk completes the body (onEnd follows at once). */
+  onBody(chunk: Buffer, last: boolean): void;
   onEnd(): void;
 }
 
@@ -76,7 +77,7 @@ export class ResponseParser {
           this.left -= n;
           const piece = buf.subarray(0, n);
           buf = buf.subarray(n);
-          this.handlers.onBody(piece);
+          this.handlers.onBody(piece, this.left === 0);
           if (this.left === 0) this.finish();
           break;
         }
@@ -97,13 +98,13 @@ export class ResponseParser {
         case 'chunk-data': {
           const n = Math.min(this.left, buf.length);
           this.left -= n;
-          this.handlers.onBody(buf.subarray(0, n));
+          this.handlers.onBody(buf.subarray(0, n), false);
           buf = buf.subarray(n);
           if (this.left === 0) this.state = 'chunk-crlf';
           break;
         }
         case 'close':
-          this.handlers.onBody(buf);
+          this.handlers.onBody(buf, false);
           return undefined;
         case 'done':
           return buf;

@@ -13,8 +13,11 @@ import type { ProxyLimits } from './types.js';
 /** What one exchange is told as the server answers; exactly one of onEnd and onError ends it. */
 export interface ExchangeHandlers {
   onHead(status: number, statusMessage: string, rawHeaders: string[], hasLength: boolean): void;
-  /** Returns false when the receiver is full: the connection pauses until resume() is called. */
-  onBody(chunk: Buffer): boolean;
+  /**
+   * Returns false when the receiver is full: the connection pauses until resume() is called.
+   * `last`: the chunk completes the body (so the response can end with it, in one write).
+   */
+  onBody(chunk: Buffer, last: boolean): boolean;
   onEnd(): void;
   /** `answered`: whether onHead was called; `retryable`: failed on a reused connection before any answer. */
   onError(err: Error, answered: boolean, retryable: boolean): void;
@@ -28,6 +31,8 @@ export class UpstreamConnection {
   private keepAlive = true;
   /** Whether a request was already completed on this connection (a stale keep-alive may fail). */
   reused = false;
+  /** When it was last put back in the pool (Date.now()). */
+  freeSince = 0;
 
   constructor(
     readonly socket: Socket,
@@ -52,8 +57,8 @@ export class UpstreamConnection {
           this.keepAlive = h.keepAlive;
           this.handlers?.onHead(h.status, h.statusMessage, h.rawHeaders, h.hasLength);
         },
-        onBody: (chunk) => {
-          if (this.handlers && !this.handlers.onBody(chunk)) this.socket.pause();
+        onBody: (chunk, last) => {
+          if (this.handlers && !this.handlers.onBody(chunk, last)) this.socket.pause();
         },
         onEnd: () => this.finish(),
       },
@@ -124,13 +129,18 @@ export class UpstreamConnection {
 
 type Waiter = (err: Error | null, connection?: UpstreamConnection) => void;
 
-/** Connections to one server: at most limits.maxSockets busy, limits.maxFreeSockets kept idle. */
+/**
+ * Connections to one server: at most limits.maxSockets busy, limits.maxFreeSockets kept idle.
+ * A connection's socket timeout is the exchange idle timeout, set once; idle connections in the
+ * pool are closed by a sweep after limits.keepAliveMs, so no timer is re-armed per request.
+ */
 export class UpstreamPool {
   private readonly free: UpstreamConnection[] = [];
   private readonly busy = new Set<UpstreamConnection>();
   private readonly waiting: Waiter[] = [];
   private opening = 0;
   private destroyed = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     readonly target: ParsedTarget,
@@ -163,6 +173,7 @@ export class UpstreamPool {
         socket.destroy();
         return done(new Error('the route was removed'));
       }
+      socket.setTimeout(this.limits.idleTimeoutMs);
       this.lend(new UpstreamConnection(socket, this), done);
     });
   }
@@ -179,8 +190,9 @@ export class UpstreamPool {
       connection.socket.destroy();
       return;
     }
-    connection.socket.setTimeout(this.limits.keepAliveMs);
+    connection.freeSince = Date.now();
     this.free.push(connection);
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(1000, this.limits.keepAliveMs / 2)).unref();
   }
 
   /** A connection closed (by either side). */
@@ -195,13 +207,24 @@ export class UpstreamPool {
 
   destroy(): void {
     this.destroyed = true;
+    clearInterval(this.sweeper);
     for (const waiter of this.waiting.splice(0)) waiter(new Error('the route was removed'));
     for (const connection of [...this.free, ...this.busy]) connection.socket.destroy();
   }
 
   private lend(connection: UpstreamConnection, done: Waiter): void {
     this.busy.add(connection);
-    connection.socket.setTimeout(this.limits.idleTimeoutMs);
     done(null, connection);
+  }
+
+  /** Closes connections idle in the pool for longer than keepAliveMs (oldest are first). */
+  private sweep(): void {
+    const limit = Date.now() - this.limits.keepAliveMs;
+    while (this.free.length > 0 && (this.free[0] as UpstreamConnection).freeSince < limit)
+      (this.free.shift() as UpstreamConnection).socket.destroy();
+    if (this.free.length === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 }
