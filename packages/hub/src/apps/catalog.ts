@@ -54,7 +54,7 @@ export function readAppsFile(path: string): AppDefinition[] {
   return doc as AppDefinition[];
 }
 
-export function loadCatalog(config: HubConfig['apps']): AppCatalog {
+export function loadCatalog(config: Pick<HubConfig['apps'], 'enabled' | 'file'>): AppCatalog {
   const all = new Map(BUILTIN_APPS.map((a) => [a.id, a]));
   if (config.file) for (const app of readAppsFile(config.file)) all.set(app.id, app);
   const unknown = config.enabled.filter((id) => !all.has(id));

@@ -30,6 +30,19 @@ export const AppFieldSchema = Type.Union([
       minimum: Type.Integer(),
       maximum: Type.Integer(),
       default: Type.Integer(),
+      /**
+       * Lower maxima that depend on the value of another (choice) field, e.g. the cores each
+       * partition allows: `{ field: 'partition', maximum: { short: 1, normal: 64 } }`.
+       */
+      limits_by: Type.Optional(
+        Type.Object(
+          {
+            field: Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }),
+            maximum: Type.Record(Type.String(), Type.Integer()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false },
   ),

@@ -80,6 +80,32 @@ export function validateOptions(
     if (typeof checked === 'object') validations.push({ field: field.name, message: checked.problem });
     else out[field.name] = checked;
   }
+  validations.push(...dependentLimitProblems(fields, out));
   if (validations.length > 0) throw new HubError('validation_failed', undefined, { validations });
   return out;
+}
+
+/**
+ * The second pass, once every value is known: integer fields whose maximum depends on another
+ * field's value (`limits_by`, e.g. the cores of the chosen partition).
+ */
+function dependentLimitProblems(fields: readonly AppField[], values: OptionValues): FieldValidation[] {
+  const problems: FieldValidation[] = [];
+  for (const field of fields) {
+    if (field.type !== 'integer' || !field.limits_by) continue;
+    const value = values[field.name];
+    const by = values[field.limits_by.field];
+    if (typeof value !== 'number' || typeof by !== 'string') continue;
+    const max = field.limits_by.maximum[by];
+    if (max === undefined || value <= max) continue;
+    const label = fields.find((f) => f.name === field.limits_by?.field)?.label ?? field.limits_by.field;
+    problems.push({
+      field: field.name,
+      message:
+        max < field.minimum
+          ? `${label} ${by} does not offer this; choose another ${label.toLowerCase()}.`
+          : `${label} ${by} allows at most ${max}; give a number from ${field.minimum} to ${max}.`,
+    });
+  }
+  return problems;
 }

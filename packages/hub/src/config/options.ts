@@ -7,6 +7,7 @@
 // regular expression is not an explanation. Sections are objects with a description and no
 // other keys than those declared.
 import { type Static, type TLiteral, type TProperties, type TUnion, Type } from '@sinclair/typebox';
+import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from '../spawn/slurm/lists.js';
 
 const section = <T extends TProperties>(description: string, properties: T) =>
   Type.Object(properties, { description, additionalProperties: false });
@@ -218,6 +219,95 @@ export const HubConfigSchema = Type.Object(
           'Lowest Unix uid whose servers may run (PAM accounts); root and system accounts are refused.',
       }),
     }),
+    slurm: section(
+      'The Slurm spawner (`spawner.kind: slurm`): how jobs are submitted, and what the spawn form offers.',
+      {
+        command_prefix: Type.String({
+          default: '',
+          pattern: '^(|.*\\{user\\}.*)$',
+          errorMessage: 'empty, or words that contain {user}, e.g. `sudo -n -u {user}`',
+          description:
+            'Words put in front of `sbatch`, `scancel` and `sacct` to run them as the user, `{user}` ' +
+            'standing for the account name; split at spaces, never given to a shell. Empty: ' +
+            '`runuser -u {user} --` when the hub runs as root, `sudo -n -u {user}` otherwise (which needs ' +
+            'a sudo rule allowing the hub to run those commands as users).',
+        }),
+        bin_dir: Type.String({
+          default: '',
+          description: 'Directory of the Slurm commands (`sbatch`, `squeue`…). Empty: found on PATH.',
+        }),
+        command_timeout_seconds: Type.Integer({
+          minimum: 1,
+          maximum: 600,
+          default: 30,
+          description:
+            'How long one Slurm command may take. One that takes longer counts as "Slurm does not ' +
+            'answer": servers are kept as they are, never marked stopped.',
+        }),
+        cluster_cache_seconds: Type.Integer({
+          minimum: 0,
+          default: 60,
+          description: 'How long the partitions read with `sinfo` are reused for spawn forms.',
+        }),
+        partitions: userList(
+          'Partitions the spawn form offers, in this order. Empty: every partition that is up. With ' +
+            'more than one, users choose; with one, it is used without asking.',
+        ),
+        partition_limits: userList(
+          'Lower limits per partition than the cluster’s, as `PARTITION key=value…` with the keys ' +
+            '`max_cores`, `max_memory_gb`, `max_gpus` and `max_hours`, e.g. `gpu max_cores=16 max_hours=24`. ' +
+            'The form never offers more than the cluster allows.',
+        ),
+        group_partitions: userList(
+          'Which groups may use which partitions, as `GROUP: PARTITION PARTITION…`, e.g. ' +
+            '`physics: gpu bigmem`. A partition named in any entry is offered only to members of the groups ' +
+            'that name it (hub groups and, with PAM, Unix groups); the others are offered to everyone ' +
+            '(within Slurm’s own AllowGroups).',
+        ),
+        accounts: userList(
+          'Slurm accounts jobs may be charged to (`--account`). With two or more the form offers a ' +
+            'choice; with one it is always used; with none, Slurm’s default account of the user is.',
+        ),
+        app_defaults: userList(
+          'Form defaults per app, as `APP key=value…` with the keys `cores`, `memory_gb`, `gpus`, ' +
+            '`hours` and `partition`, e.g. `jupyterlab cores=1 memory_gb=4 hours=4`. A user’s last ' +
+            'choices for an app come first.',
+        ),
+        default_cores: Type.Integer({
+          minimum: 1,
+          default: 1,
+          description: 'Cores the form proposes when neither the app nor the user’s last choice says.',
+        }),
+        default_memory_gb: Type.Integer({
+          minimum: 1,
+          default: 4,
+          description: 'Total memory (GB) the form proposes by default.',
+        }),
+        default_hours: Type.Integer({
+          minimum: 1,
+          default: 4,
+          description: 'Run time (hours) the form proposes by default.',
+        }),
+        max_hours: Type.Integer({
+          minimum: 1,
+          default: 24,
+          description: 'Longest run time (hours) the form offers in partitions that have no time limit.',
+        }),
+        signal_seconds: Type.Integer({
+          minimum: 0,
+          maximum: 3600,
+          default: 300,
+          description:
+            'Slurm sends the job SIGTERM this many seconds before its time limit (`--signal=B:TERM@N`), ' +
+            'so the agent stops the app cleanly and the user is told the time limit was reached. 0: no warning.',
+        }),
+        stop_timeout_seconds: Type.Integer({
+          minimum: 1,
+          default: 60,
+          description: 'How long stopping a server waits for Slurm to confirm that the job has left the queue.',
+        }),
+      },
+    ),
     apps: section(
       'The app catalog: which apps users can start, and where site-specific definitions come from.',
       {
@@ -229,6 +319,13 @@ export const HubConfigSchema = Type.Object(
           default: '',
           description:
             'A YAML file with app definitions that add to or replace the built-in ones (see docs/apps.md). Empty: built-ins only.',
+        }),
+        install_jupyter: Type.Boolean({
+          default: true,
+          description:
+            'With the local spawner: when JupyterLab is not found on the jobs’ PATH, install JupyterLab and ' +
+            'Notebook from PyPI into `<data_dir>/venv` at start (once, about a minute), so a first ' +
+            '`npm start` can run notebooks. Sites with their own Jupyter installation turn this off.',
         }),
       },
     ),
@@ -350,7 +447,32 @@ export interface CrossRule {
   check(config: HubConfig): { key: string; message: string }[];
 }
 
+/** A rule for one `slurm` list with a syntax of its own: every entry that does not parse is reported. */
+function listSyntax(
+  key: 'partition_limits' | 'group_partitions' | 'app_defaults',
+  description: string,
+  parse: (entries: readonly string[]) => { problems: string[] },
+): CrossRule {
+  return {
+    keys: [`slurm.${key}`],
+    description,
+    check: (config) =>
+      parse(config.slurm[key]).problems.map((message) => ({ key: `slurm.${key}`, message })),
+  };
+}
+
 export const CROSS_RULES: CrossRule[] = [
+  listSyntax(
+    'partition_limits',
+    'Each entry is `PARTITION key=value…` with the keys `max_cores`, `max_memory_gb`, `max_gpus`, `max_hours`.',
+    parsePartitionLimits,
+  ),
+  listSyntax('group_partitions', 'Each entry is `GROUP: PARTITION PARTITION…`.', parseGroupPartitions),
+  listSyntax(
+    'app_defaults',
+    'Each entry is `APP key=value…` with the keys `cores`, `memory_gb`, `gpus`, `hours`, `partition`.',
+    parseAppDefaults,
+  ),
   {
     keys: ['tls.cert', 'tls.key'],
     description: '`tls.cert` and `tls.key` are set together or not at all.',

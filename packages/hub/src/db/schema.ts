@@ -123,6 +123,15 @@ export interface UsageRecordsTable {
   end_reason: string;
 }
 
+/** A user's last accepted spawn-form choices for one app, pre-filled next time. */
+export interface SpawnChoicesTable {
+  user_id: number;
+  app: string;
+  /** JSON: the validated options of the last start of this app (without `app`). */
+  options: string;
+  updated: Timestamp;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -138,6 +147,7 @@ export interface Database {
   shares: SharesTable;
   news_items: NewsItemsTable;
   usage_records: UsageRecordsTable;
+  spawn_choices: SpawnChoicesTable;
   /** Small hub-wide settings (schema notes, first-start markers). */
   hub_kv: KeyValueTable;
 }

@@ -1,13 +1,14 @@
 // Assembles spawning for a hub: the configured spawner, the app catalog, the agent install,
 // the orchestrator and its monitor.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
+import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
 import { lookupSystemAccount } from '../auth/system-account.js';
 import type { HubContext } from '../context.js';
 import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
-import { createLocalSpawner } from './local/index.js';
+import { BASE_PATH, createLocalSpawner } from './local/index.js';
 import { Monitor } from './monitor.js';
 import { Orchestrator, type RouteSink } from './orchestrator.js';
 import { ProgressBus } from './progress.js';
@@ -55,10 +56,33 @@ async function configuredSpawner(hub: HubContext): Promise<Spawner> {
   }
 }
 
+/**
+ * Where jobs find their apps: spawner.path_prepend, plus `<data_dir>/venv/bin` for a local hub
+ * without Jupyter of its own, which it installs there first (apps.install_jupyter).
+ */
+async function jobPath(hub: HubContext, catalog: AppCatalog): Promise<string[]> {
+  const { config, log } = hub;
+  const path = [...config.spawner.path_prepend];
+  const local = venvBin(config.data_dir);
+  if (existsSync(local)) return [...path, local];
+  const wanted = config.spawner.kind === 'local' && config.apps.install_jupyter && catalog.get('jupyterlab');
+  if (!wanted || (await findOnPath('jupyter-lab', [...path, ...BASE_PATH.split(':')]))) return path;
+  try {
+    return [...path, await installJupyter(config.data_dir, log)];
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      'JupyterLab is not available to jobs; set spawner.path_prepend to where it is installed',
+    );
+    return path;
+  }
+}
+
 export async function createSpawning({ hub, routes, hubUrl, spawner }: SpawningOptions): Promise<Spawning> {
   const { config, log } = hub;
   const progress = new ProgressBus();
   const catalog = loadCatalog(config.apps);
+  const pathPrepend = await jobPath(hub, catalog);
   const orchestrator = new Orchestrator({
     db: hub.db,
     config,
@@ -71,6 +95,7 @@ export async function createSpawning({ hub, routes, hubUrl, spawner }: SpawningO
       hubUrl: () => `${(config.spawner.hub_url || hubUrl()).replace(/\/$/, '')}/hub/api/agent`,
       nodePath: config.spawner.node_path,
       agentPath: spawner ? 'fake-agent.js' : installAgent(config, log),
+      pathPrepend,
     },
     accountOf: accountResolver(config),
   });

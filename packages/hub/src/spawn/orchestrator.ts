@@ -45,6 +45,8 @@ export interface AgentLocation {
   hubUrl(): string;
   nodePath: string;
   agentPath: string;
+  /** Directories put in front of PATH in jobs (spawner.path_prepend, and the hub's own venv). */
+  pathPrepend: string[];
 }
 
 export interface OrchestratorDeps {
@@ -184,7 +186,7 @@ export class Orchestrator {
           spec,
           customScript: String(options.custom_script ?? app.custom_script),
           modules: app.modules,
-          pathPrepend: config.spawner.path_prepend,
+          pathPrepend: this.deps.agent.pathPrepend,
           nodePath: this.deps.agent.nodePath,
           agentPath: this.deps.agent.agentPath,
         },

@@ -56,6 +56,8 @@ export class TestHub {
         testDb = await (databaseEngines()[1] as { open(): Promise<TestDatabase> }).open();
         config.db.url = testDb.url;
       }
+      // Tests provide their apps (spawner.path_prepend); never pip-install JupyterLab per test hub.
+      config.apps.install_jupyter = false;
       options.configure?.(config);
       const logStream = new Writable({
         write(chunk, _enc, done) {

@@ -29,7 +29,8 @@ interface LocalState extends ProcessIdentity {
   pgid: number;
 }
 
-const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** PATH of a job before spawner.path_prepend (what a clean login shell has). */
+export const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /** `env -i` with just what a login would set, then bash reading the job script from stdin. */
 function cleanEnv(vars: string[]): string[] {

@@ -1,0 +1,139 @@
+// The Slurm spawner: each server is a batch job submitted as the user (sbatch reading the script
+// from stdin), found again through its state blob {job id, user}. All servers are polled with
+// one Slurm query per interval; stop is scancel, then waiting until Slurm confirms the job has
+// left the queue. Talks to Slurm only through a SlurmClient (the commands, or the slurm-gateway).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isFinalState, type JobRef, type SlurmClient, SlurmError } from '@hpchub/slurm';
+import type { Logger } from 'pino';
+import { HubError } from '../../errors/index.js';
+import type { PollResult, Spawner, SpawnerState } from '../spawner.js';
+import { slurmJobScript } from './script.js';
+import { pollResult } from './states.js';
+
+export interface SlurmSpawnerOptions {
+  client: SlurmClient;
+  /** Seconds of warning before the time limit (`--signal=B:TERM@N`); 0 for none. */
+  signalSeconds: number;
+  /** How long stop() waits for Slurm to confirm the job has left the queue. */
+  stopTimeoutMs: number;
+  /** Pause between the queries of that wait. */
+  stopPollMs?: number;
+  log?: Pick<Logger, 'info' | 'warn'>;
+}
+
+export interface SlurmState {
+  kind: 'slurm';
+  job: string;
+  user: string;
+  /** When sbatch accepted the job (ISO 8601). */
+  submitted: string;
+  /** The warning the job was submitted with, to tell a time-limit end from others. */
+  signal_seconds: number;
+}
+
+function isSlurmState(state: SpawnerState): state is SpawnerState & SlurmState {
+  return (
+    state.kind === 'slurm' &&
+    typeof state.job === 'string' &&
+    /^\d+$/.test(state.job) &&
+    typeof state.user === 'string'
+  );
+}
+
+const refOf = (state: SlurmState): JobRef => ({ id: state.job, user: state.user });
+
+/** A SlurmError in words for the user (and the HubError code that fits). */
+function asHubError(err: unknown, doing: string): HubError {
+  if (!(err instanceof SlurmError)) return new HubError('unavailable', `Slurm could not ${doing}.`);
+  switch (err.kind) {
+    case 'refused':
+      return new HubError('bad_request', `Slurm refused the job: ${err.message}`);
+    case 'unavailable':
+      return new HubError('unavailable', 'Slurm does not answer right now; try again in a few minutes.');
+    default:
+      return new HubError('unavailable', `Slurm could not ${doing}. The administrators can find why in the hub's log.`);
+  }
+}
+
+export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
+  const { client, log } = options;
+
+  async function pollMany(states: SpawnerState[]): Promise<PollResult[]> {
+    const refs = states.filter(isSlurmState).map(refOf);
+    // One query for every job, whatever their number and owners.
+    const answers = refs.length > 0 ? await client.query(refs) : new Map();
+    return states.map((state) =>
+      isSlurmState(state)
+        ? pollResult(answers.get(state.job), state.signal_seconds)
+        : { status: 'stopped', reason: 'unknown', detail: 'no Slurm job was recorded' },
+    );
+  }
+
+  return {
+    id: 'slurm',
+
+    async start(request) {
+      const system = request.account.system;
+      if (!system) {
+        throw new HubError(
+          'account_unusable',
+          'Servers run as Slurm jobs under your cluster account, and this hub account is not one. Sign in with your cluster account.',
+        );
+      }
+      const user = request.account.name;
+      let script: string;
+      try {
+        script = slurmJobScript(request, system.home, { signalSeconds: options.signalSeconds });
+      } catch (err) {
+        // Validated options never get here; a home directory with odd characters can.
+        throw new HubError('account_unusable', `Your job cannot be written safely: ${(err as Error).message}.`);
+      }
+      let job: string;
+      try {
+        job = await client.submit({ user, script });
+      } catch (err) {
+        log?.warn({ user, server: request.serverName, err: (err as Error).message }, 'sbatch failed');
+        throw asHubError(err, 'accept the job');
+      }
+      log?.info({ user, server: request.serverName, job }, 'Slurm job submitted');
+      const state: SlurmState = {
+        kind: 'slurm',
+        job,
+        user,
+        submitted: new Date().toISOString(),
+        signal_seconds: options.signalSeconds,
+      };
+      return { ...state };
+    },
+
+    async poll(state) {
+      return (await pollMany([state]))[0] as PollResult;
+    },
+
+    pollMany,
+
+    async stop(state) {
+      if (!isSlurmState(state)) return;
+      const ref = refOf(state);
+      try {
+        await client.cancel(ref);
+      } catch (err) {
+        log?.warn({ job: ref.id, err: (err as Error).message }, 'scancel failed');
+        throw asHubError(err, 'cancel the job');
+      }
+      // Confirmed only when Slurm says the job has ended (or has forgotten it).
+      const deadline = Date.now() + options.stopTimeoutMs;
+      for (;;) {
+        const answer = (await client.query([ref])).get(ref.id);
+        if (answer?.kind === 'gone' || (answer?.kind === 'job' && isFinalState(answer.job.state))) return;
+        if (Date.now() > deadline) {
+          throw new HubError(
+            'unavailable',
+            `Slurm has not ended job ${ref.id} yet; it is recorded as stopped once it has.`,
+          );
+        }
+        await sleep(options.stopPollMs ?? 500);
+      }
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Puts the Slurm spawner together for a hub: the command-line Slurm client from the `slurm`
+// configuration, the spawner, and the spawn form's fields for a user (whose groups decide which
+// partitions they see).
+import { CliSlurmClient, type SlurmClient } from '@hpchub/slurm';
+import type { AppField } from '../../apps/definition.js';
+import { lookupSystemAccount } from '../../auth/system-account.js';
+import type { HubContext } from '../../context.js';
+import type { UserRow } from '../../db/schema.js';
+import { groupsOfUsers } from '../../users/store.js';
+import type { Spawner } from '../spawner.js';
+import { ClusterCache, partitionOffers, resourceFields } from './form.js';
+import { createSlurmSpawner } from './index.js';
+import { slurmSettings } from './settings.js';
+
+export interface SlurmSpawning {
+  spawner: Spawner;
+  client: SlurmClient;
+  /** The resource fields of the spawn form for this user and app. */
+  spawnerFields(user: UserRow, appId: string): Promise<AppField[]>;
+}
+
+export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): SlurmSpawning {
+  const settings = slurmSettings(hub.config);
+  const slurm =
+    client ??
+    new CliSlurmClient({ userPrefix: settings.userPrefix, binDir: settings.binDir, timeoutMs: settings.timeoutMs });
+  const cluster = new ClusterCache(slurm, settings.cacheMs, hub.log);
+
+  /** Hub groups, and with PAM the account's Unix groups (what Slurm's AllowGroups means). */
+  async function groupsOf(user: UserRow): Promise<Set<string>> {
+    const groups = new Set((await groupsOfUsers(hub.db, [user.id])).get(user.id) ?? []);
+    if (hub.config.auth.authenticator === 'pam') {
+      for (const g of (await lookupSystemAccount(user.name))?.groups ?? []) groups.add(g);
+    }
+    return groups;
+  }
+
+  return {
+    client: slurm,
+    spawner: createSlurmSpawner({
+      client: slurm,
+      signalSeconds: settings.signalSeconds,
+      stopTimeoutMs: settings.stopTimeoutMs,
+      log: hub.log,
+    }),
+    async spawnerFields(user, appId) {
+      const [info, groups] = await Promise.all([cluster.get(), groupsOf(user)]);
+      return resourceFields(partitionOffers(info, settings, groups), settings, appId);
+    },
+  };
+}
