@@ -2,34 +2,19 @@
 // never hop-by-hop headers (RFC 9110 §7.6.1, including those the Connection header names); the
 // app's own auth replacing whatever the client sent under that name; X-Forwarded-Prefix when the
 // prefix is stripped. Works on raw header arrays ([name, value, …]) to keep order and repeats.
-import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import {
+  AGENT_SECRET_HEADER,
+  connectionListed,
+  HOP_BY_HOP_HEADERS,
+  HUB_COOKIE_PREFIX,
+} from '@hpchub/protocol';
 import type { AppAuth } from './app-auth.js';
 
-/** Every cookie of the hub starts so (hpchub-session, hpchub-login-xsrf). */
-const HUB_COOKIE_PREFIX = 'hpchub-';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authorization',
-  'proxy-authenticate',
-]);
-const CONNECTION_OPTIONS = new Set(['close', 'keep-alive', 'upgrade']);
-
 /** Names listed in a Connection header that are themselves headers to drop. */
-function connectionListed(raw: readonly string[]): Set<string> {
+function connectionListedIn(raw: readonly string[]): Set<string> {
   const listed = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() !== 'connection') continue;
-    for (const t of (raw[i + 1] as string).toLowerCase().split(',')) {
-      const name = t.trim();
-      if (name !== '' && !CONNECTION_OPTIONS.has(name)) listed.add(name);
-    }
+    if ((raw[i] as string).toLowerCase() === 'connection') connectionListed(raw[i + 1] as string, listed);
   }
   return listed;
 }
@@ -51,7 +36,7 @@ export interface UpstreamOptions {
 
 export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): string[] {
   const out: string[] = [];
-  const dropped = connectionListed(raw);
+  const dropped = connectionListedIn(raw);
   const authName = opts.auth.header?.[0].toLowerCase();
   const cookies: string[] = [];
   let chunked = false;
@@ -68,7 +53,7 @@ export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): 
       chunked = true;
       continue;
     }
-    if (HOP_BY_HOP.has(lower) || dropped.has(lower)) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || dropped.has(lower)) continue;
     if (lower === AGENT_SECRET_HEADER || lower === authName || lower === 'x-forwarded-prefix') continue;
     if (chunked && lower === 'content-length') continue;
     out.push(name, value);
@@ -90,12 +75,12 @@ export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): 
 /** Response headers for the client: hop-by-hop headers dropped (kept for a 101 upgrade answer). */
 export function downstreamHeaders(raw: readonly string[], upgrade = false): string[] {
   const out: string[] = [];
-  const dropped = connectionListed(raw);
+  const dropped = connectionListedIn(raw);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
     const keep = upgrade && (lower === 'connection' || lower === 'upgrade');
-    if (!keep && (HOP_BY_HOP.has(lower) || dropped.has(lower))) continue;
+    if (!keep && (HOP_BY_HOP_HEADERS.has(lower) || dropped.has(lower))) continue;
     out.push(name, raw[i + 1] as string);
   }
   return out;

@@ -2,3 +2,4 @@
 export * from './agent.js';
 export * from './api.js';
 export * from './errors.js';
+export * from './http.js';

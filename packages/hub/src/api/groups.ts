@@ -142,51 +142,36 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async
     },
   );
 
-  app.post(
-    '/groups/:group/users',
-    {
+  // Adding and removing members differ only in the method and the store call.
+  for (const [method, summary, change] of [
+    ['POST', 'Add users to a group', addMembers],
+    ['DELETE', 'Remove users from a group', removeMembers],
+  ] as const) {
+    app.route({
+      method,
+      url: '/groups/:group/users',
       config: admin,
       schema: {
-        summary: 'Add users to a group',
+        summary,
         tags: ['groups'],
         params: GroupParams,
         body: Members,
         response: { 200: Type.Ref(GroupSchema), ...errors },
       },
-    },
-    async (request) => {
-      const row = await existing(request.params.group);
-      const users = await usersByNames(db, request.body.users);
-      await addMembers(
-        db,
-        row.id,
-        users.map((u) => u.id),
-      );
-      return only(await models([row]));
-    },
-  );
-
-  app.delete(
-    '/groups/:group/users',
-    {
-      config: admin,
-      schema: {
-        summary: 'Remove users from a group',
-        tags: ['groups'],
-        params: GroupParams,
-        body: Members,
-        response: { 200: Type.Ref(GroupSchema), ...errors },
+      handler: async (request) => {
+        const row = await existing(request.params.group);
+        const users = await usersByNames(db, request.body.users);
+        await change(
+          db,
+          row.id,
+          users.map((u) => u.id),
+        );
+        request.log.info(
+          { group: row.name, users: request.body.users, by: request.principal?.name },
+          summary.toLowerCase(),
+        );
+        return only(await models([row]));
       },
-    },
-    async (request) => {
-      const row = await existing(request.params.group);
-      const users = await usersByNames(db, request.body.users);
-      await removeMembers(
-        db,
-        row.id,
-        users.map((u) => u.id),
-      );
-      return only(await models([row]));
-    },
-  );
+    });
+  }
 };

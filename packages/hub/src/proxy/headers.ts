@@ -4,25 +4,15 @@
 // the server's secret. Toward the browser: hop-by-hop headers dropped, and no Set-Cookie for a hub
 // cookie, so a server cannot log its visitors in or out of the hub (login CSRF, fixation).
 // Works on raw header arrays ([name, value, name, value, …]): no objects built per request.
+import {
+  AGENT_SECRET_HEADER,
+  connectionListed,
+  HOP_BY_HOP_HEADERS,
+  HUB_COOKIE_PREFIX,
+} from '@hpchub/protocol';
 
-export const SECRET_HEADER = 'X-Hpchub-Agent-Secret';
-/** Every cookie of the hub starts so (hpchub-session, hpchub-login-xsrf). */
-export const HUB_COOKIE_PREFIX = 'hpchub-';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authorization',
-  'proxy-authenticate',
-]);
-
-/** Tokens of a Connection header that are not themselves headers to drop. */
-const CONNECTION_OPTIONS = new Set(['close', 'keep-alive', 'upgrade']);
+export { HUB_COOKIE_PREFIX };
+export const SECRET_HEADER = AGENT_SECRET_HEADER;
 
 /** What the proxy needs to know about a request, read in the same pass that filters its headers. */
 export interface RequestHead {
@@ -51,13 +41,8 @@ export function withoutHubCookies(header: string): string | undefined {
 
 /** Removes the headers a Connection header lists (`Connection: close, X-Private`), in place. */
 function dropConnectionListed(headers: string[], connection: string): void {
-  const listed = connection
-    .toLowerCase()
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '' && !CONNECTION_OPTIONS.has(t));
-  if (listed.length === 0) return;
-  const drop = new Set(listed);
+  const drop = connectionListed(connection);
+  if (drop.size === 0) return;
   let w = 0;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i] as string;
@@ -128,7 +113,7 @@ export function readRequestHead(raw: string[]): RequestHead {
       case 'forwarded':
         continue;
       default:
-        if (HOP_BY_HOP.has(lower)) continue;
+        if (HOP_BY_HOP_HEADERS.has(lower)) continue;
         if (lower.startsWith('x-forwarded-') || lower === 'x-hpchub-agent-secret') continue;
     }
     out.push(name, value);
@@ -183,7 +168,8 @@ export function responseHeaders(raw: string[], upgrade = false): { headers: stri
     if (lower === 'content-length') hasLength = true;
     else if (lower === 'connection') connection = value;
     else if (lower === 'set-cookie' && value.trimStart().startsWith(HUB_COOKIE_PREFIX)) continue;
-    if (HOP_BY_HOP.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade')))
+      continue;
     headers.push(name, value);
   }
   if (connection !== undefined) dropConnectionListed(headers, connection);
