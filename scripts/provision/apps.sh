@@ -38,9 +38,10 @@ readonly LOCK=/run/lock/hpchub-provision.lock
 TEST_USER="${HPCHUB_APPS_TEST_USER:-hpchub-alice}"
 readonly TEST_USER
 # ripgrep and the -dev libraries: building code-server's native modules (see ENVIRONMENT.md);
-# chromium: browser tests (playwright-core with /usr/bin/chromium); nginx-light, wrk: benchmarks.
+# chromium: browser tests (playwright-core with /usr/bin/chromium); nginx-light, wrk: benchmarks;
+# sudo: batchspawner's default exec_prefix (`sudo -E -u {username}`) in bench:spawn.
 readonly APT_PACKAGES=(python3-venv curl g++ make pkg-config libkrb5-dev libx11-dev libxkbfile-dev
-  libsecret-1-dev ripgrep chromium nginx-light wrk)
+  libsecret-1-dev ripgrep chromium nginx-light wrk sudo)
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HERE
 readonly REQUIREMENTS=$HERE/apps-requirements.txt

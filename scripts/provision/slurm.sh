@@ -34,8 +34,13 @@
 #     with JobState=COMPLETED/FAILED/CANCELLED/TIMEOUT, Reason and ExitCode, for any user.
 #   - jobacct_gather/linux is configured so that `sstat` works on running steps; slurmctld logs
 #     "Job accounting information gathered, but not stored" at start, which is expected.
-#   So the hub must treat a failing sacct as "unknown", never as "job gone". A real sacct needs
-#   slurmdbd + MariaDB, which is not set up here.
+#   So the hub must treat a failing sacct as "unknown", never as "job gone" — except for
+#   "accounting storage is disabled", which means sacct can never answer: then a job that the
+#   controller no longer lists is gone (packages/slurm does exactly this). A real sacct needs
+#   slurmdbd + MariaDB, which is not set up here (about 50 more Debian packages for a code path
+#   that the unit tests cover with captured output).
+# Partitions: `normal` (default, the whole node, no time limit) and `short` (at most 1 CPU and
+# 2048 MB per node, 2 hours), both on the one node, so they share its CPUs.
 # `sbatch --signal=...` needs nothing special. KillWait=10: scancel/time limit sends SIGTERM,
 # then SIGKILL 10 s later (the agent's window to shut its app down).
 set -euo pipefail
@@ -126,6 +131,9 @@ MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SchedulerType=sched/backfill
+# The backfill scheduler estimates start times of queued jobs every 5 s (default 30 s), so that
+# tests see an estimated start soon.
+SchedulerParameters=bf_interval=5
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=$((real_mem / cpus / 2))
@@ -152,6 +160,9 @@ JobCompLoc=$LOGDIR/jobcomp.log
 $overrides
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$real_mem State=UNKNOWN
 PartitionName=normal Nodes=$host Default=YES MaxTime=INFINITE State=UP
+# A second, smaller partition on the same node, so that spawn forms offer a choice and limits
+# that differ per partition (one core, 2 GB, two hours) can be checked against the real thing.
+PartitionName=short Nodes=$host MaxTime=02:00:00 MaxCPUsPerNode=1 MaxMemPerNode=2048 State=UP
 EOF
 }
 

@@ -20,9 +20,8 @@ import { validatorCompiler } from './http/validation.js';
 import { createHubProxy } from './proxy/index.js';
 import { createSpawning, type Spawning } from './spawn/index.js';
 import type { Spawner } from './spawn/spawner.js';
-import { homeRoutes } from './web/home/routes.js';
-import { loginRoutes } from './web/login/routes.js';
-import { staticRoutes } from './web/static-routes.js';
+import { webRoutes } from './web/index.js';
+import { loadSite } from './web/site.js';
 
 export interface BuildOptions {
   hub: HubContext;
@@ -48,16 +47,16 @@ function listeningUrl(app: FastifyInstance, hub: HubContext, https: boolean): st
   return `${https ? 'https' : 'http'}://${host}:${port}`;
 }
 
-export const SITE_NAME = 'hpchub';
-
 export async function buildApp({
   hub,
   cookieSecret,
   https,
   spawner,
 }: BuildOptions): Promise<FastifyInstance> {
+  // The site's look (name, logo, colour, footer) for the pages, the error pages and the proxy's pages.
+  const site = loadSite(hub.config.site);
   // The proxy owns the HTTP server: /user/… and upgrades never reach Fastify (see proxy/hub-proxy.ts).
-  const proxy = await createHubProxy({ hub, cookieSecret, siteName: SITE_NAME });
+  const proxy = await createHubProxy({ hub, cookieSecret, site });
   const app = Fastify({
     serverFactory: proxy.serverFactory,
     loggerInstance: hub.log as FastifyBaseLogger,
@@ -70,7 +69,7 @@ export async function buildApp({
 
   app.setValidatorCompiler(validatorCompiler);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  installErrorHandlers(app, SITE_NAME);
+  installErrorHandlers(app, site);
 
   // The API speaks JSON and the pages post forms; plain text is neither.
   app.removeContentTypeParser('text/plain');
@@ -124,9 +123,7 @@ export async function buildApp({
 
   await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning });
-  await app.register(loginRoutes, { hub, siteName: SITE_NAME });
-  await app.register(homeRoutes, { hub, siteName: SITE_NAME });
-  await app.register(staticRoutes);
+  await app.register(webRoutes, { hub, site, spawning });
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.
   app.get('/hub/health', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>

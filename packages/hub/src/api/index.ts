@@ -3,8 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HubContext } from '../context.js';
 import type { Spawning } from '../spawn/index.js';
 import { groupRoutes } from './groups.js';
+import { newsRoutes } from './news.js';
 import { rootRoutes } from './root.js';
 import { serverRoutes } from './servers.js';
+import { spawnFormRoutes } from './spawn-form.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
@@ -18,7 +20,9 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning: S
   await app.register(userRoutes, { hub });
   await app.register(tokenRoutes, { hub });
   await app.register(groupRoutes, { hub });
+  await app.register(newsRoutes, { hub });
   await app.register(serverRoutes, { hub, spawning });
+  await app.register(spawnFormRoutes, { hub, spawning });
 
   app.get('/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -53,7 +53,6 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   }
 
   async function start(
-    request: FastifyRequest,
     reply: FastifyReply,
     name: string,
     serverName: string,
@@ -154,7 +153,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
         response: model,
       },
     },
-    (request, reply) => start(request, reply, request.params.name, '', request.body.user_options ?? {}),
+    (request, reply) => start(reply, request.params.name, '', request.body.user_options ?? {}),
   );
   app.post(
     '/users/:name/servers/:server_name',
@@ -169,7 +168,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
       },
     },
     (request, reply) =>
-      start(request, reply, request.params.name, request.params.server_name, request.body.user_options ?? {}),
+      start(reply, request.params.name, request.params.server_name, request.body.user_options ?? {}),
   );
   app.delete(
     '/users/:name/server',

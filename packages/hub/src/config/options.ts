@@ -304,7 +304,8 @@ export const HubConfigSchema = Type.Object(
         stop_timeout_seconds: Type.Integer({
           minimum: 1,
           default: 60,
-          description: 'How long stopping a server waits for Slurm to confirm that the job has left the queue.',
+          description:
+            'How long stopping a server waits for Slurm to confirm that the job has left the queue.',
         }),
       },
     ),
@@ -326,6 +327,40 @@ export const HubConfigSchema = Type.Object(
             'With the local spawner: when JupyterLab is not found on the jobs’ PATH, install JupyterLab and ' +
             'Notebook from PyPI into `<data_dir>/venv` at start (once, about a minute), so a first ' +
             '`npm start` can run notebooks. Sites with their own Jupyter installation turn this off.',
+        }),
+      },
+    ),
+    site: section(
+      'How the pages look: the site name, a logo, the accent colour and a footer, without editing templates.',
+      {
+        name: Type.String({
+          minLength: 1,
+          maxLength: 60,
+          default: 'hpchub',
+          description: 'The name shown in the page header and in every page title, e.g. `Euler JupyterHub`.',
+        }),
+        logo_file: Type.String({
+          default: '',
+          pattern: '^(|.*\\.(png|svg|jpg|jpeg|webp|gif|PNG|SVG|JPG|JPEG|WEBP|GIF))$',
+          errorMessage: 'empty, or the path of a .png, .svg, .jpg, .webp or .gif file',
+          description:
+            'An image shown before the site name (at most 1 MiB), read once at start and served by the hub ' +
+            'itself (the pages load nothing from other sites). Empty: no logo.',
+        }),
+        accent_colour: Type.String({
+          default: '#1f5fa8',
+          pattern: '^#[0-9a-fA-F]{6}$',
+          errorMessage: 'a colour written as #rrggbb, e.g. #1f5fa8',
+          description:
+            'The colour of buttons, links and focus rings. Button text becomes white or black, whichever ' +
+            'reads better, and links use a shade darkened until it is readable (WCAG AA).',
+        }),
+        footer: Type.String({
+          default: '',
+          maxLength: 1000,
+          description:
+            'One line of Markdown shown at the bottom of every page, e.g. `Help: [docs](https://…) · ' +
+            '[support](mailto:…)`. Only emphasis, `code` and http(s)/mailto links are kept; HTML is shown as text.',
         }),
       },
     ),
@@ -456,8 +491,7 @@ function listSyntax(
   return {
     keys: [`slurm.${key}`],
     description,
-    check: (config) =>
-      parse(config.slurm[key]).problems.map((message) => ({ key: `slurm.${key}`, message })),
+    check: (config) => parse(config.slurm[key]).problems.map((message) => ({ key: `slurm.${key}`, message })),
   };
 }
 

@@ -22,6 +22,7 @@ const TABLES = [
   'servers',
   'sessions',
   'shares',
+  'spawn_choices',
   'usage_records',
   'users',
 ];

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { type ErrorCode, HubError } from '../errors/index.js';
 import { html } from '../web/html.js';
 import { page } from '../web/layout.js';
+import type { Site } from '../web/site.js';
 import { toFieldValidations } from './validation.js';
 
 const FRAMEWORK_CODES: Record<string, ErrorCode> = {
@@ -44,7 +45,7 @@ export function toHubError(error: FastifyError | HubError | Error): HubError {
   return new HubError('internal');
 }
 
-export function errorPage(err: HubError, request: FastifyRequest, siteName: string): string {
+export function errorPage(err: HubError, request: FastifyRequest, site: Site): string {
   const title =
     err.status === 404 ? 'Page not found' : err.status >= 500 ? 'Something went wrong' : 'Not allowed';
   const body = html`<section class="panel narrow" aria-labelledby="err-title">
@@ -54,22 +55,18 @@ export function errorPage(err: HubError, request: FastifyRequest, siteName: stri
     <p><a href="/hub/home">Back to your home page</a></p>
     <p class="muted">Error ${err.status} (${err.code})</p>
   </section>`;
-  return page(
-    { title, principal: request.principal, csrfToken: request.principal?.csrfToken, siteName },
-    body,
-  );
+  return page({ title, principal: request.principal, csrfToken: request.principal?.csrfToken, site }, body);
 }
 
-export function sendError(reply: FastifyReply, err: HubError, siteName: string): FastifyReply {
+export function sendError(reply: FastifyReply, err: HubError, site: Site): FastifyReply {
   const request = reply.request;
   if (err.headers) reply.headers(err.headers);
   reply.code(err.status);
-  if (wantsHtml(request))
-    return reply.type('text/html; charset=utf-8').send(errorPage(err, request, siteName));
+  if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(errorPage(err, request, site));
   return reply.type('application/json; charset=utf-8').send(err.toBody());
 }
 
-export function installErrorHandlers(app: FastifyInstance, siteName: string): void {
+export function installErrorHandlers(app: FastifyInstance, site: Site): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const err = toHubError(error);
     if (err.status >= 500) {
@@ -77,7 +74,7 @@ export function installErrorHandlers(app: FastifyInstance, siteName: string): vo
     } else {
       request.log.info({ code: err.code, status: err.status }, 'request refused');
     }
-    return sendError(reply, err, siteName);
+    return sendError(reply, err, site);
   });
-  app.setNotFoundHandler((_request, reply) => sendError(reply, new HubError('not_found'), siteName));
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new HubError('not_found'), site));
 }

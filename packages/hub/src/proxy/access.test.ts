@@ -110,6 +110,21 @@ describe('proxy access', () => {
     assert.equal(JSON.parse(bad.text).code, 'invalid_token');
   });
 
+  it("leaves an app's own token to the session cookie (JupyterLab echoes Jupyter's), and strips it", async () => {
+    const cookie = (await scene.login('ada')).cookieHeader();
+    const res = await scene.fetch('/user/ada/api/status', {
+      cookie,
+      authorization: 'token 3f9c0a-the-apps-own',
+    });
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.text).headers.authorization, undefined);
+    const alone = await scene.fetch('/user/ada/api/status', {
+      authorization: 'token 3f9c0a-the-apps-own',
+      ...JSON_ACCEPT,
+    });
+    assert.equal(alone.status, 401);
+  });
+
   it('ends proxy access at logout, not when the cache expires', async () => {
     const ada = await scene.login('ada');
     const cookie = ada.cookieHeader();

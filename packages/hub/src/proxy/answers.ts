@@ -5,6 +5,7 @@ import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '../auth/scopes.js';
 import { type ErrorCode, HubError } from '../errors/index.js';
+import type { Site } from '../web/site.js';
 import { errorHtml, notRunningHtml, serverLabel } from './pages.js';
 import type { UnroutedServer } from './types.js';
 
@@ -30,7 +31,7 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
 export interface Audience {
   html: boolean;
   principal: Principal | null;
-  siteName: string;
+  site: Site;
 }
 
 export function errorAnswer(code: ErrorCode, audience: Audience, message?: string): Answer {
@@ -39,7 +40,7 @@ export function errorAnswer(code: ErrorCode, audience: Audience, message?: strin
     return {
       status: err.status,
       headers: PAGE_HEADERS,
-      body: errorHtml(err, audience.principal, audience.siteName),
+      body: errorHtml(err, audience.principal, audience.site),
     };
   return { status: err.status, headers: JSON_HEADERS, body: JSON.stringify(err.toBody()) };
 }
@@ -50,7 +51,7 @@ export function notRunningAnswer(server: UnroutedServer, audience: Audience, url
     return {
       status: 503,
       headers: PAGE_HEADERS,
-      body: notRunningHtml(server, audience.principal, url, audience.siteName),
+      body: notRunningHtml(server, audience.principal, url, audience.site),
     };
   const what = server.status === 'pending' ? 'is still starting' : 'is not running';
   return errorAnswer('unavailable', { ...audience, html: false }, `${serverLabel(server)} ${what}.`);

@@ -12,6 +12,7 @@ import { unsign } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { type Principal, principalIsAdmin } from '../auth/scopes.js';
+import { TOKEN_PREFIX } from '../auth/tokens.js';
 import type { Database } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
 import { resolvePrincipal, SESSION_COOKIE } from '../http/principal.js';
@@ -37,7 +38,7 @@ export interface HubAuthorizerOptions {
   maxEntries?: number;
 }
 
-const TOKEN_SCHEME = /^(?:token|bearer)\s/i;
+const HUB_TOKEN = new RegExp(`^(?:token|bearer)\\s+${TOKEN_PREFIX}`, 'i');
 const COOKIE_NEEDLE = `${SESSION_COOKIE}=`;
 
 /** The session cookie's value as sent (still signed and encoded), or undefined. */
@@ -85,8 +86,10 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
 
   identify(credentials: Credentials): Identified<HubIdentity> | Promise<Identified<HubIdentity>> {
     const { authorization } = credentials;
-    // Only `token …`/`bearer …` are hub credentials; another scheme (Basic) is not ours to judge.
-    const token = authorization !== undefined && TOKEN_SCHEME.test(authorization) ? authorization : undefined;
+    // Only `token hph_…`/`bearer hph_…` are hub credentials. Another scheme (Basic), or a token
+    // of the app's own (JupyterLab's frontend sends the token Jupyter put in its page), is not
+    // ours to judge: the cookie decides. The proxy never forwards Authorization either way.
+    const token = authorization !== undefined && HUB_TOKEN.test(authorization) ? authorization : undefined;
     const cookie = token === undefined ? sessionCookie(credentials.cookie) : undefined;
     if (token === undefined && cookie === undefined) return null;
     const key = token !== undefined ? `t ${token}` : `c ${cookie}`;

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import fp from 'fastify-plugin';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
+import type { Site } from '../web/site.js';
 import { ActivityRecorder } from './activity.js';
 import { errorAnswer, sendAnswerOnSocket } from './answers.js';
 import { ConnectionTracker } from './connections.js';
@@ -81,11 +82,11 @@ function createServer(
 export async function createHubProxy({
   hub,
   cookieSecret,
-  siteName,
+  site,
 }: {
   hub: HubContext;
   cookieSecret: string;
-  siteName: string;
+  site: Site;
 }): Promise<HubProxy> {
   const config = hub.config.proxy;
   const log = hub.log.child({ component: 'proxy' });
@@ -109,7 +110,7 @@ export async function createHubProxy({
   await routes.load();
   activity = new ActivityRecorder(hub.db, () => routes.all(), seconds(config.activity_flush_seconds), log);
   activity.start();
-  proxy = new UserServerProxy({ routes, authorizer, limits: proxyLimits(config), siteName, log });
+  proxy = new UserServerProxy({ routes, authorizer, limits: proxyLimits(config), site, log });
   log.info({ routes: routes.table.size }, 'proxy routes loaded');
 
   const userProxy = proxy;
@@ -126,7 +127,7 @@ export async function createHubProxy({
     server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       if (isUserPath(req.url ?? '')) return userProxy.handleUpgrade(req, socket, head);
       socket.on('error', () => socket.destroy());
-      sendAnswerOnSocket(socket, errorAnswer('not_found', { html: false, principal: null, siteName }));
+      sendAnswerOnSocket(socket, errorAnswer('not_found', { html: false, principal: null, site }));
     });
     return server as http.Server;
   };

@@ -6,11 +6,12 @@ import type { HubError } from '../errors/index.js';
 import { errorPage } from '../http/errors.js';
 import { html } from '../web/html.js';
 import { page } from '../web/layout.js';
+import type { Site } from '../web/site.js';
 import type { UnroutedServer } from './types.js';
 
 /** The hub's error page. It reads nothing of the request but its principal. */
-export function errorHtml(err: HubError, principal: Principal | null, siteName: string): string {
-  return errorPage(err, { principal } as unknown as FastifyRequest, siteName);
+export function errorHtml(err: HubError, principal: Principal | null, site: Site): string {
+  return errorPage(err, { principal } as unknown as FastifyRequest, site);
 }
 
 /** `ada`'s default server is "ada's server"; a named one is "ada's server lab". */
@@ -28,7 +29,7 @@ export function notRunningHtml(
   server: UnroutedServer,
   principal: Principal,
   next: string,
-  siteName: string,
+  site: Site,
 ): string {
   const label = serverLabel(server);
   const mayStart = principal.userId === server.ownerId || principal.admin;
@@ -52,7 +53,7 @@ export function notRunningHtml(
       }`;
   }
   return page(
-    { title: 'Server not running', principal, csrfToken: principal.csrfToken, siteName },
+    { title: 'Server not running', principal, csrfToken: principal.csrfToken, site },
     html`<section class="panel narrow" aria-labelledby="nr-title">${body}</section>`,
   );
 }

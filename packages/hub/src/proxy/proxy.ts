@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Site } from '../web/site.js';
 import {
   type Answer,
   type Audience,
@@ -41,7 +42,7 @@ export interface ProxyOptions<I extends Identity> {
   routes: RouteTable;
   authorizer: ProxyAuthorizer<I>;
   limits: ProxyLimits;
-  siteName: string;
+  site: Site;
   log: ProxyLog;
 }
 
@@ -131,7 +132,7 @@ export class UserServerProxy<I extends Identity = Identity> {
     const url = req.url ?? '/';
     const path = parseUserPath(url);
     if (path === 'malformed') {
-      const audience = { html: false, principal: null, siteName: this.options.siteName };
+      const audience = { html: false, principal: null, site: this.options.site };
       this.answer({ req, res, socket }, errorAnswer('bad_request', audience, 'The path is not a valid URL.'));
       return;
     }
@@ -325,7 +326,7 @@ export class UserServerProxy<I extends Identity = Identity> {
   }
 
   private audience(ex: Exchange, who: I | null, html = ex.html): Audience {
-    return { html, principal: who?.principal ?? null, siteName: this.options.siteName };
+    return { html, principal: who?.principal ?? null, site: this.options.site };
   }
 
   private gone(ex: Exchange): boolean {

@@ -8,7 +8,12 @@ import { nowIso } from '../util/time.js';
 
 type Db = Kysely<Database>;
 
-export async function rememberChoices(db: Db, userId: number, app: string, options: OptionValues): Promise<void> {
+export async function rememberChoices(
+  db: Db,
+  userId: number,
+  app: string,
+  options: OptionValues,
+): Promise<void> {
   const values = { options: JSON.stringify(options), updated: nowIso() };
   await db
     .insertInto('spawn_choices')
@@ -30,8 +35,8 @@ export async function rememberedChoices(db: Db, userId: number, app: string): Pr
     const parsed: unknown = JSON.parse(row.options);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
     return Object.fromEntries(
-      Object.entries(parsed).filter(
-        (e): e is [string, string | number | boolean] => ['string', 'number', 'boolean'].includes(typeof e[1]),
+      Object.entries(parsed).filter((e): e is [string, string | number | boolean] =>
+        ['string', 'number', 'boolean'].includes(typeof e[1]),
       ),
     );
   } catch {

@@ -10,8 +10,9 @@ import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
 import { BASE_PATH, createLocalSpawner } from './local/index.js';
 import { Monitor } from './monitor.js';
-import { Orchestrator, type RouteSink } from './orchestrator.js';
+import { Orchestrator, type OrchestratorDeps, type RouteSink } from './orchestrator.js';
 import { ProgressBus } from './progress.js';
+import { createSlurmSpawning } from './slurm/setup.js';
 import type { Spawner } from './spawner.js';
 
 export interface Spawning {
@@ -30,7 +31,10 @@ export interface SpawningOptions {
   spawner?: Spawner;
 }
 
-async function configuredSpawner(hub: HubContext): Promise<Spawner> {
+/** The configured spawner, and the resource fields it adds to the spawn form (Slurm). */
+async function configuredSpawner(
+  hub: HubContext,
+): Promise<{ spawner: Spawner; spawnerFields?: OrchestratorDeps['spawnerFields'] }> {
   switch (hub.config.spawner.kind) {
     case 'local': {
       let localUser: { name: string; uid: number; gid: number } | undefined;
@@ -49,10 +53,10 @@ async function configuredSpawner(hub: HubContext): Promise<Spawner> {
         makeTraversable(hub.config.data_dir);
         makeTraversable(usersDir);
       }
-      return createLocalSpawner({ usersDir, localUser });
+      return { spawner: createLocalSpawner({ usersDir, localUser }) };
     }
     case 'slurm':
-      throw new Error('spawner.kind slurm is not available in this version of hpchub yet; use local.');
+      return createSlurmSpawning(hub);
   }
 }
 
@@ -83,11 +87,13 @@ export async function createSpawning({ hub, routes, hubUrl, spawner }: SpawningO
   const progress = new ProgressBus();
   const catalog = loadCatalog(config.apps);
   const pathPrepend = await jobPath(hub, catalog);
+  const configured = spawner ? { spawner } : await configuredSpawner(hub);
   const orchestrator = new Orchestrator({
     db: hub.db,
     config,
     catalog,
-    spawner: spawner ?? (await configuredSpawner(hub)),
+    spawner: configured.spawner,
+    spawnerFields: configured.spawnerFields,
     log,
     routes,
     progress,

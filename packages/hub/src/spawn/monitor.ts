@@ -72,13 +72,13 @@ export class Monitor {
   private async poll(): Promise<void> {
     const { db, spawner, log } = this.orchestrator.deps;
     try {
-      const servers = await activeServers(db);
+      const servers = (await activeServers(db)).filter((s) => !this.orchestrator.launching.has(s.id));
       if (servers.length === 0) return;
       const results = await spawner.pollMany(servers.map(parseState));
       for (const [i, server] of servers.entries()) {
         const result = results[i];
-        if (result && !this.orchestrator.stopping.has(server.id))
-          await this.apply(server, server.owner, result);
+        const busy = this.orchestrator.stopping.has(server.id) || this.orchestrator.launching.has(server.id);
+        if (result && !busy) await this.apply(server, server.owner, result);
       }
     } catch (err) {
       log.error({ err }, 'polling servers failed; trying again at the next interval');
@@ -128,6 +128,8 @@ export class Monitor {
       }
       case 'stopped': {
         if (server.status === 'pending') {
+          // The row as read before polling: if a launch has saved another state since, that one counts.
+          if ((await this.orchestrator.reload(server.id))?.spawner_state !== server.spawner_state) return;
           const message =
             pending?.agentFailure ?? endDetail(result) ?? 'The job ended before the app was ready.';
           await this.orchestrator.fail(server, owner, message);

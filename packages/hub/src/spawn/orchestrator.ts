@@ -13,6 +13,7 @@ import { buildLaunchSpec, serverPrefix } from '../apps/launch.js';
 import type { HubConfig } from '../config/index.js';
 import type { Database, ServerRow, UserRow } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
+import { rememberChoices } from './choices.js';
 import { serverNameProblem } from './names.js';
 import type { ProgressBus } from './progress.js';
 import {
@@ -60,8 +61,8 @@ export interface OrchestratorDeps {
   agent: AgentLocation;
   /** The account a user's servers run as (looks up the system account for PAM users). */
   accountOf(user: UserRow): Promise<SpawnAccount>;
-  /** Resource fields the spawner adds to the form (Slurm: partition, cores, memory…). */
-  spawnerFields?(user: UserRow): Promise<AppField[]>;
+  /** Resource fields the spawner adds to the form for this user and app (Slurm: partition, cores, memory…). */
+  spawnerFields?(user: UserRow, appId: string): Promise<AppField[]>;
 }
 
 /** What the orchestrator remembers about a start in progress, beyond the database. */
@@ -102,6 +103,11 @@ export class Orchestrator {
   readonly pending = new Map<number, PendingStart>();
   /** Servers being stopped by stop(), whose end it records itself (the monitor leaves them alone). */
   readonly stopping = new Set<number>();
+  /**
+   * Servers whose job is being launched: their row names no job until the state is saved, so
+   * the monitor leaves them alone (a poll of the empty state would say "stopped").
+   */
+  readonly launching = new Set<number>();
 
   constructor(readonly deps: OrchestratorDeps) {}
 
@@ -144,7 +150,7 @@ export class Orchestrator {
         ],
       });
     }
-    const fields = catalog.fields(app, (await this.deps.spawnerFields?.(user)) ?? []);
+    const fields = catalog.fields(app, (await this.deps.spawnerFields?.(user, app.id)) ?? []);
     const options = validateOptions(fields, rest);
     const account = await this.deps.accountOf(user);
 
@@ -172,6 +178,7 @@ export class Orchestrator {
       Object.entries(options).filter(([k]) => !['custom_script'].includes(k)),
     );
     let state: SpawnerState;
+    this.launching.add(row.id);
     try {
       state = await spawner.start({
         serverId: row.id,
@@ -192,6 +199,7 @@ export class Orchestrator {
         },
       });
     } catch (err) {
+      this.launching.delete(row.id);
       const message = err instanceof HubError ? err.message : 'The server could not be launched.';
       log.error({ err, user: user.name, server: serverName }, 'spawner start failed');
       await recordEnd(db, row, user.name, 'start_failure', message);
@@ -199,7 +207,8 @@ export class Orchestrator {
       throw err instanceof HubError ? err : new HubError('unavailable', message);
     }
     // Durable before anything waits: a hub restart from here on re-adopts the job.
-    await saveSpawnerState(db, row.id, state);
+    await saveSpawnerState(db, row.id, state).finally(() => this.launching.delete(row.id));
+    await rememberChoices(db, user.id, app.id, options);
     this.pending.set(row.id, { timeoutSeconds });
     progress.emit(row.id, { progress: 20, message: `Job submitted with ${spawner.id}` });
     log.info(

@@ -119,8 +119,8 @@ describe('code-server and TensorBoard through the proxy', () => {
     const listing = await fetch(`${picker}api/dirs?path=`, { headers: auth() });
     const dirs = JSON.stringify(await listing.json());
     assert.match(dirs, /hpchub-e2e-runs/);
-    const escape = await fetch(`${picker}api/dirs?path=${encodeURIComponent('../..')}`, { headers: auth() });
-    assert.ok(escape.status >= 400 && escape.status < 500, `no escape above home: ${escape.status}`);
+    const outside = await fetch(`${picker}api/dirs?path=${encodeURIComponent('../..')}`, { headers: auth() });
+    assert.ok(outside.status >= 400 && outside.status < 500, `no escape above home: ${outside.status}`);
 
     const origin = new URL(hub.url).origin;
     const chosen = await fetch(`${picker}api/choose`, {

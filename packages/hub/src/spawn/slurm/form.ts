@@ -30,27 +30,31 @@ export function partitionOffers(
       ? settings.partitions.flatMap((name) => byName.get(name) ?? [])
       : cluster.partitions;
   const member = (allowed: Iterable<string>) => [...allowed].some((g) => groups.has(g));
-  return candidates
-    .filter((p) => p.up)
-    .filter((p) => p.allowGroups === null || member(p.allowGroups))
-    .filter((p) => !settings.partitionGroups.has(p.name) || member(settings.partitionGroups.get(p.name) ?? []))
-    .map((p) => {
-      const caps = settings.partitionCaps.get(p.name) ?? {};
-      const cap = (key: ResourceKey, value: number) => Math.min(value, caps[key] ?? value);
-      return {
-        name: p.name,
-        isDefault: p.isDefault,
-        cores: cap('cores', p.maxCpusPerNode),
-        memory_gb: cap('memory_gb', Math.floor(p.maxMemoryMbPerNode / MB_PER_GB)),
-        gpus: cap('gpus', p.maxGpusPerNode),
-        hours: cap(
-          'hours',
-          p.maxTimeSeconds === null ? settings.maxHours : Math.floor(p.maxTimeSeconds / 3600),
-        ),
-      };
-    })
-    // A partition where a job cannot get one core, 1 GB and an hour has nothing to offer here.
-    .filter((o) => o.cores >= 1 && o.memory_gb >= 1 && o.hours >= 1);
+  return (
+    candidates
+      .filter((p) => p.up)
+      .filter((p) => p.allowGroups === null || member(p.allowGroups))
+      .filter(
+        (p) => !settings.partitionGroups.has(p.name) || member(settings.partitionGroups.get(p.name) ?? []),
+      )
+      .map((p) => {
+        const caps = settings.partitionCaps.get(p.name) ?? {};
+        const cap = (key: ResourceKey, value: number) => Math.min(value, caps[key] ?? value);
+        return {
+          name: p.name,
+          isDefault: p.isDefault,
+          cores: cap('cores', p.maxCpusPerNode),
+          memory_gb: cap('memory_gb', Math.floor(p.maxMemoryMbPerNode / MB_PER_GB)),
+          gpus: cap('gpus', p.maxGpusPerNode),
+          hours: cap(
+            'hours',
+            p.maxTimeSeconds === null ? settings.maxHours : Math.floor(p.maxTimeSeconds / 3600),
+          ),
+        };
+      })
+      // A partition where a job cannot get one core, 1 GB and an hour has nothing to offer here.
+      .filter((o) => o.cores >= 1 && o.memory_gb >= 1 && o.hours >= 1)
+  );
 }
 
 const LABELS: Record<ResourceKey, { label: string; help: string; minimum: number }> = {
@@ -74,7 +78,9 @@ export function resourceFields(offers: PartitionOffer[], settings: SlurmSettings
   }
   const wanted = settings.appDefaults.get(appId) ?? {};
   const chosen =
-    offers.find((o) => o.name === wanted.partition) ?? offers.find((o) => o.isDefault) ?? (offers[0] as PartitionOffer);
+    offers.find((o) => o.name === wanted.partition) ??
+    offers.find((o) => o.isDefault) ??
+    (offers[0] as PartitionOffer);
   const fields: AppField[] = [
     {
       name: 'partition',
@@ -139,7 +145,10 @@ export class ClusterCache {
       return await this.loading;
     } catch (err) {
       if (this.cached) {
-        this.log?.warn({ err: (err as Error).message }, 'cannot read the partitions; using the last known ones');
+        this.log?.warn(
+          { err: (err as Error).message },
+          'cannot read the partitions; using the last known ones',
+        );
         return this.cached.info;
       }
       throw new HubError('unavailable', 'The cluster does not answer right now; try again in a minute.');

@@ -51,7 +51,10 @@ function asHubError(err: unknown, doing: string): HubError {
     case 'unavailable':
       return new HubError('unavailable', 'Slurm does not answer right now; try again in a few minutes.');
     default:
-      return new HubError('unavailable', `Slurm could not ${doing}. The administrators can find why in the hub's log.`);
+      return new HubError(
+        'unavailable',
+        `Slurm could not ${doing}. The administrators can find why in the hub's log.`,
+      );
   }
 }
 
@@ -86,7 +89,10 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
         script = slurmJobScript(request, system.home, { signalSeconds: options.signalSeconds });
       } catch (err) {
         // Validated options never get here; a home directory with odd characters can.
-        throw new HubError('account_unusable', `Your job cannot be written safely: ${(err as Error).message}.`);
+        throw new HubError(
+          'account_unusable',
+          `Your job cannot be written safely: ${(err as Error).message}.`,
+        );
       }
       let job: string;
       try {

@@ -34,7 +34,13 @@ function pairs(words: string[], entry: string, problems: string[]): Map<string, 
   return out;
 }
 
-function count(text: string, entry: string, key: string, min: number, problems: string[]): number | undefined {
+function count(
+  text: string,
+  entry: string,
+  key: string,
+  min: number,
+  problems: string[],
+): number | undefined {
   if (/^\d{1,7}$/.test(text) && Number(text) >= min) return Number(text);
   problems.push(`"${entry}": ${key} must be a whole number of at least ${min}`);
   return undefined;
@@ -100,7 +106,9 @@ export function parseAppDefaults(entries: readonly string[]): Parsed<Map<string,
         const n = count(text, entry, key, key === 'gpus' ? 0 : 1, problems);
         if (n !== undefined) defaults[key as ResourceKey] = n;
       } else {
-        problems.push(`"${entry}": unknown key ${key} (known: ${[...RESOURCE_KEYS, 'partition'].join(', ')})`);
+        problems.push(
+          `"${entry}": unknown key ${key} (known: ${[...RESOURCE_KEYS, 'partition'].join(', ')})`,
+        );
       }
     }
     value.set(app, defaults);

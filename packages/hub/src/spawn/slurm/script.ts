@@ -27,7 +27,8 @@ function word(name: string, value: unknown): string {
 
 function count(name: string, value: unknown, fallback: number): number {
   const n = value === undefined ? fallback : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`${name} is not a whole number`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new Error(`${name} is not a whole number`);
   return n;
 }
 
@@ -67,6 +68,9 @@ function prologue(request: SpawnRequest, home: string): string[] {
   const log = logFile(request);
   return [
     `export HOME=${shellQuote(home)}`,
+    // sbatch passes the submitting environment on, which is the hub's: start from a clean PATH
+    // (spawner.path_prepend, the custom script and modules add to it).
+    'export PATH=/usr/local/bin:/usr/bin:/bin',
     'cd "$HOME" || exit 1',
     'mkdir -p "$HOME/.hpchub/logs"',
     `echo "hpchub: Slurm job $SLURM_JOB_ID on $(hostname) at $(date -Is); its log is ~/${log}"`,

@@ -23,8 +23,20 @@ export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): Slur
   const settings = slurmSettings(hub.config);
   const slurm =
     client ??
-    new CliSlurmClient({ userPrefix: settings.userPrefix, binDir: settings.binDir, timeoutMs: settings.timeoutMs });
+    new CliSlurmClient({
+      userPrefix: settings.userPrefix,
+      binDir: settings.binDir,
+      timeoutMs: settings.timeoutMs,
+    });
   const cluster = new ClusterCache(slurm, settings.cacheMs, hub.log);
+  const { ip } = hub.config;
+  if (!hub.config.spawner.hub_url && (ip.startsWith('127.') || ip === '::1' || ip === 'localhost')) {
+    // Fine on a one-node cluster (as in the tests); on a real one, agents on compute nodes must reach the hub.
+    hub.log.warn(
+      { ip },
+      'the hub listens on loopback and spawner.hub_url is empty: jobs on other nodes cannot reach it',
+    );
+  }
 
   /** Hub groups, and with PAM the account's Unix groups (what Slurm's AllowGroups means). */
   async function groupsOf(user: UserRow): Promise<Set<string>> {

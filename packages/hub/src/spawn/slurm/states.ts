@@ -3,7 +3,14 @@
 import type { JobAnswer, JobInfo } from '@hpchub/slurm';
 import type { PollResult } from '../spawner.js';
 
-const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESV_DEL_HOLD']);
+const PENDING = new Set([
+  'PENDING',
+  'CONFIGURING',
+  'REQUEUED',
+  'REQUEUE_FED',
+  'REQUEUE_HOLD',
+  'RESV_DEL_HOLD',
+]);
 const RUNNING = new Set(['RUNNING', 'COMPLETING', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'STOPPED']);
 
 // Slurm sends the warning signal up to a minute early (it checks time limits every 30 s), and the

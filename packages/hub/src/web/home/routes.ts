@@ -1,41 +1,49 @@
-// The signed-in user's home page: their account and their servers.
+// The signed-in user's home page: their servers, how recent ones ended, and the notices.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { HubContext } from '../../context.js';
-import { html } from '../html.js';
-import { page } from '../layout.js';
+import { ACTIVE_STATUSES } from '../../spawn/servers-store.js';
+import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
+import { sendPage, type WebDeps } from '../render.js';
+import { serverView } from '../servers.js';
+import { homeBody } from './page.js';
 
-export const homeRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; siteName: string }> = async (
-  app,
-  { hub, siteName },
-) => {
+const RECENT_ENDS = 5;
+
+export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site, spawning }) => {
   app.get(
     '/hub/home',
-    { config: { access: { kind: 'public' } }, schema: { hide: true } },
+    { config: { access: { kind: 'authenticated' } }, schema: { hide: true } },
     async (request, reply) => {
       const p = request.principal;
-      if (!p) return reply.redirect(`/hub/login?next=${encodeURIComponent('/hub/home')}`);
-      const servers = await hub.db
+      if (!p) return reply.redirect('/hub/login');
+      const rows = await hub.db
         .selectFrom('servers')
-        .select(['name', 'app', 'status', 'started', 'end_reason'])
+        .selectAll()
         .where('user_id', '=', p.userId)
         .orderBy('name')
         .execute();
-      const body = html`<h1>Welcome, ${p.name}</h1>
-      ${p.admin ? html`<p class="muted">You are an administrator of this hub.</p>` : ''}
-      <section class="panel" aria-labelledby="servers-title">
-        <h2 id="servers-title">Your servers</h2>
-        ${
-          servers.length === 0
-            ? html`<p>You have no servers.</p>`
-            : html`<ul>${servers.map(
-                (s) =>
-                  html`<li><strong>${s.name || 'default'}</strong> · ${s.app} · ${s.status}${s.end_reason ? html` (ended: ${s.end_reason})` : ''}</li>`,
-              )}</ul>`
-        }
-      </section>`;
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(page({ title: 'Home', principal: p, csrfToken: p.csrfToken, siteName }, body));
+      const now = Date.now();
+      const views = rows.map((r) => serverView(r, p.name, spawning.catalog, now));
+      const active = views.filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s.status));
+      const ended = views
+        .filter((s) => s.status === 'stopped')
+        .sort((a, b) => (b.ended?.at ?? '').localeCompare(a.ended?.at ?? ''))
+        .slice(0, RECENT_ENDS);
+      const notices = await loadNotices(hub.db);
+      const max = hub.config.spawner.servers_per_user;
+      const body = homeBody({
+        principal: p,
+        active,
+        ended,
+        news: newsPanel(notices.news),
+        canStartMore: active.length < max,
+        maxServers: max,
+      });
+      return sendPage(
+        reply,
+        site,
+        { title: 'Home', current: 'home', banner: maintenanceBanner(notices.maintenance) },
+        body,
+      );
     },
   );
 

@@ -1,15 +1,17 @@
-// The sign-in page.
-import { html } from '../html.js';
+// The sign-in page: the form, and beside it the news (maintenance notices are in the banner).
+import { html, type SafeHtml } from '../html.js';
 
 export interface LoginView {
   username: string;
   next: string;
   xsrf: string;
   error?: string | undefined;
+  /** The news panel, shown before sign-in. */
+  news: SafeHtml;
 }
 
 export function loginBody(view: LoginView) {
-  return html`<section class="panel narrow" aria-labelledby="login-title">
+  return html`<div class="login-layout${view.news.value ? ' with-news' : ''}"><section class="panel narrow login-box" aria-labelledby="login-title">
     <h1 id="login-title">Sign in</h1>
     ${view.error ? html`<div class="alert error" role="alert" id="login-error">${view.error}</div>` : ''}
     <form method="post" action="/hub/login" novalidate>
@@ -22,5 +24,5 @@ export function loginBody(view: LoginView) {
       <input id="password" name="password" type="password" autocomplete="current-password" required>
       <button type="submit">Sign in</button>
     </form>
-  </section>`;
+  </section>${view.news}</div>`;
 }

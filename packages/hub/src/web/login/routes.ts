@@ -11,7 +11,8 @@ import { HubError } from '../../errors/index.js';
 import { SESSION_COOKIE } from '../../http/principal.js';
 import { touchUser } from '../../users/store.js';
 import { html } from '../html.js';
-import { page } from '../layout.js';
+import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
+import { sendPage, type WebDeps } from '../render.js';
 import { loginBody } from './page.js';
 
 const LOGIN_XSRF_COOKIE = 'hpchub-login-xsrf';
@@ -35,11 +36,8 @@ function sameValue(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export const loginRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; siteName: string }> = async (
-  app,
-  { hub, siteName },
-) => {
-  function render(
+export const loginRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site }) => {
+  async function render(
     request: FastifyRequest,
     reply: FastifyReply,
     view: { username?: string; next?: unknown; error?: string },
@@ -57,15 +55,15 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; siteName:
         signed: true,
       });
     }
+    const notices = await loadNotices(hub.db);
     const body = loginBody({
       username: view.username ?? '',
       next: safeNext(view.next),
       xsrf: value,
       error: view.error,
+      news: newsPanel(notices.news),
     });
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(page({ title: 'Sign in', principal: null, siteName }, body));
+    return sendPage(reply, site, { title: 'Sign in', banner: maintenanceBanner(notices.maintenance) }, body);
   }
 
   app.get(
@@ -136,18 +134,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; siteName:
     { config: { access: { kind: 'public' } }, schema: { hide: true } },
     async (request, reply) => {
       if (!request.principal) return reply.redirect('/hub/login');
-      const body = loginOutBody(request.principal.csrfToken ?? '');
-      return reply.type('text/html; charset=utf-8').send(
-        page(
-          {
-            title: 'Sign out',
-            principal: request.principal,
-            csrfToken: request.principal.csrfToken,
-            siteName,
-          },
-          body,
-        ),
-      );
+      return sendPage(reply, site, { title: 'Sign out' }, loginOutBody(request.principal.csrfToken ?? ''));
     },
   );
 

@@ -1,0 +1,101 @@
+// slurmctld stops answering for 30 seconds while a server runs: the hub cannot tell the state of
+// its jobs, says so in its log, and marks nothing stopped; JupyterLab keeps answering through the
+// proxy (the job runs on without the controller). When slurmctld is back, all is normal: the
+// server is still running and stops as usual. slurmctld is always restarted, also on failure.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import type { TestHub } from '../../test-support/hub.js';
+import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
+import {
+  cancelJobs,
+  hubJobIds,
+  jobOf,
+  jobState,
+  provisionSlurm,
+  removeJobFiles,
+  Session,
+  slurmctldPid,
+  startSlurmHub,
+  waitFor,
+} from './test-support.js';
+
+const run = promisify(execFile);
+const alice = testSystemUser(testSystemUsers(), 'hpchub-alice');
+
+async function controllerAnswers(): Promise<boolean> {
+  return run('scontrol', ['ping'], { timeout: 15_000 }).then(
+    ({ stdout }) => /is UP/.test(stdout),
+    () => false,
+  );
+}
+
+describe('slurmctld down for 30 seconds while a server runs', () => {
+  let hub: TestHub;
+  let session: Session;
+
+  before(async () => {
+    hub = await startSlurmHub();
+    session = await Session.login(hub, alice);
+  });
+  after(async () => {
+    // Whatever happened, the controller runs again before anything else.
+    await provisionSlurm();
+    await session?.stop('').catch(() => undefined);
+    if (hub) {
+      await cancelJobs(await hubJobIds(hub));
+      await hub.stop();
+    }
+    removeJobFiles(alice.home, ['']);
+  });
+
+  test('no server is marked stopped, and afterwards everything works', async () => {
+    const started = await session.start('', { app: 'jupyterlab', cores: 1, memory_gb: 1, hours: 1 });
+    assert.equal(started.status, 202, started.text);
+    assert.equal((await session.progress(hub.url, '')).at(-1)?.ready, true);
+    const job = await jobOf(hub, '');
+    const token = await hub.tokenFor(alice.name);
+    const status = () =>
+      fetch(`${hub.url}/user/${alice.name}/api/status`, {
+        headers: { authorization: `token ${token}` },
+      }).then((r) => r.status);
+
+    const pid = slurmctldPid();
+    assert.ok(pid, 'slurmctld runs (pid file of scripts/provision/slurm.sh)');
+    try {
+      process.kill(pid, 'SIGTERM');
+      await waitFor('slurmctld to stop answering', 60_000, async () =>
+        (await controllerAnswers()) ? undefined : true,
+      );
+      await sleep(30_000);
+      const row = await hub.hub.db
+        .selectFrom('servers')
+        .selectAll()
+        .where('name', '=', '')
+        .executeTakeFirstOrThrow();
+      assert.equal(row.status, 'running', `while slurmctld is down: ${row.status} ${row.end_reason}`);
+      assert.equal(await status(), 200, 'JupyterLab answers through the proxy meanwhile');
+      assert.match(hub.logText(), /cannot tell the state of jobs; keeping them as they are/);
+      assert.doesNotMatch(hub.logText(), /"msg":"server ended"/);
+    } finally {
+      await provisionSlurm();
+    }
+
+    // Back to normal: the next polls see the job running, and a stop cancels it.
+    await waitFor('a poll after the controller is back', 60_000, async () =>
+      (await jobState(job)) === 'RUNNING' ? true : undefined,
+    );
+    await sleep(3000);
+    const row = await hub.hub.db
+      .selectFrom('servers')
+      .selectAll()
+      .where('name', '=', '')
+      .executeTakeFirstOrThrow();
+    assert.equal(row.status, 'running');
+    assert.equal(await status(), 200);
+    assert.equal((await session.stop('')).status, 204);
+    assert.equal(await jobState(job), 'CANCELLED');
+  });
+});

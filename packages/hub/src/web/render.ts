@@ -1,0 +1,23 @@
+// What every screen needs to answer with a page: the shared dependencies, and sending a page in
+// the frame with the caller's principal, the site's look and the maintenance banner.
+import type { FastifyReply } from 'fastify';
+import type { HubContext } from '../context.js';
+import type { Spawning } from '../spawn/index.js';
+import type { SafeHtml } from './html.js';
+import { type PageOptions, page } from './layout.js';
+import type { Site } from './site.js';
+
+export interface WebDeps {
+  hub: HubContext;
+  site: Site;
+  spawning: Spawning;
+}
+
+export type ScreenOptions = Omit<PageOptions, 'principal' | 'csrfToken' | 'site'>;
+
+export function sendPage(reply: FastifyReply, site: Site, opts: ScreenOptions, body: SafeHtml): FastifyReply {
+  const principal = reply.request.principal;
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(page({ ...opts, principal, csrfToken: principal?.csrfToken, site }, body));
+}

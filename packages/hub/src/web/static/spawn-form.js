@@ -1,0 +1,63 @@
+// Progressive enhancement of the spawn form (web/spawn/): choosing another app shows its fields
+// at once, and numbers whose limits depend on the partition follow the chosen partition (the
+// `max` the browser enforces, the hint beside the field, a message saying why a value is too
+// large). The form works without this script; the hub checks every value again.
+(() => {
+  const form = document.getElementById('spawn-form');
+  if (!form) return;
+
+  const summary = document.getElementById('form-errors');
+  if (summary) summary.focus();
+
+  for (const radio of form.querySelectorAll('input[name="app"]')) {
+    radio.addEventListener('change', () => {
+      const url = new URL(form.dataset.reload, window.location.href);
+      url.searchParams.set('app', radio.value);
+      window.location.assign(url.toString());
+    });
+  }
+
+  const limited = [...form.querySelectorAll('input[data-limits-by]')];
+
+  function labelOf(input) {
+    const label = form.querySelector(`label[for="${input.id}"]`);
+    return label ? label.textContent.trim() : input.name;
+  }
+
+  function check(input) {
+    const by = form.elements.namedItem(input.dataset.limitsBy);
+    const max = Number(input.max);
+    const value = Number(input.value);
+    let message = '';
+    if (input.value !== '' && Number.isFinite(value) && value > max && by) {
+      message = `${labelOf(input)}: ${input.dataset.limitsBy} ${by.value} allows at most ${max}.`;
+    }
+    input.setCustomValidity(message);
+    input.closest('.field')?.classList.toggle('over-limit', message !== '');
+  }
+
+  function follow() {
+    for (const input of limited) {
+      const by = form.elements.namedItem(input.dataset.limitsBy);
+      if (!by) continue;
+      let limits = {};
+      try {
+        limits = JSON.parse(input.dataset.limits || '{}');
+      } catch {
+        // keep the limits the page was rendered with
+      }
+      const max = Object.hasOwn(limits, by.value) ? limits[by.value] : Number(input.dataset.maximum);
+      if (!Number.isFinite(max)) continue;
+      input.max = String(max);
+      const hint = document.getElementById(`${input.id}-hint`)?.querySelector('.limit');
+      if (hint) hint.textContent = `${input.min} to ${max} in ${input.dataset.limitsBy} ${by.value}`;
+      check(input);
+    }
+  }
+
+  form.addEventListener('change', (event) => {
+    if (event.target instanceof HTMLSelectElement) follow();
+  });
+  for (const input of limited) input.addEventListener('input', () => check(input));
+  follow();
+})();
