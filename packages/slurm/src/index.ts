@@ -13,4 +13,10 @@ export {
 } from './cli/prefix.js';
 export * from './client.js';
 export { FAKE_CLUSTER, FakeSlurm, type FakeSlurmOptions } from './fake.js';
+export {
+  type GatewayClientOptions,
+  type GatewayJobRequest,
+  GatewaySlurmClient,
+  type GatewaySubmitRequest,
+} from './gateway-client.js';
 export { hoursToSlurmTime, slurmDuration, slurmTimestamp } from './time.js';

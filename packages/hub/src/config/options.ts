@@ -307,6 +307,28 @@ export const HubConfigSchema = Type.Object(
           description:
             'How long stopping a server waits for Slurm to confirm that the job has left the queue.',
         }),
+        gateway_url: Type.String({
+          default: '',
+          pattern: '^(|https://\\S+)$',
+          errorMessage: 'empty, or an https URL such as `https://submit01:8443`',
+          description:
+            'Base URL of an `hpchub-slurm-gateway`. When set, the hub submits, queries and cancels jobs ' +
+            'through it and needs no right to act as users (`command_prefix` and `bin_dir` are then unused). ' +
+            'Empty: the hub runs the Slurm commands itself.',
+        }),
+        gateway_token_file: Type.String({
+          default: '',
+          description:
+            'File holding the bearer token for the gateway (keep it readable by the hub only). Required with `gateway_url`.',
+        }),
+        gateway_fingerprint: Type.String({
+          default: '',
+          pattern: '^(|[0-9A-Fa-f]{64}|([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2})$',
+          errorMessage: 'empty, or a SHA-256 fingerprint (64 hex digits, colons allowed)',
+          description:
+            'SHA-256 fingerprint of the gateway’s certificate, as the gateway prints it at start. Set: that ' +
+            'certificate is pinned (self-signed is fine). Empty: the certificate must be trusted by the system CAs.',
+        }),
       },
     ),
     apps: section(

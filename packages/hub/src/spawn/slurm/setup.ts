@@ -1,7 +1,8 @@
-// Puts the Slurm spawner together for a hub: the command-line Slurm client from the `slurm`
-// configuration, the spawner, and the spawn form's fields for a user (whose groups decide which
+// Puts the Slurm spawner together for a hub: the Slurm client from the `slurm` configuration (the
+// command-line client, or the slurm-gateway's when `slurm.gateway_url` is set), the spawner, and the spawn form's fields for a user (whose groups decide which
 // partitions they see).
-import { CliSlurmClient, type SlurmClient } from '@hpchub/slurm';
+import { readFileSync } from 'node:fs';
+import { CliSlurmClient, GatewaySlurmClient, type SlurmClient } from '@hpchub/slurm';
 import type { AppField } from '../../apps/definition.js';
 import { lookupSystemAccount } from '../../auth/system-account.js';
 import type { HubContext } from '../../context.js';
@@ -23,11 +24,16 @@ export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): Slur
   const settings = slurmSettings(hub.config);
   const slurm =
     client ??
-    new CliSlurmClient({
-      userPrefix: settings.userPrefix,
-      binDir: settings.binDir,
-      timeoutMs: settings.timeoutMs,
-    });
+    slurmClientOf(
+      hub,
+      settings.timeoutMs,
+      () =>
+        new CliSlurmClient({
+          userPrefix: settings.userPrefix,
+          binDir: settings.binDir,
+          timeoutMs: settings.timeoutMs,
+        }),
+    );
   const cluster = new ClusterCache(slurm, settings.cacheMs, hub.log);
   const { ip } = hub.config;
   if (!hub.config.spawner.hub_url && (ip.startsWith('127.') || ip === '::1' || ip === 'localhost')) {
@@ -60,4 +66,18 @@ export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): Slur
       return resourceFields(partitionOffers(info, settings, groups), settings, appId);
     },
   };
+}
+
+/** The gateway's client when `slurm.gateway_url` is set (the hub then holds no Slurm rights), else the CLI one. */
+function slurmClientOf(hub: HubContext, timeoutMs: number, cli: () => SlurmClient): SlurmClient {
+  const {
+    gateway_url: url,
+    gateway_token_file: tokenFile,
+    gateway_fingerprint: fingerprint,
+  } = hub.config.slurm;
+  if (!url) return cli();
+  if (!tokenFile) throw new Error('slurm.gateway_url is set but slurm.gateway_token_file is not');
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  hub.log.info({ url, pinned: fingerprint !== '' }, 'Slurm jobs go through the slurm-gateway');
+  return new GatewaySlurmClient({ url, token, fingerprint, timeoutMs });
 }

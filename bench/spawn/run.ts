@@ -1,0 +1,183 @@
+// `npm run bench:spawn`: time from "start my server" to "ready and answering through the proxy"
+// for hpchub and for JupyterHub + batchspawner, side by side on the same real Slurm, the same
+// app (JupyterLab from /opt/hpchub-test/venv), the same user and the same request (1 core,
+// 1 GB, 1 hour). Rounds alternate between the two; between rounds the server is stopped and
+// its job has left the queue. Writes bench/results/spawn.json and ends with one JSON line.
+//
+// Environment: BENCH_SPAWN_ROUNDS (default 5 per hub), BENCH_SPAWN_USER (default hpchub-bob).
+// Needs root, `scripts/provision/slurm.sh up`, `scripts/provision/users.sh` and
+// `scripts/provision/apps.sh` (venv with JupyterLab, JupyterHub, batchspawner; sudo).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, hostname, loadavg, totalmem, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_USER, cleanup, ownJobs, ROOT, VENV_BIN } from './common.js';
+import { HPCHUB_OPTIONS, HpchubSide, type StartTiming } from './hpchub.js';
+import { JUPYTERHUB_REQUEST, JupyterhubSide } from './jupyterhub.js';
+
+const ROUNDS = Number(process.env.BENCH_SPAWN_ROUNDS ?? 5);
+const SPAWN_TIMEOUT_MS = 330_000;
+
+interface Summary {
+  median_s: number;
+  min_s: number;
+  max_s: number;
+}
+
+function summary(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  return { median_s: r(median), min_s: r(sorted[0] ?? 0), max_s: r(sorted.at(-1) ?? 0) };
+}
+
+/** Median of one phase (e.g. job_running_s) over the rounds that have it. */
+function phase(rounds: StartTiming[], key: 'submitted_s' | 'job_running_s' | 'ready_event_s'): number | null {
+  const values = rounds.map((r) => r[key]).filter((v): v is number => v !== null);
+  return values.length ? summary(values).median_s : null;
+}
+
+function preflight(): void {
+  if (userInfo().uid !== 0)
+    throw new Error('bench:spawn runs as root (both hubs submit jobs as the test user)');
+  for (const file of [
+    join(VENV_BIN, 'jupyter-lab'),
+    join(VENV_BIN, 'jupyterhub'),
+    join(VENV_BIN, 'batchspawner-singleuser'),
+  ])
+    if (!existsSync(file)) throw new Error(`${file} is missing — run: bash scripts/provision/apps.sh`);
+  if (!existsSync(join(ROOT, 'node_modules/.bin/configurable-http-proxy')))
+    throw new Error('configurable-http-proxy is missing — run: npm install');
+  try {
+    execFileSync('sudo', ['-n', 'true'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(
+      'sudo is missing (batchspawner submits with `sudo -E -u USER`) — run: bash scripts/provision/apps.sh',
+    );
+  }
+  execFileSync('bash', [join(ROOT, 'scripts/provision/slurm.sh'), 'up'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  execFileSync('id', [BENCH_USER], { stdio: 'ignore' });
+}
+
+function idleCpus(): string {
+  // sinfo %C: allocated/idle/other/total CPUs.
+  return execFileSync('sinfo', ['-h', '-o', '%C'], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+}
+
+async function main(): Promise<void> {
+  preflight();
+  const hpchub = new HpchubSide();
+  const jupyterhub = new JupyterhubSide();
+  const home =
+    execFileSync('getent', ['passwd', BENCH_USER], { encoding: 'utf8' }).split(':')[5] ?? homedir();
+  try {
+    await Promise.all([hpchub.start(), jupyterhub.start()]);
+    const results: Record<'hpchub' | 'jupyterhub', (StartTiming & { round: number; cpus_before: string })[]> =
+      {
+        hpchub: [],
+        jupyterhub: [],
+      };
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Alternate which goes first, so neither always follows the other's teardown.
+      const order = round % 2 ? (['hpchub', 'jupyterhub'] as const) : (['jupyterhub', 'hpchub'] as const);
+      for (const name of order) {
+        const side = name === 'hpchub' ? hpchub : jupyterhub;
+        const cpusBefore = idleCpus();
+        const timing = await side.spawn(SPAWN_TIMEOUT_MS);
+        results[name].push({ round, cpus_before: cpusBefore, ...timing });
+        console.error(
+          `round ${round} ${name}: ${timing.total_s.toFixed(2)} s (job running ${timing.job_running_s ?? '?'} s, ready ${timing.ready_event_s ?? '?'} s, job ${timing.job_id ?? '?'})`,
+        );
+        await side.stopServer(timing.job_id);
+      }
+    }
+    const h = summary(results.hpchub.map((r) => r.total_s));
+    const j = summary(results.jupyterhub.map((r) => r.total_s));
+    const ratio = Math.round((h.median_s / j.median_s) * 1000) / 1000;
+    const machine = {
+      hostname: hostname(),
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model ?? '',
+      mem_gib: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      slurm: execFileSync('sinfo', ['--version'], { encoding: 'utf8' }).trim(),
+      jupyterhub: jupyterhub.version(),
+    };
+    const report = {
+      benchmark: 'spawn',
+      date: new Date().toISOString(),
+      method:
+        'Time from POST /hub/api/users/NAME/server to (hpchub: progress stream says ready; JupyterHub: /hub/api/users/NAME says ready) AND GET /user/NAME/api/status through the hub’s proxy answering 200. Same Slurm, user, app (JupyterLab, /opt/hpchub-test/venv) and request (1 core, 1 GB, 1 h); both hubs otherwise on their defaults. Rounds alternate; the server is stopped and its job has left the queue between rounds. job_running_s: first squeue sighting of the job as RUNNING (200 ms polling).',
+      user: BENCH_USER,
+      rounds: ROUNDS,
+      hpchub_request: HPCHUB_OPTIONS,
+      jupyterhub_request: JUPYTERHUB_REQUEST,
+      hpchub: {
+        ...h,
+        phases_median_s: {
+          submitted: phase(results.hpchub, 'submitted_s'),
+          job_running: phase(results.hpchub, 'job_running_s'),
+          ready_event: phase(results.hpchub, 'ready_event_s'),
+        },
+        rounds: results.hpchub,
+      },
+      jupyterhub: {
+        ...j,
+        phases_median_s: {
+          submitted: phase(results.jupyterhub, 'submitted_s'),
+          job_running: phase(results.jupyterhub, 'job_running_s'),
+          ready_api: phase(results.jupyterhub, 'ready_event_s'),
+        },
+        rounds: results.jupyterhub,
+      },
+      hpchub_s: h.median_s,
+      jupyterhub_s: j.median_s,
+      ratio_vs_jupyterhub: ratio,
+      target: 'ratio_vs_jupyterhub <= 0.5',
+      meets_target: ratio <= 0.5,
+      machine,
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    };
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/spawn.json'), `${JSON.stringify(report, null, 2)}\n`);
+    console.log(
+      JSON.stringify({
+        benchmark: 'spawn',
+        hpchub_s: h.median_s,
+        jupyterhub_s: j.median_s,
+        ratio_vs_jupyterhub: ratio,
+        hpchub_min_max_s: [h.min_s, h.max_s],
+        jupyterhub_min_max_s: [j.min_s, j.max_s],
+        rounds: ROUNDS,
+        machine: { cpus: machine.cpus, mem_gib: machine.mem_gib, slurm: machine.slurm },
+        loadavg: report.loadavg,
+      }),
+    );
+  } catch (error) {
+    for (const log of [hpchub.log, jupyterhub.log, ...jupyterhub.jobLogs(home, ownJobs)])
+      if (existsSync(log))
+        console.error(
+          `--- last lines of ${log}:\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`,
+        );
+    throw error;
+  } finally {
+    await hpchub.stop().catch(() => undefined);
+    await jupyterhub.stop().catch(() => undefined);
+    await cleanup();
+    jupyterhub.removeJobLogs(home, ownJobs);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.error(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});

@@ -1,0 +1,69 @@
+// The hub's side: GatewaySlurmClient (in @hpchub/slurm) against a real gateway over HTTPS with a
+// pinned self-signed certificate, on the real cluster — the SlurmClient conformance suite, and
+// the pin itself (a wrong fingerprint stops the call before the token is sent).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { generateCertificate } from '@hpchub/agent';
+import { GatewaySlurmClient, SlurmError } from '@hpchub/slurm';
+import { slurmClientConformance } from '@hpchub/slurm/conformance';
+import type { FastifyInstance } from 'fastify';
+import { ALICE, type AuditLine, TOKENS, testGateway } from './test-support.js';
+
+async function listening() {
+  const certificate = generateCertificate({ commonName: 'hpchub-slurm-gateway', altNames: ['127.0.0.1'] });
+  const { app, audit } = await testGateway({ https: { cert: certificate.certPem, key: certificate.keyPem } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('not listening');
+  return { app, audit, url: `https://127.0.0.1:${address.port}`, fingerprint: certificate.fingerprint };
+}
+
+slurmClientConformance('GatewaySlurmClient through a real gateway on the real cluster', async () => {
+  const gateway = await listening();
+  return {
+    client: new GatewaySlurmClient({
+      url: gateway.url,
+      token: TOKENS.admin,
+      fingerprint: gateway.fingerprint,
+    }),
+    user: ALICE,
+    header: ['#SBATCH --output=/dev/null', '#SBATCH --chdir=/tmp', '#SBATCH --time=10', '#SBATCH --mem=100M'],
+    patienceMs: 90_000,
+    cleanup: () => gateway.app.close(),
+  };
+});
+
+describe('GatewaySlurmClient pins the gateway’s certificate', () => {
+  let app: FastifyInstance;
+  let audit: AuditLine[];
+  let url: string;
+  let fingerprint: string;
+  before(async () => {
+    ({ app, audit, url, fingerprint } = await listening());
+  });
+  after(() => app.close());
+
+  it('answers with the right fingerprint (colons and capitals allowed)', async () => {
+    const pinned = fingerprint.toUpperCase().replace(/(..)(?!$)/g, '$1:');
+    const client = new GatewaySlurmClient({ url, token: TOKENS.readonly, fingerprint: pinned });
+    const info = await client.clusterInfo();
+    assert.ok(info.partitions.length >= 1);
+  });
+
+  it('refuses a gateway whose certificate does not match, before sending anything', async () => {
+    const before = audit.length;
+    const client = new GatewaySlurmClient({ url, token: TOKENS.admin, fingerprint: '00'.repeat(32) });
+    await assert.rejects(
+      client.clusterInfo(),
+      (err: unknown) => err instanceof SlurmError && /pinned/.test(err.message),
+    );
+    assert.equal(audit.length, before, 'no request reached the gateway');
+  });
+
+  it('a token the gateway does not know is an error, never a silent success', async () => {
+    const client = new GatewaySlurmClient({ url, token: 'not-a-known-token-0000', fingerprint });
+    await assert.rejects(client.clusterInfo(), SlurmError);
+    const answers = await client.query([{ id: '1', user: ALICE }]);
+    assert.equal(answers.get('1')?.kind, 'unknown');
+  });
+});

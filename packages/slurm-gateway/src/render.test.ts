@@ -1,0 +1,51 @@
+// The batch script of a structured submit, and the partitions a raw script asks for.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { renderBatchScript, scriptPartitions } from './render.js';
+import type { SubmitBody } from './schemas.js';
+import { ALICE, submitBody } from './test-support.js';
+
+const account = { name: ALICE, uid: 1001, home: '/home/hpchub-alice' };
+
+test('#SBATCH lines come from the validated fields, in the hub’s units', () => {
+  const body = submitBody(ALICE, { gpus: 2, signal_seconds: 300, account: 'physics' }) as SubmitBody;
+  const script = renderBatchScript(body, account);
+  const header = script.split('\n').filter((l) => l.startsWith('#SBATCH'));
+  assert.deepEqual(header, [
+    '#SBATCH --job-name=hpchub-gateway-test',
+    '#SBATCH --partition=normal',
+    '#SBATCH --account=physics',
+    '#SBATCH --nodes=1',
+    '#SBATCH --ntasks=1',
+    '#SBATCH --cpus-per-task=1',
+    '#SBATCH --mem=100M',
+    '#SBATCH --gres=gpu:2',
+    '#SBATCH --time=5',
+    '#SBATCH --signal=B:TERM@300',
+    '#SBATCH --chdir=/home/hpchub-alice',
+    '#SBATCH --output=/home/hpchub-alice/.hpchub-gateway-test.log',
+    '#SBATCH --open-mode=append',
+  ]);
+  assert.match(script, /^exec '\/bin\/true' '\/dev\/null'$/m);
+});
+
+test('every value of the agent’s launch data is single-quoted', () => {
+  const body = submitBody(ALICE) as SubmitBody;
+  body.job.spec.env = { X: "$(touch /tmp/x)'; id #" };
+  const script = renderBatchScript(body, account);
+  const line = script.split('\n').find((l) => l.startsWith('export HPCHUB_AGENT_SPEC='));
+  assert.ok(line?.includes(`'\\''; id #`), line);
+  assert.ok(!script.includes("'; id #\n"));
+});
+
+test('a raw script’s partitions are read from its #SBATCH lines only', () => {
+  const script = [
+    '#!/bin/bash',
+    '#SBATCH --cpus-per-task=1',
+    '#SBATCH --partition=normal',
+    '#SBATCH -p short,gpu',
+    '#SBATCH --partition debug',
+    'echo --partition=not-a-directive',
+  ].join('\n');
+  assert.deepEqual(scriptPartitions(script), ['normal', 'short', 'gpu', 'debug']);
+});

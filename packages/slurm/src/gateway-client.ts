@@ -1,0 +1,196 @@
+// The Slurm client over the slurm-gateway's REST API (packages/slurm-gateway): what a hub uses when
+// it holds no right to act as users itself. HTTPS to a self-signed certificate whose SHA-256
+// fingerprint is pinned (checked before the bearer token is ever written), one HTTP call per
+// SlurmClient method. The wire shapes below are the gateway's; its OpenAPI document has them in full.
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { ClusterInfo, JobAnswer, JobRef, SlurmClient, SubmitRequest } from './client.js';
+import { SlurmError } from './client.js';
+
+/** A job described by fields, rendered into a batch script by the gateway (POST /v1/jobs). */
+export interface GatewayJobRequest {
+  user: string;
+  partition?: string;
+  account?: string;
+  cpus: number;
+  memory_mb: number;
+  gpus?: number;
+  time_minutes: number;
+  job_name: string;
+  /** Where Slurm writes the job's output, relative to the user's home. */
+  output: string;
+  /** Seconds before the time limit at which the batch shell gets SIGTERM (0: none). */
+  signal_seconds?: number;
+  comment?: string;
+  /** What the job runs: the hpchub agent, with its launch data. */
+  job: {
+    hub_url: string;
+    server_id: number;
+    secret: string;
+    spec: Record<string, unknown>;
+    custom_script: string;
+    modules: string[];
+    path_prepend: string[];
+    node_path: string;
+    agent_path: string;
+  };
+}
+
+/** A submit request that may carry the structured job: the gateway client then sends that instead of the script. */
+export interface GatewaySubmitRequest extends SubmitRequest {
+  structured?: GatewayJobRequest;
+}
+
+export interface GatewayClientOptions {
+  /** Base URL, e.g. `https://submit01:8443`. */
+  url: string;
+  /** The bearer token (secret: never logged). */
+  token: string;
+  /** Lower-case hex SHA-256 of the gateway's certificate (colons allowed); empty: verify with the CA store. */
+  fingerprint?: string;
+  timeoutMs?: number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+export class GatewaySlurmClient implements SlurmClient {
+  private readonly base: URL;
+  private readonly fingerprint: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: GatewayClientOptions) {
+    this.base = new URL(options.url);
+    if (this.base.protocol !== 'https:') throw new Error('the slurm-gateway URL must be https');
+    this.fingerprint = (options.fingerprint ?? '').replace(/:/g, '').toLowerCase();
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  private call(method: string, path: string, body?: unknown): Promise<Answer> {
+    const url = new URL(path, this.base);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const pinned = this.fingerprint;
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, {
+        method,
+        agent: false,
+        timeout: this.timeoutMs,
+        // With a pinned fingerprint the certificate is self-signed: the pin replaces the CA check,
+        // and it is checked on 'secureConnect' before any request byte (and so the token) is sent.
+        rejectUnauthorized: pinned === '',
+        headers: {
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      });
+      // A fresh connection per call (agent: false), so the pin is checked on every handshake.
+      req.on('socket', (socket) => {
+        socket.once('secureConnect', () => {
+          const seen = (socket as TLSSocket)
+            .getPeerCertificate()
+            .fingerprint256?.replace(/:/g, '')
+            .toLowerCase();
+          if (pinned && seen !== pinned) {
+            req.destroy(
+              new SlurmError(
+                'failed',
+                "the slurm-gateway's certificate does not match the pinned fingerprint",
+              ),
+            );
+            return;
+          }
+          req.setHeader('authorization', `Bearer ${this.options.token}`);
+          req.end(payload);
+        });
+      });
+      req.on('timeout', () =>
+        req.destroy(new SlurmError('unavailable', 'the slurm-gateway did not answer in time')),
+      );
+      req.on('error', (err) =>
+        reject(
+          err instanceof SlurmError ? err : new SlurmError('unavailable', `slurm-gateway: ${err.message}`),
+        ),
+      );
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new SlurmError('unavailable', `slurm-gateway: ${err.message}`)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {}
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      });
+    });
+  }
+
+  /** An answer that is not a success, as the SlurmError the interface promises. */
+  private failure(what: string, answer: Answer): SlurmError {
+    const body = (answer.body ?? {}) as {
+      code?: string;
+      message?: string;
+      validations?: { message: string }[];
+    };
+    const message = [body.message, ...(body.validations ?? []).map((v) => v.message)]
+      .filter(Boolean)
+      .join(' ');
+    const text = message || `the slurm-gateway answered ${answer.status} to ${what}`;
+    if (answer.status === 503 || answer.status >= 500 || answer.status === 429)
+      return new SlurmError('unavailable', text);
+    if (answer.status === 400 || answer.status === 422 || answer.status === 403)
+      return new SlurmError('refused', text);
+    return new SlurmError('failed', text);
+  }
+
+  async submit(request: GatewaySubmitRequest): Promise<string> {
+    const answer = request.structured
+      ? await this.call('POST', '/v1/jobs', request.structured)
+      : await this.call('POST', '/v1/jobs/raw', { user: request.user, script: request.script });
+    if (answer.status === 201) return (answer.body as { id: string }).id;
+    throw this.failure('submit', answer);
+  }
+
+  async query(jobs: JobRef[]): Promise<Map<string, JobAnswer>> {
+    const answers = new Map<string, JobAnswer>();
+    if (jobs.length === 0) return answers;
+    let answer: Answer;
+    try {
+      answer = await this.call('POST', '/v1/jobs/query', { jobs });
+    } catch (err) {
+      for (const job of jobs) answers.set(job.id, { kind: 'unknown', detail: (err as Error).message });
+      return answers;
+    }
+    if (answer.status !== 200) {
+      const detail = this.failure('query', answer).message;
+      for (const job of jobs) answers.set(job.id, { kind: 'unknown', detail });
+      return answers;
+    }
+    for (const a of (answer.body as { answers: (JobAnswer & { id: string })[] }).answers) {
+      const { id, ...rest } = a;
+      answers.set(id, rest.kind === 'job' ? { kind: 'job', job: { ...rest.job, source: 'gateway' } } : rest);
+    }
+    for (const job of jobs)
+      if (!answers.has(job.id))
+        answers.set(job.id, { kind: 'unknown', detail: 'the slurm-gateway did not say' });
+    return answers;
+  }
+
+  async cancel({ id, user }: JobRef): Promise<void> {
+    if (!/^\d{1,12}$/.test(id)) return;
+    const answer = await this.call('DELETE', `/v1/jobs/${id}?user=${encodeURIComponent(user)}`);
+    // 404: not a job of this user (any more): nothing of theirs to cancel.
+    if (answer.status === 204 || answer.status === 404) return;
+    throw this.failure('cancel', answer);
+  }
+
+  async clusterInfo(): Promise<ClusterInfo> {
+    const answer = await this.call('GET', '/v1/cluster');
+    if (answer.status === 200) return answer.body as ClusterInfo;
+    throw this.failure('cluster info', answer);
+  }
+}
