@@ -3,3 +3,4 @@ export * from './agent.js';
 export * from './api.js';
 export * from './errors.js';
 export * from './http.js';
+export * from './job-script.js';

@@ -57,7 +57,8 @@ describe('GatewaySlurmClient pins the gateway’s certificate', () => {
       client.clusterInfo(),
       (err: unknown) => err instanceof SlurmError && /pinned/.test(err.message),
     );
-    assert.equal(audit.length, before, 'no request reached the gateway');
+    // Audit lines of the test before may still arrive; none may come from this client's token.
+    assert.ok(!audit.slice(before).some((l) => l.who === 'admin'), 'no request reached the gateway');
   });
 
   it('a token the gateway does not know is an error, never a silent success', async () => {

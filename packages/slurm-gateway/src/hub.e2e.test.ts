@@ -44,7 +44,8 @@ describe('JupyterLab as a Slurm job, the hub using the slurm-gateway', () => {
     const address = gateway.server.address();
     if (!address || typeof address === 'string') throw new Error('the gateway is not listening');
     const tokenFile = join(dir, 'gateway-token');
-    writeFileSync(tokenFile, `${TOKENS.admin}\n`, { mode: 0o600 });
+    // A token without raw_script, limited to alice: the hub sends structured jobs only.
+    writeFileSync(tokenFile, `${TOKENS.alice}\n`, { mode: 0o600 });
     hub = await startSlurmHub((config) => {
       config.slurm.gateway_url = `https://127.0.0.1:${address.port}`;
       config.slurm.gateway_token_file = tokenFile;
@@ -102,7 +103,8 @@ describe('JupyterLab as a Slurm job, the hub using the slurm-gateway', () => {
     const submit = audit.find((l) => l.what === 'submit' && l.job === job);
     assert.deepEqual(
       { who: submit?.who, for: submit?.for, result: submit?.result },
-      { who: 'admin', for: [alice.name], result: 'ok' },
+      // A structured submit by a token that may neither send raw scripts nor act for anyone but alice.
+      { who: 'alice-only', for: [alice.name], result: 'ok' },
     );
     assert.ok(audit.some((l) => l.what === 'query' && l.result === 'ok' && l.for.includes(alice.name)));
     assert.ok(audit.some((l) => l.what === 'cancel' && l.job === job && l.result === 'ok'));

@@ -1,7 +1,9 @@
-// The batch script of a structured submit, and the partitions a raw script asks for.
+// The batch script of a structured submit (rendered by @hpchub/slurm, as the hub renders it), and
+// the partitions a raw script asks for.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderBatchScript, scriptPartitions } from './render.js';
+import { renderBatchScript } from '@hpchub/slurm';
+import { scriptPartitions } from './render.js';
 import type { SubmitBody } from './schemas.js';
 import { ALICE, submitBody } from './test-support.js';
 
@@ -9,7 +11,7 @@ const account = { name: ALICE, uid: 1001, home: '/home/hpchub-alice' };
 
 test('#SBATCH lines come from the validated fields, in the hub’s units', () => {
   const body = submitBody(ALICE, { gpus: 2, signal_seconds: 300, account: 'physics' }) as SubmitBody;
-  const script = renderBatchScript(body, account);
+  const script = renderBatchScript(body, account.home);
   const header = script.split('\n').filter((l) => l.startsWith('#SBATCH'));
   assert.deepEqual(header, [
     '#SBATCH --job-name=hpchub-gateway-test',
@@ -32,7 +34,7 @@ test('#SBATCH lines come from the validated fields, in the hub’s units', () =>
 test('every value of the agent’s launch data is single-quoted', () => {
   const body = submitBody(ALICE) as SubmitBody;
   body.job.spec.env = { X: "$(touch /tmp/x)'; id #" };
-  const script = renderBatchScript(body, account);
+  const script = renderBatchScript(body, account.home);
   const line = script.split('\n').find((l) => l.startsWith('export HPCHUB_AGENT_SPEC='));
   assert.ok(line?.includes(`'\\''; id #`), line);
   assert.ok(!script.includes("'; id #\n"));

@@ -1,12 +1,12 @@
 // The gateway's resources. Authorization is declared on each route (`config.endpoint` and
 // `config.users`, enforced in access.ts); bodies are held to schemas.ts before a handler runs,
 // so handlers only check what needs Slurm or the system: known partitions, a job's owner.
-import type { SlurmClient } from '@hpchub/slurm';
+import { renderBatchScript, type SlurmClient } from '@hpchub/slurm';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountLookup } from './accounts.js';
 import { refuse } from './audit.js';
-import { renderBatchScript, scriptPartitions } from './render.js';
+import { scriptPartitions } from './render.js';
 import {
   CancelParamsSchema,
   CancelQuerySchema,
@@ -70,7 +70,7 @@ export async function jobRoutes(
         );
       const account = await accounts(body.user);
       if (!account) throw new Error('account vanished after its check');
-      const id = await client.submit({ user: body.user, script: renderBatchScript(body, account) });
+      const id = await client.submit({ user: body.user, script: renderBatchScript(body, account.home) });
       request.audit.job = id;
       return reply.code(201).send({ id });
     },

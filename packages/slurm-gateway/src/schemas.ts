@@ -31,6 +31,7 @@ export const SubmitBodySchema = Type.Object(
     time_minutes: Type.Integer({ minimum: 1, maximum: 525_600 }),
     job_name: Word,
     output: HomeRelative,
+    log: Type.Optional(HomeRelative),
     signal_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
     comment: Type.Optional(Word),
     job: Type.Object(

@@ -7,6 +7,7 @@
 // Every method speaks for the scheduler as it is right now: nothing is cached here, and a
 // scheduler that does not answer is reported as such ('unknown', or SlurmError 'unavailable'),
 // never guessed at.
+import type { SlurmJobRequest } from './batch-script.js';
 
 /** A job as hpchub knows it: its id and the account it was submitted as. */
 export interface JobRef {
@@ -58,6 +59,11 @@ export interface SubmitRequest {
   user: string;
   /** The whole batch script, `#SBATCH` lines included. Holds secrets: never logged, never in argv. */
   script: string;
+  /**
+   * The same job described by fields, when it was rendered from them (renderBatchScript): a client
+   * that renders scripts on the other side (the slurm-gateway) sends this instead of the script.
+   */
+  structured?: SlurmJobRequest;
 }
 
 export interface PartitionInfo {

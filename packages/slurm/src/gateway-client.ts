@@ -7,40 +7,6 @@ import type { TLSSocket } from 'node:tls';
 import type { ClusterInfo, JobAnswer, JobRef, SlurmClient, SubmitRequest } from './client.js';
 import { SlurmError } from './client.js';
 
-/** A job described by fields, rendered into a batch script by the gateway (POST /v1/jobs). */
-export interface GatewayJobRequest {
-  user: string;
-  partition?: string;
-  account?: string;
-  cpus: number;
-  memory_mb: number;
-  gpus?: number;
-  time_minutes: number;
-  job_name: string;
-  /** Where Slurm writes the job's output, relative to the user's home. */
-  output: string;
-  /** Seconds before the time limit at which the batch shell gets SIGTERM (0: none). */
-  signal_seconds?: number;
-  comment?: string;
-  /** What the job runs: the hpchub agent, with its launch data. */
-  job: {
-    hub_url: string;
-    server_id: number;
-    secret: string;
-    spec: Record<string, unknown>;
-    custom_script: string;
-    modules: string[];
-    path_prepend: string[];
-    node_path: string;
-    agent_path: string;
-  };
-}
-
-/** A submit request that may carry the structured job: the gateway client then sends that instead of the script. */
-export interface GatewaySubmitRequest extends SubmitRequest {
-  structured?: GatewayJobRequest;
-}
-
 export interface GatewayClientOptions {
   /** Base URL, e.g. `https://submit01:8443`. */
   url: string;
@@ -147,7 +113,7 @@ export class GatewaySlurmClient implements SlurmClient {
     return new SlurmError('failed', text);
   }
 
-  async submit(request: GatewaySubmitRequest): Promise<string> {
+  async submit(request: SubmitRequest): Promise<string> {
     const answer = request.structured
       ? await this.call('POST', '/v1/jobs', request.structured)
       : await this.call('POST', '/v1/jobs/raw', { user: request.user, script: request.script });

@@ -1,6 +1,7 @@
 // @hpchub/slurm: the Slurm client contract and its command-line implementation, shared by the
 // hub (which submits as the user through sudo or runuser) and the slurm-gateway (which will
 // offer the same four operations over HTTPS to hubs that hold no rights themselves).
+export { renderBatchScript, type SlurmJobRequest, sbatchLines } from './batch-script.js';
 export * from './cli/exec.js';
 export { CliSlurmClient, type CliSlurmOptions, minimalEnv } from './cli/index.js';
 export {
@@ -15,8 +16,6 @@ export * from './client.js';
 export { FAKE_CLUSTER, FakeSlurm, type FakeSlurmOptions } from './fake.js';
 export {
   type GatewayClientOptions,
-  type GatewayJobRequest,
   GatewaySlurmClient,
-  type GatewaySubmitRequest,
 } from './gateway-client.js';
 export { hoursToSlurmTime, slurmDuration, slurmTimestamp } from './time.js';

@@ -6,9 +6,9 @@
 // Readiness is not the spawner's business: the agent inside the job tells the hub when the app
 // answers. The spawner only says whether the job is waiting, running or gone.
 
-import type { JobScriptParts } from './job-script.js';
+import type { JobBody } from '@hpchub/protocol';
 
-export type JobBody = Omit<JobScriptParts, 'header' | 'prologue'>;
+export type { JobBody };
 
 /** A JSON-serialisable blob, opaque to everything but the spawner that made it. */
 export type SpawnerState = Record<string, unknown>;

@@ -2,8 +2,8 @@
 // launch nothing, and behave like a job that starts at once, after a while, never, or fails.
 // They pass the same conformance suite as the real spawners.
 import { randomUUID } from 'node:crypto';
+import { renderJobScript } from '@hpchub/protocol';
 import { HubError } from '../../errors/index.js';
-import { renderJobScript } from '../job-script.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 
 export type FakeBehaviour =

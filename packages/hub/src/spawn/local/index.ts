@@ -8,9 +8,8 @@ import { chown, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_TUNING_ENV } from '@hpchub/protocol';
+import { AGENT_TUNING_ENV, renderJobScript } from '@hpchub/protocol';
 import { HubError } from '../../errors/index.js';
-import { renderJobScript } from '../job-script.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 import { isAlive, type ProcessIdentity, processStartTime, signalGroup } from './process.js';
 

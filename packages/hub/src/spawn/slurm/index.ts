@@ -3,11 +3,18 @@
 // one Slurm query per interval; stop is scancel, then waiting until Slurm confirms the job has
 // left the queue. Talks to Slurm only through a SlurmClient (the commands, or the slurm-gateway).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isFinalState, type JobRef, type SlurmClient, SlurmError } from '@hpchub/slurm';
+import {
+  isFinalState,
+  type JobRef,
+  renderBatchScript,
+  type SlurmClient,
+  SlurmError,
+  type SlurmJobRequest,
+} from '@hpchub/slurm';
 import type { Logger } from 'pino';
 import { HubError } from '../../errors/index.js';
 import type { PollResult, Spawner, SpawnerState } from '../spawner.js';
-import { slurmJobScript } from './script.js';
+import { slurmJob } from './script.js';
 import { pollResult } from './states.js';
 
 export interface SlurmSpawnerOptions {
@@ -85,8 +92,10 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
       }
       const user = request.account.name;
       let script: string;
+      let structured: SlurmJobRequest;
       try {
-        script = slurmJobScript(request, system.home, { signalSeconds: options.signalSeconds });
+        structured = slurmJob(request, { signalSeconds: options.signalSeconds });
+        script = renderBatchScript(structured, system.home);
       } catch (err) {
         // Validated options never get here; a home directory with odd characters can.
         throw new HubError(
@@ -96,7 +105,8 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
       }
       let job: string;
       try {
-        job = await client.submit({ user, script });
+        // The CLI client submits the script; the gateway client sends the structured job instead.
+        job = await client.submit({ user, script, structured });
       } catch (err) {
         log?.warn({ user, server: request.serverName, err: (err as Error).message }, 'sbatch failed');
         throw asHubError(err, 'accept the job');

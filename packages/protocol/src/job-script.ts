@@ -1,8 +1,8 @@
-// Renders the bash job script that every spawner runs: the spawner's own header (#SBATCH
+// Renders the bash job script that every spawner (and the slurm-gateway) runs: the spawner's own header (#SBATCH
 // lines, output redirection), the agent's environment, the user's custom script sourced with
 // the Euler deployment's semantics, then `exec` of the agent. Every value comes from validated
 // options and is single-quoted here, so nothing a user typed is ever interpreted by the shell.
-import { AGENT_ENV, type AgentLaunchSpec } from '@hpchub/protocol';
+import { AGENT_ENV, type AgentLaunchSpec } from './agent.js';
 
 /** Quotes a string for bash: inside single quotes nothing is special except the quote itself. */
 export function shellQuote(value: string): string {
@@ -68,3 +68,6 @@ export function renderJobScript(p: JobScriptParts): string {
   lines.push(`exec ${shellQuote(p.nodePath)} ${shellQuote(p.agentPath)}`, '');
   return lines.join('\n');
 }
+
+/** Everything of a job script but the spawner's own header and prologue. */
+export type JobBody = Omit<JobScriptParts, 'header' | 'prologue'>;
