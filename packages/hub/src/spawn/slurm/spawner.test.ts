@@ -38,7 +38,7 @@ describe('Slurm spawner', () => {
     assert.equal(state.user, 'alice');
     assert.equal(state.signal_seconds, 300);
     const script = slurm.scriptOf(String(state.job)) ?? '';
-    assert.match(script, /#SBATCH --cpus-per-task=2\n#SBATCH --mem=3G/);
+    assert.match(script, /#SBATCH --cpus-per-task=2\n#SBATCH --mem=3072M/);
     assert.match(script, /not-a-real-secret/);
     assert.ok(!JSON.stringify(state).includes('not-a-real-secret'));
   });
