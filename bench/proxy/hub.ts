@@ -2,19 +2,27 @@
 // one user (bench) whose default server routes to the benchmark's upstream, and a server that
 // refuses connections. The servers' spawner state names the upstream process, as the local
 // spawner would, so the hub's monitor sees them running. The parent logs in over HTTP like a
-// browser. Over IPC it answers { cmd: 'stats' } with memory (after a full GC) and open files.
-// Usage: node --import tsx --expose-gc bench/proxy/hub.ts <upstream port> <upstream pid>
+// browser. Over IPC it answers { cmd: 'stats' } with memory (after a full GC) and open files,
+// and { cmd: 'start-full-path' } by starting the user's server `full` the way a user does: the
+// REST API with a catalog app (bench-1k from the apps file, see full-path-app.ts), run by the
+// local spawner through the real agent, progress stream read until `ready`; { cmd:
+// 'stop-full-path' } stops it through the API, as the hub's end does if it is still running.
+// Usage: node --import tsx --expose-gc bench/proxy/hub.ts <upstream port> <upstream pid> <apps file>
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ServerModel } from '@hpchub/protocol';
+import { createToken } from '../../packages/hub/src/auth/tokens.js';
 import { loadConfig } from '../../packages/hub/src/config/index.js';
 import { listen, openHub } from '../../packages/hub/src/hub.js';
 import { addServerRow, localSpawnerState } from '../../packages/hub/src/proxy/test-support.js';
+import { readEvents } from '../../packages/hub/src/test-support/hub.js';
 import { hashPassword } from '../../packages/hub/src/users/password.js';
 import { createUser } from '../../packages/hub/src/users/store.js';
-import { BENCH_PASSWORD, BENCH_USER } from './processes.js';
+import { FULL_PATH_APP, FULL_PATH_SERVER } from './full-path-app.js';
+import { BENCH_PASSWORD, BENCH_USER, type FullPathServer } from './processes.js';
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -28,10 +36,17 @@ async function closedPort(): Promise<number> {
 async function main(): Promise<void> {
   const upstreamPort = Number(process.argv[2]);
   const upstreamPid = Number(process.argv[3]);
+  const appsFile = process.argv[4] as string;
   const dataDir = mkdtempSync(join(tmpdir(), 'hpchub-bench-'));
   const { config } = loadConfig({ env: {}, flags: { 'data-dir': dataDir, port: '0', 'log-level': 'warn' } });
+  config.apps.file = appsFile;
+  config.apps.enabled = [FULL_PATH_APP];
+  config.apps.install_jupyter = false;
   const open = await openHub(config, { logStream: process.stderr });
-  await createUser(open.hub.db, { name: BENCH_USER, passwordHash: await hashPassword(BENCH_PASSWORD) });
+  const user = await createUser(open.hub.db, {
+    name: BENCH_USER,
+    passwordHash: await hashPassword(BENCH_PASSWORD),
+  });
   const running = await listen(open);
   const { routes } = running.app.proxy;
   const state = await localSpawnerState(upstreamPid);
@@ -57,10 +72,77 @@ async function main(): Promise<void> {
       websockets: running.app.proxy.proxy.stats().websockets,
     };
   };
+
+  // The full path: the user's server `full`, started through the REST API like a user does.
+  const { token } = await createToken(open.hub.db, { userId: user.id, scopes: ['self'] });
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${running.url}/hub/api${path}`, {
+      method,
+      headers: {
+        authorization: `token ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const serverPath = `/users/${BENCH_USER}/servers/${FULL_PATH_SERVER}`;
+  let fullPathStarted = false;
+  const startFullPath = async (): Promise<FullPathServer> => {
+    fullPathStarted = true;
+    const res = await api('POST', serverPath, { user_options: { app: FULL_PATH_APP } });
+    const text = await res.text();
+    if (res.status !== 202 && res.status !== 201) throw new Error(`start answered ${res.status}: ${text}`);
+    const server = JSON.parse(text) as ServerModel;
+    const events = await readEvents<{ ready?: boolean; failed?: boolean; message?: string }>(
+      `${running.url}${server.progress_url}`,
+      { authorization: `token ${token}` },
+      { until: (e) => Boolean(e.ready || e.failed), timeoutMs: 60_000 },
+    );
+    const row = await open.hub.db
+      .selectFrom('servers')
+      .select(['spawner_state', 'status'])
+      .where('user_id', '=', user.id)
+      .where('name', '=', FULL_PATH_SERVER)
+      .executeTakeFirstOrThrow();
+    const job = JSON.parse(row.spawner_state) as { pgid?: number };
+    const last = events.at(-1);
+    if (!last?.ready) throw new Error(`the full-path server did not start: ${JSON.stringify(events)}`);
+    const route = routes.resolve(BENCH_USER, FULL_PATH_SERVER);
+    if (!route) throw new Error('the full-path server is ready but has no route');
+    return {
+      path: server.url,
+      jobPgid: job.pgid ?? 0,
+      route: route.target.url,
+      pinned: Boolean(route.target.fingerprint),
+      secret: Boolean(route.target.secret),
+    };
+  };
+  const stopFullPath = async () => {
+    if (!fullPathStarted) return;
+    fullPathStarted = false;
+    const res = await api('DELETE', serverPath);
+    if (res.status !== 204) throw new Error(`stopping the full-path server answered ${res.status}`);
+  };
+
   process.on('message', (msg: { cmd: string; id: number }) => {
     if (msg.cmd === 'stats') process.send?.({ id: msg.id, stats: stats() });
+    if (msg.cmd === 'start-full-path')
+      startFullPath().then(
+        (server) => process.send?.({ id: msg.id, server }),
+        (err: Error) => process.send?.({ id: msg.id, error: err.message }),
+      );
+    if (msg.cmd === 'stop-full-path')
+      stopFullPath().then(
+        () => process.send?.({ id: msg.id }),
+        (err: Error) => process.send?.({ id: msg.id, error: err.message }),
+      );
   });
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stopFullPath().catch((err: Error) =>
+      console.error(`stopping the full-path server: ${err.message}`),
+    );
     await running.close();
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);

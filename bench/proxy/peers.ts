@@ -4,10 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHP_BIN, freePort, NGINX_BIN, startCommand, tempDir, waitForPort } from './processes.js';
 
-export async function startChp(upstreamPort: number): Promise<string> {
+/** Resolves with its URL and pid (one Node.js process). */
+export async function startChp(upstreamPort: number): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const apiPort = await freePort();
-  startCommand(CHP_BIN, [
+  const child = startCommand(CHP_BIN, [
     '--ip',
     '127.0.0.1',
     '--port',
@@ -22,7 +23,7 @@ export async function startChp(upstreamPort: number): Promise<string> {
     'error',
   ]);
   await waitForPort(port, 'configurable-http-proxy');
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number };
 }
 
 /** nginx with `workers` worker processes ('auto': one per core). */

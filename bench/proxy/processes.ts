@@ -14,6 +14,44 @@ const TSX = ['--import', 'tsx'];
 /** Every child started here, stopped by stopAll() (by pid: only what this benchmark started). */
 const children = new Set<ChildProcess>();
 const tempDirs: string[] = [];
+/**
+ * Process groups this benchmark caused to exist that are not its children: the full-path job
+ * (the local spawner's process group, running the agent) and the app the agent started in a
+ * group of its own. The hub stops them through its API when it ends; whatever is left after
+ * that (a hub that had to be killed) is stopped by stopAll().
+ */
+const groups = new Set<number>();
+
+/** Records a process group for stopAll() to stop if it is still there. */
+export function trackGroup(pgid: number): void {
+  if (pgid > 1) groups.add(pgid);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `ms` for the groups to be gone; returns those still there. */
+async function waitGone(pgids: number[], ms: number): Promise<number[]> {
+  for (let waited = 0; waited < ms && pgids.some((pgid) => signalGroup(pgid, 0)); waited += 100)
+    await new Promise((r) => setTimeout(r, 100));
+  return pgids.filter((pgid) => signalGroup(pgid, 0));
+}
+
+async function stopGroups(): Promise<void> {
+  // The app may still be finishing its own SIGTERM from the agent when the hub is gone.
+  const left = await waitGone([...groups], 2000);
+  groups.clear();
+  if (left.length === 0) return;
+  console.error(`stopping ${left.length} process group(s) left by the full-path server: ${left.join(' ')}`);
+  for (const pgid of left) signalGroup(pgid, 'SIGTERM');
+  for (const pgid of await waitGone(left, 5000)) signalGroup(pgid, 'SIGKILL');
+}
 
 /** A temporary directory, removed by stopAll(). */
 export function tempDir(prefix: string): string {
@@ -39,6 +77,7 @@ export async function stopAll(): Promise<void> {
       clearTimeout(timer);
     }),
   );
+  await stopGroups();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -90,33 +129,73 @@ export interface HubStats {
   websockets: number;
 }
 
+/** The user's server started through the hub's API, reached through the agent. */
+export interface FullPathServer {
+  /** Its URL path on the hub, e.g. /user/bench/full/. */
+  path: string;
+  /** The local spawner's process group (the job: job script, agent). */
+  jobPgid: number;
+  /** The route the hub's proxy uses: https://127.0.0.1:<agent port>. */
+  route: string;
+  /** Whether the route pins the agent's certificate and carries the server's secret. */
+  pinned: boolean;
+  secret: boolean;
+}
+
 export interface HubProcess {
   url: string;
   pid: number;
   stats(): Promise<HubStats>;
+  /** Starts the user's server `full` (the full-path app) through the REST API; resolves when ready. */
+  startFullPath(): Promise<FullPathServer>;
+  /** Stops it through the REST API (its job and app end; the hub drops the route and its connections). */
+  stopFullPath(): Promise<void>;
 }
 
-/** Starts bench/proxy/hub.ts (a real hub) routed to the upstream. */
-export async function startHub(upstream: { port: number; pid: number }): Promise<HubProcess> {
+/** Starts bench/proxy/hub.ts (a real hub) routed to the upstream, with the catalog in `appsFile`. */
+export async function startHub(
+  upstream: { port: number; pid: number },
+  appsFile: string,
+): Promise<HubProcess> {
   const child = track(
-    fork(join(ROOT, 'bench/proxy/hub.ts'), [String(upstream.port), String(upstream.pid)], {
+    fork(join(ROOT, 'bench/proxy/hub.ts'), [String(upstream.port), String(upstream.pid), appsFile], {
       cwd: ROOT,
       execArgv: [...TSX, '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
-  const [ready] = (await once(child, 'message')) as [{ url: string }];
+  // A hub that dies (a broken apps file, a failed start) must not leave the benchmark waiting.
+  const died = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`the hub exited (${signal ?? code})`))),
+  );
+  died.catch(() => {});
+  const message = async () => (await Promise.race([once(child, 'message'), died]))[0] as unknown;
+  const ready = (await message()) as { url: string };
   let next = 0;
+  /** Sends a command and waits for the answer with its id. */
+  const call = async <T>(cmd: string): Promise<T> => {
+    const id = ++next;
+    child.send({ cmd, id });
+    for (;;) {
+      const msg = (await message()) as { id: number; error?: string } & T;
+      if (msg.id !== id) continue;
+      if (msg.error !== undefined) throw new Error(msg.error);
+      return msg;
+    }
+  };
   return {
     url: ready.url,
     pid: child.pid as number,
     async stats() {
-      const id = ++next;
-      child.send({ cmd: 'stats', id });
-      for (;;) {
-        const [msg] = (await once(child, 'message')) as [{ id: number; stats: HubStats }];
-        if (msg.id === id) return msg.stats;
-      }
+      return (await call<{ stats: HubStats }>('stats')).stats;
+    },
+    async startFullPath() {
+      const { server } = await call<{ server: FullPathServer }>('start-full-path');
+      trackGroup(server.jobPgid);
+      return server;
+    },
+    async stopFullPath() {
+      await call('stop-full-path');
     },
   };
 }

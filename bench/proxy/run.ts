@@ -1,9 +1,15 @@
 // `npm run bench:proxy`: hpchub's proxy side by side with configurable-http-proxy 5 and nginx, in
 // one run on this machine, all forwarding a 1 KiB GET to the same trivial upstream on loopback.
 //   1. throughput (wrk, closed loop): direct, hpchub with a real logged-in session cookie, CHP,
-//      nginx (one worker per core, and one worker); median of rounds, taken in turn;
-//   2. latency at a fixed 1,000 requests/s (rate.ts, open loop): p99 added over direct;
-//   3. 2,000 WebSockets held and echoed through hpchub, ten rounds, hub memory between rounds;
+//      nginx (one worker per core, and one worker); median of rounds, taken in turn. Also the
+//      full path a user's request takes: the same kind of 1 KiB app started by the real agent
+//      (REST API → local spawner → agent → ready → route, full-path-app.ts), reached through
+//      hpchub's proxy → TLS with the pinned certificate → agent → app, against CHP straight to
+//      that app over plain HTTP (as JupyterHub reaches a single-user server), and that app direct;
+//   2. latency at a fixed 1,000 requests/s (rate.ts, open loop): p99 added over direct (over the
+//      app direct for the full path);
+//   3. 2,000 WebSockets held and echoed through hpchub, ten rounds, hub memory between rounds
+//      (the full-path server is stopped first: sections 3 and 4 measure the hub alone);
 //   4. 100,000 requests to an upstream that refuses connections: hub file descriptors and memory.
 // Prints a report, writes bench/results/proxy.json, and ends with one JSON line of the headline
 // numbers. `--quick` runs a shorter version (a smoke test of the benchmark itself).
@@ -13,6 +19,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Browser } from '../../packages/hub/src/test-support/hub.js';
+import { type Component, cpuPerRequest, cpuSnapshot, machineSnapshot, othersCpuPercent } from './cpu.js';
+import { FULL_PATH_SERVER, readReport, writeFullPathApp } from './full-path-app.js';
 import { startChp, startNginx } from './peers.js';
 import {
   BENCH_PASSWORD,
@@ -24,6 +32,8 @@ import {
   startHub,
   startUpstream,
   stopAll,
+  tempDir,
+  trackGroup,
 } from './processes.js';
 import { refusingRequests } from './refusing.js';
 import { websocketRounds } from './websockets.js';
@@ -53,6 +63,8 @@ const PLAN = quick
     };
 
 const run = promisify(execFile);
+/** The targets of the full-path scenario, compared with the app direct rather than the upstream. */
+const FULL_PATH_TARGETS = { app_direct: true, hpchub_full_path: true, chp_full_path: true };
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 async function versions() {
@@ -83,9 +95,26 @@ async function check(url: string, headers: Record<string, string>): Promise<void
     throw new Error(`${url} answered ${res.status} with ${body.byteLength} bytes`);
 }
 
-function median(results: WrkResult[]): WrkResult {
+/** CPU per request over all rounds (each round weighted by its requests). */
+function cpuOverRounds(
+  results: Array<WrkResult & { cpu_us_per_request?: Record<string, number> }>,
+): Record<string, number> | undefined {
+  const first = results[0]?.cpu_us_per_request;
+  if (!first) return undefined;
+  const requests = results.reduce((n, r) => n + r.requests, 0);
+  return Object.fromEntries(
+    Object.keys(first).map((k) => [
+      k,
+      Math.round(
+        results.reduce((sum, r) => sum + (r.cpu_us_per_request?.[k] ?? 0) * r.requests, 0) / requests,
+      ),
+    ]),
+  );
+}
+
+function median<T extends WrkResult>(results: T[]): T {
   const sorted = [...results].sort((a, b) => a.requests_per_second - b.requests_per_second);
-  return sorted[Math.floor(sorted.length / 2)] as WrkResult;
+  return sorted[Math.floor(sorted.length / 2)] as T;
 }
 
 async function fixedRate(url: string, cookie?: string) {
@@ -111,13 +140,16 @@ async function fixedRate(url: string, cookie?: string) {
 async function main(): Promise<void> {
   if (!checkTools()) process.exit(1);
   const loadBefore = loadavg();
+  /** The load average as each section starts (other work on the machine skews a section's numbers). */
+  const loadBySection: Record<string, number[]> = {};
   if ((loadBefore[0] ?? 0) > cpus().length / 2)
     console.log(
       `note: load average ${loadBefore[0]} on ${cpus().length} CPUs: other work is running, expect noisy numbers`,
     );
   console.log(`hpchub proxy benchmark${quick ? ' (quick)' : ''}: ${JSON.stringify(PLAN)}`);
   const upstream = await startUpstream();
-  const hub = await startHub(upstream);
+  const fullPathFiles = writeFullPathApp(tempDir('hpchub-bench-app-'));
+  const hub = await startHub(upstream, fullPathFiles.appsFile);
   const browser = new Browser(hub.url);
   const login = await browser.submitLogin(BENCH_USER, BENCH_PASSWORD);
   if (login.status !== 303) throw new Error(`login failed with ${login.status}`);
@@ -125,33 +157,69 @@ async function main(): Promise<void> {
   const chp = await startChp(upstream.port);
   const nginx = await startNginx(upstream.port, 'auto');
   const nginx1 = await startNginx(upstream.port, 1);
+  const startedAt = performance.now();
+  const full = await hub.startFullPath();
+  const fullStartSeconds = round2((performance.now() - startedAt) / 1000);
+  const app = readReport(fullPathFiles.reportFile);
+  trackGroup(app.pid); // the agent starts the app in a process group of its own
+  const chpFull = await startChp(app.port);
+  const agent: Component = { pgid: full.jobPgid }; // the job: job script, agent
+  console.log(
+    `full path: server ${FULL_PATH_SERVER} ready in ${fullStartSeconds} s, route ${full.route}` +
+      ` (certificate pinned: ${full.pinned}, secret: ${full.secret}), app on 127.0.0.1:${app.port}`,
+  );
 
   const path = `/user/${BENCH_USER}/`;
   const targets: Record<string, { url: string; headers: Record<string, string> }> = {
     direct: { url: `http://127.0.0.1:${upstream.port}${path}`, headers: {} },
     hpchub: { url: `${hub.url}${path}`, headers: { cookie } },
-    chp: { url: `${chp}${path}`, headers: {} },
+    chp: { url: `${chp.url}${path}`, headers: {} },
     nginx: { url: `${nginx}${path}`, headers: {} },
     nginx_1worker: { url: `${nginx1}${path}`, headers: {} },
+    // The full path; every target asks for the same path, the prefix the app is served under.
+    app_direct: { url: `http://127.0.0.1:${app.port}${full.path}`, headers: {} },
+    hpchub_full_path: { url: `${hub.url}${full.path}`, headers: { cookie } },
+    chp_full_path: { url: `${chpFull.url}${full.path}`, headers: {} },
   };
+  // Whose CPU time is counted while each target runs (wrk's own is not); nginx is left out.
+  const upstreamCpu: Component = { pids: [upstream.pid] };
+  const appCpu: Component = { pgid: app.pid };
+  const cpuOf: Record<string, Record<string, Component>> = {
+    direct: { upstream: upstreamCpu },
+    hpchub: { hub: { pids: [hub.pid] }, upstream: upstreamCpu },
+    chp: { chp: { pids: [chp.pid] }, upstream: upstreamCpu },
+    app_direct: { app: appCpu },
+    hpchub_full_path: { hub: { pids: [hub.pid] }, agent, app: appCpu },
+    chp_full_path: { chp: { pids: [chpFull.pid] }, app: appCpu },
+  };
+  /** What each target's ratio in the report is taken against. */
+  const baseline = (name: string) => (name in FULL_PATH_TARGETS ? 'app_direct' : 'direct');
   for (const t of Object.values(targets)) await check(t.url, t.headers);
 
   console.log(
     `\n1. Throughput, 1 KiB GET: wrk -t1 -c${PLAN.connections}, ${PLAN.seconds} s, median of ${PLAN.rounds}`,
   );
-  const samples: Record<string, WrkResult[]> = {};
+  type Sample = WrkResult & { cpu_us_per_request?: Record<string, number>; others_cpu_pct?: number };
+  loadBySection.throughput = loadavg();
+  const samples: Record<string, Sample[]> = {};
   for (const [name, t] of Object.entries(targets)) {
     await wrk(t.url, { seconds: 2, connections: PLAN.connections, threads: 1, headers: t.headers }); // warm-up
     samples[name] = [];
   }
   for (let r = 0; r < PLAN.rounds; r++) {
     for (const [name, t] of Object.entries(targets)) {
-      const result = await wrk(t.url, {
+      const components = cpuOf[name];
+      const cpuBefore = components && cpuSnapshot(components);
+      const machineBefore = machineSnapshot();
+      const result: Sample = await wrk(t.url, {
         seconds: PLAN.seconds,
         connections: PLAN.connections,
         threads: 1,
         headers: t.headers,
       });
+      result.others_cpu_pct = othersCpuPercent(machineBefore);
+      if (components && cpuBefore)
+        result.cpu_us_per_request = cpuPerRequest(cpuBefore, components, result.requests);
       if (result.non2xx > 0 || result.socket_errors > 0)
         console.log(
           `  warning: ${name}: ${result.non2xx} non-2xx answers, ${result.socket_errors} socket errors`,
@@ -160,19 +228,38 @@ async function main(): Promise<void> {
     }
   }
   const throughput = Object.fromEntries(
-    Object.entries(samples).map(([name, s]) => [
-      name,
-      { ...median(s), rounds: s.map((x) => x.requests_per_second) },
-    ]),
+    Object.entries(samples).map(([name, s]) => {
+      const { cpu_us_per_request: _, others_cpu_pct: __, ...m } = median(s);
+      const cpu = cpuOverRounds(s);
+      return [
+        name,
+        {
+          ...m,
+          rounds: s.map((x) => x.requests_per_second),
+          rounds_others_cpu_pct: s.map((x) => x.others_cpu_pct ?? 0),
+          ...(cpu && { cpu_us_per_request: cpu }),
+        },
+      ];
+    }),
   );
   const rps = (name: string) => (throughput[name] as WrkResult).requests_per_second;
   for (const [name, t] of Object.entries(throughput)) {
     const l = t.latency_ms;
+    const base = baseline(name);
     console.log(
-      `  ${name.padEnd(14)} ${String(t.requests_per_second).padStart(7)} req/s  (${round2(t.requests_per_second / rps('direct'))}x direct)` +
-        `  latency p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms`,
+      `  ${name.padEnd(16)} ${String(t.requests_per_second).padStart(7)} req/s  (${round2(t.requests_per_second / rps(base))}x ${base})` +
+        `  latency p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms` +
+        `  [rounds ${t.rounds.join(', ')}; others' CPU ${t.rounds_others_cpu_pct.join(', ')}%]`,
     );
   }
+  console.log('  CPU per request (µs, all rounds; wrk not counted):');
+  for (const [name, t] of Object.entries(throughput))
+    if (t.cpu_us_per_request)
+      console.log(
+        `    ${name.padEnd(16)} ${Object.entries(t.cpu_us_per_request)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
   const ratios = {
     ratio_vs_chp: round2(rps('hpchub') / rps('chp')),
     ratio_vs_nginx: round2(rps('hpchub') / rps('nginx')),
@@ -180,14 +267,23 @@ async function main(): Promise<void> {
     hpchub_vs_direct: round2(rps('hpchub') / rps('direct')),
     chp_vs_direct: round2(rps('chp') / rps('direct')),
     nginx_vs_direct: round2(rps('nginx') / rps('direct')),
+    ratio_full_path_vs_chp: round2(rps('hpchub_full_path') / rps('chp_full_path')),
+    full_path_vs_app_direct: round2(rps('hpchub_full_path') / rps('app_direct')),
+    chp_full_path_vs_app_direct: round2(rps('chp_full_path') / rps('app_direct')),
+    full_path_vs_hpchub_loopback: round2(rps('hpchub_full_path') / rps('hpchub')),
   };
   console.log(
     `  hpchub/CHP ${ratios.ratio_vs_chp}, hpchub/nginx ${ratios.ratio_vs_nginx} (1 worker: ${ratios.ratio_vs_nginx_1worker})`,
+  );
+  console.log(
+    `  full path: hpchub (proxy → TLS → agent → app)/CHP (→ app) ${ratios.ratio_full_path_vs_chp};` +
+      ` full path/hpchub to loopback ${ratios.full_path_vs_hpchub_loopback}`,
   );
 
   console.log(
     `\n2. Latency at a fixed ${PLAN.rate} requests/s for ${PLAN.rateSeconds} s (open loop, after 2 s warm-up)`,
   );
+  loadBySection.fixed_rate = loadavg();
   const rate: Record<string, Awaited<ReturnType<typeof fixedRate>>> = {};
   let hubLoopDelay: { p99_ms: number; max_ms: number } | undefined;
   for (const [name, t] of Object.entries(targets)) {
@@ -196,19 +292,26 @@ async function main(): Promise<void> {
     if (name === 'hpchub') hubLoopDelay = (await hub.stats()).loop_delay;
     const l = rate[name].latency_ms;
     console.log(
-      `  ${name.padEnd(14)} p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms` +
+      `  ${name.padEnd(16)} p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms` +
         ` (sent ${rate[name].achieved_rate}/s, errors ${rate[name].errors}, non-2xx ${rate[name].non2xx})`,
     );
   }
   const p99 = (name: string) => rate[name]?.latency_ms.p99 ?? Number.NaN;
-  const added = (name: string) => round2(p99(name) - p99('direct'));
+  const added = (name: string) => round2(p99(name) - p99(baseline(name)));
   console.log(
     `  p99 added over direct: hpchub ${added('hpchub')} ms, CHP ${added('chp')} ms, nginx ${added('nginx')} ms`,
+  );
+  console.log(
+    `  p99 added over the app direct: hpchub full path ${added('hpchub_full_path')} ms, CHP ${added('chp_full_path')} ms`,
   );
 
   console.log(
     `\n3. ${PLAN.websockets} WebSockets through hpchub, ${PLAN.wsRounds} rounds (hub memory after a full GC)`,
   );
+  // Sections 3 and 4 measure the hub alone, as before the full path existed: its server is
+  // stopped, so the hub's idle connections to the agent do not count in its file descriptors.
+  await hub.stopFullPath();
+  loadBySection.websockets = loadavg();
   const websockets = await websocketRounds(hub, cookie, PLAN.websockets, PLAN.wsRounds);
   console.log(
     `  before: rss ${websockets.before.rss_mb} MB, heap ${websockets.before.heap_mb} MB, fds ${websockets.before.fds};` +
@@ -216,6 +319,7 @@ async function main(): Promise<void> {
   );
 
   console.log(`\n4. ${PLAN.refusing} requests to an upstream that refuses connections`);
+  loadBySection.refusing = loadavg();
   const refusing = await refusingRequests(hub, cookie, PLAN.refusing);
   for (const r of refusing.readings)
     console.log(`  after ${r.requests}: rss ${r.rss_mb} MB, heap ${r.heap_mb} MB, fds ${r.fds}`);
@@ -232,13 +336,21 @@ async function main(): Promise<void> {
     websocket_heap_growth_mb: websockets.heap_growth_mb,
     refusing_fd_growth: refusing.fd_growth,
     refusing_heap_growth_mb: refusing.heap_growth_mb,
+    ratio_full_path_vs_chp: ratios.ratio_full_path_vs_chp,
+    full_path_rps: rps('hpchub_full_path'),
+    full_path_p99_added_ms: added('hpchub_full_path'),
   };
   const report = {
     benchmark: 'proxy',
     generated: new Date().toISOString(),
     quick,
     plan: PLAN,
-    machine: { ...(await versions()), loadavg_before: loadBefore, loadavg_after: loadavg() },
+    machine: {
+      ...(await versions()),
+      loadavg_before: loadBefore,
+      loadavg_by_section: loadBySection,
+      loadavg_after: loadavg(),
+    },
     method: {
       throughput:
         'wrk -t1, closed loop, 1 KiB GET on loopback; median of rounds taken in turn; hpchub with a logged-in session cookie',
@@ -247,6 +359,19 @@ async function main(): Promise<void> {
         'latency_ms from each request being sent, scheduled_ms from it being due; p99_added_ms = p99(hpchub) - p99(direct) of latency_ms',
       peers:
         'configurable-http-proxy with --default-target; nginx with upstream keepalive, worker_processes auto and 1',
+      full_path:
+        'the 1 KiB app of full-path-app.ts started by the real agent: catalog app (apps.file, listen tcp, prefix kept, ' +
+        'no app auth) started through POST /hub/api/users/bench/servers/full on the local spawner (job as spawner.local_user), ' +
+        'progress stream read until ready; hpchub_full_path = hub proxy with the session cookie -> TLS to the agent with the ' +
+        'pinned certificate and the secret header -> agent -> app over loopback TCP; chp_full_path = configurable-http-proxy ' +
+        '--default-target straight to the app (plain HTTP); app_direct = the app itself. Same wrk and fixed-rate settings, ' +
+        'taken in turn with the other targets; p99 added over app_direct',
+      cpu:
+        'cpu_us_per_request: utime+stime from /proc of the processes of a target (hub, agent = the job process group, ' +
+        'app, upstream, CHP; not wrk, not nginx) during its wrk rounds, divided by the requests of those rounds; ' +
+        'rounds_others_cpu_pct: busy CPU of the machine (/proc/stat, percent of all cores) not used by the benchmark ' +
+        'and its descendants during each round: other work running at the same time (and interrupt time not charged to a process)',
+      loadavg: "loadavg_by_section is read as each section starts and includes the benchmark's own processes",
     },
     headline,
     throughput,
@@ -258,9 +383,33 @@ async function main(): Promise<void> {
       chp: added('chp'),
       nginx: added('nginx'),
       nginx_1worker: added('nginx_1worker'),
+      hpchub_full_path: added('hpchub_full_path'),
+      chp_full_path: added('chp_full_path'),
     },
     websockets,
     refusing,
+    full_path: {
+      server: full.path,
+      route: full.route,
+      certificate_pinned: full.pinned,
+      secret_header: full.secret,
+      start_seconds: fullStartSeconds,
+      requests_per_second: {
+        hpchub_full_path: rps('hpchub_full_path'),
+        chp_full_path: rps('chp_full_path'),
+        app_direct: rps('app_direct'),
+      },
+      ratio_full_path_vs_chp: ratios.ratio_full_path_vs_chp,
+      full_path_vs_app_direct: ratios.full_path_vs_app_direct,
+      chp_full_path_vs_app_direct: ratios.chp_full_path_vs_app_direct,
+      full_path_vs_hpchub_loopback: ratios.full_path_vs_hpchub_loopback,
+      p99_added_ms: { hpchub_full_path: added('hpchub_full_path'), chp_full_path: added('chp_full_path') },
+      cpu_us_per_request: {
+        hpchub_full_path: throughput.hpchub_full_path?.cpu_us_per_request,
+        chp_full_path: throughput.chp_full_path?.cpu_us_per_request,
+        app_direct: throughput.app_direct?.cpu_us_per_request,
+      },
+    },
   };
   if (!quick) {
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -269,6 +418,13 @@ async function main(): Promise<void> {
   }
   console.log(JSON.stringify(headline));
 }
+
+// Interrupted (Ctrl-C, a CI timeout): stop what was started before going.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the benchmark's processes`);
+    void stopAll().finally(() => process.exit(130));
+  });
 
 try {
   await main();
