@@ -56,7 +56,8 @@ describe('a start that waits in the queue', () => {
     const started = await session.start('', { app: 'jupyterlab', cores: 1, memory_gb: 1, hours: 1 });
     assert.equal(started.status, 202, started.text);
     const queued = await session.progress(hub.url, '', {
-      until: (e) => Boolean(e.queue?.estimated_start || e.ready || e.failed),
+      // Right after submission Slurm may list the job with no reason yet ("None"); wait for one.
+      until: (e) => Boolean((e.queue?.estimated_start && e.queue?.reason) || e.ready || e.failed),
       timeoutMs: 120_000,
     });
     const last = queued.at(-1);
