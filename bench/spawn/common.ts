@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { readEvents as readSse } from '../../packages/hub/src/test-support/hub.js';
 
 const run = promisify(execFile);
 
@@ -175,41 +176,15 @@ export async function readEvents<T>(
   t0: number,
   timeoutMs: number,
 ): Promise<{ event: T; ms: number }[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const events: { event: T; ms: number }[] = [];
-  try {
-    const res = await fetch(url, {
-      headers: { accept: 'text/event-stream', ...headers },
-      signal: controller.signal,
-    });
-    if (res.status !== 200 || !res.body)
-      throw new Error(`event stream answered ${res.status}: ${await res.text()}`);
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-        const data = block
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .map((l) => l.slice(6))
-          .join('\n');
-        if (!data) continue;
-        const event = JSON.parse(data) as T;
-        events.push({ event, ms: performance.now() - t0 });
-        if (until(event)) return events;
-      }
-    }
-    throw new Error(`event stream ended before ready: ${JSON.stringify(events)}`);
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-  }
+  const timed: { event: T; ms: number }[] = [];
+  const events = await readSse<T>(url, headers, {
+    until,
+    timeoutMs,
+    onEvent: (event) => timed.push({ event, ms: performance.now() - t0 }),
+  });
+  const last = events.at(-1);
+  if (!last || !until(last)) throw new Error(`event stream ended before ready: ${JSON.stringify(events)}`);
+  return timed;
 }
 
 /** GETs `url` until it answers 200; the time of that answer in ms since `t0`. */

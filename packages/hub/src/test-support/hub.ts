@@ -216,7 +216,12 @@ export class Browser {
 export async function readEvents<T = Record<string, unknown>>(
   url: string,
   headers: Record<string, string>,
-  options: { limit?: number; until?: (event: T) => boolean; timeoutMs?: number } = {},
+  options: {
+    limit?: number;
+    until?: (event: T) => boolean;
+    timeoutMs?: number;
+    onEvent?: (event: T) => void;
+  } = {},
 ): Promise<T[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 30_000);
@@ -241,7 +246,11 @@ export async function readEvents<T = Record<string, unknown>>(
           .filter((l) => l.startsWith('data: '))
           .map((l) => l.slice(6))
           .join('\n');
-        if (data) events.push(JSON.parse(data) as T);
+        if (data) {
+          const event = JSON.parse(data) as T;
+          events.push(event);
+          options.onEvent?.(event);
+        }
         const last = events.at(-1);
         if (
           (options.limit !== undefined && events.length >= options.limit) ||
