@@ -22,7 +22,7 @@ import {
   waitFor,
 } from '../../hub/src/spawn/slurm/test-support.js';
 import type { TestHub } from '../../hub/src/test-support/hub.js';
-import { execute, type JupyterClient, startKernel } from '../../hub/src/test-support/jupyter.js';
+import { kernelRunsAs } from '../../hub/src/test-support/jupyter.js';
 import { testSystemUser, testSystemUsers } from '../../hub/src/test-support/system-users.js';
 import { type AuditLine, TOKENS, testGateway } from './test-support.js';
 
@@ -84,14 +84,7 @@ describe('JupyterLab as a Slurm job, the hub using the slurm-gateway', () => {
     assert.equal(entry?.user, alice.name, 'the job runs as the user');
     assert.equal(entry?.state, 'RUNNING');
 
-    const token = await hub.tokenFor(alice.name);
-    const client: JupyterClient = {
-      base: `${hub.url}/user/${alice.name}/`,
-      headers: { authorization: `token ${token}` },
-    };
-    const kernel = await startKernel(client);
-    assert.equal(await execute(client, kernel, '1+1'), '2');
-    assert.equal(await execute(client, kernel, 'import getpass; getpass.getuser()'), `'${alice.name}'`);
+    await kernelRunsAs(hub, alice.name);
 
     const stopped = await session.stop('');
     assert.equal(stopped.status, 204, stopped.text);

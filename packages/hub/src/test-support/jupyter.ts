@@ -99,3 +99,25 @@ export async function execute(
     ws.close();
   }
 }
+
+/**
+ * As `user` (with a fresh API token), through the hub's proxy: starts a kernel on the user's
+ * default server and checks that it computes `1+1` and runs as that user. Returns the client
+ * and kernel for further code.
+ */
+export async function kernelRunsAs(
+  hub: { url: string; tokenFor(name: string): Promise<string> },
+  user: string,
+): Promise<{ client: JupyterClient; kernel: string }> {
+  const token = await hub.tokenFor(user);
+  const client: JupyterClient = {
+    base: `${hub.url}/user/${user}/`,
+    headers: { authorization: `token ${token}` },
+  };
+  const kernel = await startKernel(client);
+  const two = await execute(client, kernel, '1+1');
+  if (two !== '2') throw new Error(`1+1 gave ${two}`);
+  const who = await execute(client, kernel, 'import getpass; getpass.getuser()');
+  if (who !== `'${user}'`) throw new Error(`the kernel runs as ${who}, not ${user}`);
+  return { client, kernel };
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestHub } from '../../test-support/hub.js';
-import { execute, type JupyterClient, startKernel } from '../../test-support/jupyter.js';
+import { execute, kernelRunsAs } from '../../test-support/jupyter.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
 import {
   cancelJobs,
@@ -94,14 +94,7 @@ describe('JupyterLab as a Slurm job, as a system user', () => {
     assert.equal(entry?.user, alice.name, 'squeue -o %u: the job runs as the user');
     assert.equal(entry?.state, 'RUNNING');
 
-    const token = await hub.tokenFor(alice.name);
-    const client: JupyterClient = {
-      base: `${hub.url}/user/${alice.name}/`,
-      headers: { authorization: `token ${token}` },
-    };
-    const kernel = await startKernel(client);
-    assert.equal(await execute(client, kernel, '1+1'), '2');
-    assert.equal(await execute(client, kernel, 'import getpass; getpass.getuser()'), `'${alice.name}'`);
+    const { client, kernel } = await kernelRunsAs(hub, alice.name);
     assert.match(
       await execute(client, kernel, 'import os; os.environ["SLURM_JOB_ID"]'),
       new RegExp(`'${job}'`),
