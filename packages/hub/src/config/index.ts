@@ -1,5 +1,6 @@
-// The hub configuration: declarations (options.ts), loading and validation (load.ts), and the
-// flattened option list the CLI uses for flags and help (describe.ts).
+// The hub configuration: declarations (options.ts, one module per section in sections/), loading
+// and validation (load.ts), and the flattened option list the CLI uses for flags and help
+// (describe.ts).
 export { ConfigError, type ConfigProblem, formatProblem } from './config-error.js';
 export { envName, flagName, OPTIONS, type OptionInfo, SECTIONS, type SectionInfo } from './describe.js';
 export {

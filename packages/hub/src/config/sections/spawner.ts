@@ -1,0 +1,77 @@
+// The `spawner` section: which spawner starts servers, the limits on starting them, and how the
+// agent inside a job is run and reaches the hub.
+import { Type } from '@sinclair/typebox';
+import { oneOf, section, userList } from './declare.js';
+
+export const SpawnerSection = section(
+  'How servers are started: the spawner, its limits, and how jobs reach the hub.',
+  {
+    kind: oneOf(['local', 'slurm'] as const, {
+      default: 'local',
+      description:
+        '`local`: servers run as processes on the hub machine (as the user when the hub runs as root ' +
+        'and the account is a system account). `slurm`: servers run as Slurm jobs submitted as the user.',
+    }),
+    start_timeout_seconds: Type.Integer({
+      minimum: 1,
+      maximum: 86400,
+      default: 300,
+      description:
+        'How long a server may take from running (for Slurm: from the moment the job starts, not ' +
+        'while it waits in the queue) until its app answers. Past this the start fails and the job is stopped.',
+    }),
+    concurrent_spawns: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description:
+        'Servers starting at the same time, hub-wide; more start requests get 429 with Retry-After.',
+    }),
+    servers_per_user: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 4,
+      description: 'Servers (the default one and named ones) a user may have at once, running or starting.',
+    }),
+    hub_url: Type.String({
+      default: '',
+      description:
+        'The hub address that agents inside jobs connect to, e.g. `http://login1.cluster:8000`. ' +
+        'Empty: the address the hub listens on (with `0.0.0.0` replaced by this host name).',
+    }),
+    node_path: Type.String({
+      minLength: 1,
+      default: '/usr/bin/node',
+      description: 'The Node.js (20 or newer) that runs the agent inside jobs, as every user can run it.',
+    }),
+    agent_dir: Type.String({
+      default: '',
+      description:
+        'A directory every user can read (for Slurm: on a filesystem the compute nodes see) where the ' +
+        'hub installs its agent. Empty: `<data_dir>/agent`.',
+    }),
+    path_prepend: userList(
+      'Directories put in front of PATH in every job, e.g. where the apps are installed.',
+    ),
+    poll_interval_seconds: Type.Integer({
+      minimum: 1,
+      maximum: 600,
+      default: 5,
+      description:
+        'How often the hub asks the spawner about all starting and running servers (one query for all).',
+    }),
+    local_user: Type.String({
+      minLength: 1,
+      default: 'nobody',
+      description:
+        'When the hub runs as root, the Unix account that servers of hub-only accounts (the `local` ' +
+        'authenticator) run as with the local spawner, so that no server ever runs as root. They all ' +
+        'share it: use PAM accounts where users must be kept apart.',
+    }),
+    min_uid: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description:
+        'Lowest Unix uid whose servers may run (PAM accounts); root and system accounts are refused.',
+    }),
+  },
+);
