@@ -1,7 +1,7 @@
-// The agent's life, start to end. Without a picker: start the app, wait until it answers, then
-// listen on TLS and send `ready`. With a picker: listen and send `ready` first, serve the picker
-// until the user chooses a directory, then start the app (the picker page sends the browser into
-// the app once it answers). Any end — a signal, the app exiting, a failed start — goes through
+// The agent's life, start to end. Without a picker: start the app, open the TLS listener while
+// it starts, and send `ready` once it answers. With a picker: listen and send `ready` first,
+// serve the picker until the user chooses a directory, then start the app (the picker page sends
+// the browser into the app once it answers). Any end — a signal, the app exiting, a failed start — goes through
 // stop(): tell the hub why, stop the app's process group, close the listener, remove the work
 // directory, exit.
 import os from 'node:os';
@@ -118,23 +118,27 @@ export class Agent {
     }
     this.workdir = workdir;
     const options = { ...spec.options };
-    if (spec.picker) options[spec.picker.option] = await this.pick(spec.picker, options);
-    const { target, auth } = await this.launch(options);
-    if (this.frontend) {
-      this.frontend.setRunning(target, auth, `${this.title} is running.`);
+    if (spec.picker) {
+      options[spec.picker.option] = await this.pick(spec.picker, options);
+      const { target, auth } = await this.launch(options);
+      (this.frontend as Frontend).setRunning(target, auth, `${this.title} is running.`);
       this.progress(`${this.title} is running`);
-    } else {
-      this.openFrontend(`${this.title} answers; setting up the encrypted connection`).setRunning(
-        target,
-        auth,
-        `${this.title} is running.`,
-      );
-      await this.goLive();
+      return;
     }
+    // The certificate and the TLS listener are made while the app starts (JupyterLab takes
+    // seconds), right after its process is spawned so that they never delay it.
+    let listening: Promise<number> = Promise.resolve(0);
+    const launching = this.launch(options, () => {
+      listening = this.openFrontend().listen(this.s.bindHost, this.s.bindPort);
+      return listening;
+    });
+    const { target, auth } = await launching;
+    const frontend = this.frontend as Frontend;
+    frontend.setRunning(target, auth, `${this.title} is running.`);
+    await this.goLive(await listening);
   }
 
-  private openFrontend(progress: string): Frontend {
-    this.progress(progress);
+  private openFrontend(): Frontend {
     const cert = generateCertificate({ altNames: [this.s.advertisedHost, os.hostname()] });
     this.fingerprint = cert.fingerprint;
     this.frontend = new Frontend({
@@ -146,10 +150,9 @@ export class Agent {
     return this.frontend;
   }
 
-  /** Listens on TLS, sends `ready` (retried until the hub answers), starts heartbeats. */
-  private async goLive(): Promise<void> {
+  /** Sends `ready` for the listening frontend (retried until the hub answers), starts heartbeats. */
+  private async goLive(port: number): Promise<void> {
     const frontend = this.frontend as Frontend;
-    const port = await frontend.listen(this.s.bindHost, this.s.bindPort);
     const ready = { host: this.s.advertisedHost, port, fingerprint: this.fingerprint };
     this.log.info('listening', { bind: this.s.bindHost, ...ready });
     const answer = await this.sendInOrder('ready', ready, { signal: this.abort.signal });
@@ -170,7 +173,8 @@ export class Agent {
 
   /** Serves the picker until a directory is chosen; returns its real absolute path. */
   private async pick(picker: PickerSpec, options: PlaceholderValues['options']): Promise<string> {
-    const frontend = this.openFrontend('Setting up the encrypted connection');
+    this.progress('Setting up the encrypted connection');
+    const frontend = this.openFrontend();
     const phase = await openPickerPhase(frontend, picker, {
       home: this.s.home,
       appTitle: this.title,
@@ -183,14 +187,21 @@ export class Agent {
       });
     });
     this.progress(`Waiting for a directory to be chosen for ${this.title}`);
-    await this.goLive();
+    await this.goLive(await frontend.listen(this.s.bindHost, this.s.bindPort));
     const dir = await abortable(phase.choice, this.abort.signal);
     this.log.info('directory_chosen', { option: picker.option, path: dir });
     return dir;
   }
 
-  /** Starts the app and waits until it answers its ready path (and signs in, for form-login). */
-  private async launch(options: PlaceholderValues['options']): Promise<{ target: AppTarget; auth: AppAuth }> {
+  /**
+   * Starts the app and waits until it answers its ready path (and signs in, for form-login).
+   * `whileStarting` runs as soon as the app's process is spawned; its promise is awaited (and its failure
+   * ends the start) alongside the wait.
+   */
+  private async launch(
+    options: PlaceholderValues['options'],
+    whileStarting: () => Promise<unknown> = () => Promise.resolve(),
+  ): Promise<{ target: AppTarget; auth: AppAuth }> {
     const spec = this.s.spec;
     const { argv, env, target, auth } = await prepareLaunch({
       spec,
@@ -211,16 +222,19 @@ export class Agent {
 
     this.progress(`Waiting for ${this.title} to answer`);
     let last: ProbeResult | undefined;
-    const ok = await waitUntilReady(
-      target,
-      auth,
-      spec.readyPath,
-      Date.now() + spec.startTimeoutSeconds * 1000,
-      this.abort.signal,
-      (r) => {
-        last = r;
-      },
-    );
+    const [ok] = await Promise.all([
+      waitUntilReady(
+        target,
+        auth,
+        spec.readyPath,
+        Date.now() + spec.startTimeoutSeconds * 1000,
+        this.abort.signal,
+        (r) => {
+          last = r;
+        },
+      ),
+      whileStarting(),
+    ]);
     if (this.abort.signal.aborted) throw this.abort.signal.reason;
     if (!ok) {
       const why = last && !last.ok ? ` (last attempt: ${last.why})` : '';

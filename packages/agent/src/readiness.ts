@@ -34,11 +34,24 @@ export function probe(
   });
 }
 
+/** Probe often while a quick start is still likely, then back off. */
+const FAST_PROBE_MS = 25;
+const FAST_PHASE_MS = 30_000;
+const SLOW_PROBE_MAX_MS = 1000;
+
 /**
- * Probes until the app answers (true), the deadline passes or `signal` aborts (false). The pause
- * grows from 100 ms to 1 s: most apps answer within seconds, some (JupyterLab on a cold file
- * system) take a minute.
+ * The pause after a failed probe, `elapsedMs` into the wait. For the first 30 s: 25 ms — the user
+ * is waiting, and a probe before the app listens is a refused connect that costs microseconds,
+ * whereas a pause doubling up to 1 s left JupyterLab (ready after ~1.5 s) unseen for up to another
+ * second. After that the pause doubles up to 1 s, for apps that take minutes (JupyterLab on a cold
+ * file system).
  */
+export function nextProbePause(elapsedMs: number, previousMs: number): number {
+  if (elapsedMs < FAST_PHASE_MS) return FAST_PROBE_MS;
+  return Math.min(Math.max(previousMs, FAST_PROBE_MS) * 2, SLOW_PROBE_MAX_MS);
+}
+
+/** Probes until the app answers (true), the deadline passes or `signal` aborts (false). */
 export async function waitUntilReady(
   target: AppTarget,
   auth: AppAuth,
@@ -47,15 +60,16 @@ export async function waitUntilReady(
   signal: AbortSignal,
   onProbe: (result: ProbeResult) => void = () => {},
 ): Promise<boolean> {
-  let wait = 100;
+  const started = Date.now();
+  let wait = 0;
   while (!signal.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) return false;
     const result = await probe(target, auth, readyPath, Math.min(left, 10_000));
     onProbe(result);
     if (result.ok) return true;
+    wait = nextProbePause(Date.now() - started, wait);
     if (!(await pause(Math.min(wait, Math.max(0, deadline - Date.now())), signal))) return false;
-    wait = Math.min(wait * 2, 1000);
   }
   return false;
 }

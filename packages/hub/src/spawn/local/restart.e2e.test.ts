@@ -28,12 +28,19 @@ function freePort(): Promise<number> {
   });
 }
 
-function jupyterPids(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,stat=,args=', '-u', String(alice.uid)], { encoding: 'utf8' });
-  return out
+/** Alice's JupyterLab processes started by agents of the hub in `dataDir` (not other tests'). */
+function jupyterPids(dataDir: string): number[] {
+  const rows = execFileSync('ps', ['-o', 'pid=,ppid=,stat=,args=', '-u', String(alice.uid)], {
+    encoding: 'utf8',
+  })
     .split('\n')
-    .filter((l) => l.includes('jupyter-lab') && !/^\s*\d+\s+Z/.test(l))
-    .map((l) => Number(l.trim().split(/\s+/)[0]))
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, , stat]) => stat !== undefined && !stat.startsWith('Z'));
+  // The agent runs from the hub's data directory; its app is its child.
+  const agents = new Set(rows.filter((r) => r.slice(3).join(' ').includes(dataDir)).map((r) => r[0]));
+  return rows
+    .filter((r) => agents.has(r[1]) && r.slice(3).join(' ').includes('jupyter-lab'))
+    .map((r) => Number(r[0]))
     .sort();
 }
 
@@ -121,12 +128,12 @@ describe('a hub killed with SIGKILL and started again', () => {
     };
     const kernel = await startKernel(client);
     assert.equal(await execute(client, kernel, 'x = 41 + 1; x'), '42');
-    const before = jupyterPids();
+    const before = jupyterPids(dir);
     assert.equal(before.length, 2, 'two JupyterLab processes');
 
     hub?.kill('SIGKILL');
     await new Promise((r) => hub?.once('exit', r));
-    assert.deepEqual(jupyterPids(), before, 'the servers outlive the hub');
+    assert.deepEqual(jupyterPids(dir), before, 'the servers outlive the hub');
 
     await startHub();
     const second: JupyterClient = {
@@ -138,11 +145,11 @@ describe('a hub killed with SIGKILL and started again', () => {
       assert.equal(status.status, 200, `${c.base}: ${await status.text()}`);
     }
     assert.equal(await execute(client, kernel, 'x'), '42');
-    assert.deepEqual(jupyterPids(), before, 'the same processes: nothing was restarted');
+    assert.deepEqual(jupyterPids(dir), before, 'the same processes: nothing was restarted');
 
     for (const path of ['/users/hpchub-alice/server', '/users/hpchub-alice/servers/second']) {
       assert.equal((await api('DELETE', path)).status, 204);
     }
-    assert.deepEqual(jupyterPids(), []);
+    assert.deepEqual(jupyterPids(dir), []);
   });
 });
