@@ -74,17 +74,24 @@ export interface FakeServer {
   seen: SeenRequest[];
   /** Open event streams (GET …/events): write `data: …\n\n` to them. */
   eventStreams: ServerResponse[];
+  /** Bytes of GET …/download bodies handed to the socket so far. */
+  downloadSent(): number;
   /** Number of TCP connections currently open to it. */
   connections(): number;
   close(): Promise<void>;
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, events: ServerResponse[]): void {
+interface ServerState {
+  eventStreams: ServerResponse[];
+  downloadSent: number;
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, state: ServerState): void {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname.endsWith('/events')) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
     res.write(': open\n\n');
-    events.push(res);
+    state.eventStreams.push(res);
     return;
   }
   if (url.pathname.endsWith('/download')) {
@@ -96,6 +103,7 @@ function handle(req: IncomingMessage, res: ServerResponse, events: ServerRespons
       while (left > 0) {
         const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
         left -= piece.length;
+        state.downloadSent += piece.length;
         if (!res.write(piece)) return void res.once('drain', pump);
       }
       res.end();
@@ -130,7 +138,8 @@ export async function startFakeServer(
   options: { secret?: string; tls?: Certificate } = {},
 ): Promise<FakeServer> {
   const seen: SeenRequest[] = [];
-  const eventStreams: ServerResponse[] = [];
+  const state: ServerState = { eventStreams: [], downloadSent: 0 };
+  const { eventStreams } = state;
   const sockets = new Set<Socket>();
   const secretOk = (req: IncomingMessage) =>
     options.secret === undefined || req.headers['x-hpchub-agent-secret'] === options.secret;
@@ -140,7 +149,7 @@ export async function startFakeServer(
       res.writeHead(403, { 'content-type': 'text/plain' }).end('wrong secret');
       return;
     }
-    handle(req, res, eventStreams);
+    handle(req, res, state);
   };
   const server = options.tls
     ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, onRequest)
@@ -166,6 +175,7 @@ export async function startFakeServer(
     port,
     seen,
     eventStreams,
+    downloadSent: () => state.downloadSent,
     connections: () => sockets.size,
     async close() {
       for (const res of eventStreams) res.destroy();
