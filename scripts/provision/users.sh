@@ -2,10 +2,15 @@
 # Test accounts for the PAM authenticator and the spawners:
 #   hpchub-alice, hpchub-bob  home directory, /bin/bash, group hpchub-testers
 #   hpchub-nohome             home /home/hpchub-nohome in passwd but not on disk
-# Each gets a random password, recorded with its uid and home in /etc/hpchub-test/users.json
-# (directory 0700, file 0600, root only). Idempotent: a second run reuses the accounts and the
-# recorded passwords while they still work, and resets only what drifted. It never touches an
-# account outside this list. Silent when nothing changes.
+#   hpchub-hub                the account a hub runs as without root: a system account with no
+#                             login shell, no home and no password, whose only extra right is the
+#                             group shadow, so that pam_unix can check other users' passwords
+#                             (what JupyterHub documents for a PAM hub that is not root). Reset
+#                             to no other supplementary group (sudo, adm …) when one is added.
+# The others each get a random password, recorded with its uid and home in
+# /etc/hpchub-test/users.json (directory 0700, file 0600, root only). Idempotent: a second run
+# reuses the accounts and the recorded passwords while they still work, and resets only what
+# drifted. It never touches an account outside this list. Silent when nothing changes.
 set -euo pipefail
 umask 077
 
@@ -16,6 +21,8 @@ readonly HOME_USERS=(hpchub-alice hpchub-bob)
 readonly NOHOME_USER=hpchub-nohome
 readonly NOHOME_DIR=/home/hpchub-nohome
 readonly ALL_USERS=("${HOME_USERS[@]}" "$NOHOME_USER")
+readonly HUB_USER=hpchub-hub
+readonly HUB_GROUPS=shadow
 
 say() { echo "provision/users: $*"; }
 
@@ -70,6 +77,24 @@ ensure_nohome_user() {
   if [[ -e $NOHOME_DIR ]]; then
     rm -rf -- "$NOHOME_DIR"
     say "removed $NOHOME_DIR"
+  fi
+}
+
+ensure_hub_user() {
+  if ! getent passwd "$HUB_USER" >/dev/null; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin --groups "$HUB_GROUPS" "$HUB_USER"
+    say "created $HUB_USER"
+    return
+  fi
+  # Exactly these supplementary groups: a drift that added e.g. sudo would make it privileged.
+  if [[ $(id -nG "$HUB_USER" | tr ' ' '\n' | grep -vx "$(id -gn "$HUB_USER")" | sort | paste -sd,) != "$HUB_GROUPS" ]]; then
+    usermod -G "$HUB_GROUPS" "$HUB_USER"
+    say "reset the groups of $HUB_USER to $HUB_GROUPS"
+  fi
+  if [[ $(passwd_field "$HUB_USER" 7) != /usr/sbin/nologin ]]; then
+    usermod -s /usr/sbin/nologin "$HUB_USER"
+    say "reset the shell of $HUB_USER"
   fi
 }
 
@@ -135,6 +160,7 @@ flock 9
 ensure_group
 for user in "${HOME_USERS[@]}"; do ensure_home_user "$user"; done
 ensure_nohome_user
+ensure_hub_user
 
 declare -A PASSWORDS=()
 for user in "${ALL_USERS[@]}"; do ensure_password "$user"; done

@@ -134,12 +134,8 @@ export class TestHub {
   }
 
   /** Logs in through the login form like a browser, returning the session's cookie jar. */
-  async login(username: string, password: string): Promise<Browser> {
-    const browser = new Browser(this.url);
-    const res = await browser.submitLogin(username, password);
-    if (res.status !== 303)
-      throw new Error(`login as ${username} failed with ${res.status}: ${res.text.slice(0, 300)}`);
-    return browser;
+  login(username: string, password: string): Promise<Browser> {
+    return Browser.loggedIn(this.url, username, password);
   }
 
   /** The whole captured log as one string. */
@@ -153,6 +149,15 @@ export class Browser {
   readonly cookies = new Map<string, string>();
 
   constructor(readonly base: string) {}
+
+  /** A browser logged in at `base` through the login form; throws unless the login succeeds. */
+  static async loggedIn(base: string, username: string, password: string): Promise<Browser> {
+    const browser = new Browser(base);
+    const res = await browser.submitLogin(username, password);
+    if (res.status !== 303)
+      throw new Error(`login as ${username} failed with ${res.status}: ${res.text.slice(0, 300)}`);
+    return browser;
+  }
 
   private remember(res: Response): void {
     for (const line of res.headers.getSetCookie()) {

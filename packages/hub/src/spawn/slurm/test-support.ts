@@ -1,6 +1,7 @@
 // Helpers for the end-to-end tests on the real Slurm cluster: a hub with PAM and the Slurm
-// spawner, a logged-in system user who calls the API like the web pages do, blocker jobs of
-// another user, a look at the queue, and cleanup of every job and file a test made.
+// spawner (in-process, or as its own unprivileged process), a logged-in system user who calls
+// the API like the web pages do, blocker jobs of another user, a look at the queue, and cleanup
+// of every job and file a test made.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,13 +9,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { HubConfig } from '../../config/index.js';
+import type { HubContext } from '../../context.js';
 import { requireSlurm } from '../../test-support/components.js';
 import { type Browser, readEvents, TestHub } from '../../test-support/hub.js';
+import { HubProcess, type HubProcessOptions } from '../../test-support/hub-process.js';
 import type { TestSystemUser } from '../../test-support/system-users.js';
 import type { ProgressEvent } from '../progress.js';
 import { SLURM_OUTPUT } from './script.js';
 
 const run = promisify(execFile);
+
+/**
+ * What these helpers need of a hub: its address, its login form and its database. Both the
+ * in-process TestHub and a HubProcess (the hub as its own, unprivileged process) have them.
+ */
+export type HubUnderTest = Pick<TestHub, 'url' | 'login'> & { readonly hub: Pick<HubContext, 'db'> };
 
 export const VENV_BIN = '/opt/hpchub-test/venv/bin';
 
@@ -56,6 +65,19 @@ export async function startSlurmHub(configure?: (config: HubConfig) => void): Pr
   });
 }
 
+/** The same hub as startSlurmHub, run as a process of its own by an unprivileged account. */
+export async function startSlurmHubProcess(options: HubProcessOptions = {}): Promise<HubProcess> {
+  requireJupyter();
+  await provisionSlurm();
+  return HubProcess.start({
+    ...options,
+    configure: (config) => {
+      slurmConfig(config);
+      options.configure?.(config);
+    },
+  });
+}
+
 export interface Answer<T = unknown> {
   status: number;
   body: T;
@@ -70,7 +92,7 @@ export class Session {
     readonly name: string,
   ) {}
 
-  static async login(hub: TestHub, user: TestSystemUser): Promise<Session> {
+  static async login(hub: Pick<HubUnderTest, 'login'>, user: TestSystemUser): Promise<Session> {
     const browser = await hub.login(user.name, user.password);
     return new Session(browser, await browser.csrfToken(), user.name);
   }
@@ -202,7 +224,7 @@ export async function cancelJobs(ids: string[]): Promise<void> {
 }
 
 /** Job ids the hub has recorded for its servers. */
-export async function hubJobIds(hub: TestHub): Promise<string[]> {
+export async function hubJobIds(hub: HubUnderTest): Promise<string[]> {
   const rows = await hub.hub.db.selectFrom('servers').select('spawner_state').execute();
   return rows.flatMap((r) => {
     const state = JSON.parse(r.spawner_state) as { job?: unknown };
@@ -211,7 +233,7 @@ export async function hubJobIds(hub: TestHub): Promise<string[]> {
 }
 
 /** The job id of one of the hub's servers. */
-export async function jobOf(hub: TestHub, server: string): Promise<string> {
+export async function jobOf(hub: HubUnderTest, server: string): Promise<string> {
   const row = await hub.hub.db
     .selectFrom('servers')
     .select('spawner_state')
