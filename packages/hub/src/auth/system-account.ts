@@ -115,8 +115,9 @@ export async function homeExists(account: Pick<SystemAccount, 'home'>): Promise<
 /**
  * Whether the account's expiry date (shadow field 8, days since 1970) has passed. PAM
  * authentication alone does not check it (the binding never calls pam_acct_mgmt), so an expired
- * account would otherwise still sign in. Reading the shadow database needs root; when it cannot
- * be read the answer is false, and the site's PAM account stack is what stands.
+ * account would otherwise still sign in. Reading the shadow database needs root or membership of
+ * the `shadow` group (as pam_unix itself does for other users' passwords); when it cannot be read
+ * the answer is false, and the site's PAM account stack is what stands.
  */
 export async function accountExpired(name: string, now: Date = new Date()): Promise<boolean> {
   if (!isSafeAccountName(name)) return false;

@@ -132,7 +132,7 @@ describe('a newcomer in Chromium, with real PAM and a real JupyterLab', () => {
     // The page followed the start step by step, up to ready (then the browser went to JupyterLab).
     const seen = progressSeen.join(' | ');
     assert.ok(
-      progressSeen.some((t) => /jupyterlab answers/i.test(t)),
+      progressSeen.some((t) => /waiting for jupyterlab to answer/i.test(t)),
       seen,
     );
     assert.equal(progressSeen.at(-1), 'Your server is ready. Taking you there…', seen);
