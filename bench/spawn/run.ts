@@ -4,7 +4,9 @@
 // 1 GB, 1 hour). Rounds alternate between the two; between rounds the server is stopped and
 // its job has left the queue. Writes bench/results/spawn.json and ends with one JSON line.
 //
-// Environment: BENCH_SPAWN_ROUNDS (default 5 per hub), BENCH_SPAWN_USER (default hpchub-bob).
+// Environment: BENCH_SPAWN_ROUNDS (default 10 per hub), BENCH_SPAWN_USER (default hpchub-bob).
+// Ten rounds, because JupyterHub's times spread from 2.5 to 7 s on a quiet machine (its own
+// polling), and a median of five moved by a second from run to run.
 // Needs root, `scripts/provision/slurm.sh up`, `scripts/provision/users.sh` and
 // `scripts/provision/apps.sh` (venv with JupyterLab, JupyterHub, batchspawner; sudo).
 import { execFileSync } from 'node:child_process';
@@ -15,7 +17,7 @@ import { BENCH_USER, cleanup, ownJobs, ROOT, VENV_BIN } from './common.js';
 import { HPCHUB_OPTIONS, HpchubSide, type StartTiming } from './hpchub.js';
 import { JUPYTERHUB_REQUEST, JupyterhubSide } from './jupyterhub.js';
 
-const ROUNDS = Number(process.env.BENCH_SPAWN_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_SPAWN_ROUNDS ?? 10);
 const SPAWN_TIMEOUT_MS = 330_000;
 
 interface Summary {
