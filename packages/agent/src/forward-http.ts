@@ -17,6 +17,34 @@ export interface HttpForward {
   log: Logger;
 }
 
+/**
+ * Whether a request has a body (RFC 9112 §6.3: a Content-Length other than 0, or a
+ * Transfer-Encoding). Read from the raw headers: touching req.headers would build that object.
+ */
+function hasBody(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 14 && name.length !== 17) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'transfer-encoding' || (lower === 'content-length' && raw[i + 1] !== '0')) return true;
+  }
+  return false;
+}
+
+/**
+ * Streams the app's answer to the client with backpressure. The same as upRes.pipe(res) for
+ * these two streams, without the listeners pipe() adds and removes on both sides per request.
+ */
+function streamAnswer(upRes: http.IncomingMessage, res: http.ServerResponse): void {
+  upRes.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) {
+      upRes.pause();
+      res.once('drain', () => upRes.resume());
+    }
+  });
+  upRes.once('end', () => res.end());
+}
+
 export function forwardHttp(f: HttpForward): void {
   const { req, res } = f;
   const upReq = http.request({
@@ -29,7 +57,7 @@ export function forwardHttp(f: HttpForward): void {
 
   upReq.once('response', (upRes) => {
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
-    upRes.pipe(res);
+    streamAnswer(upRes, res);
     upRes.once('error', () => res.destroy());
   });
   upReq.once('error', (err: NodeJS.ErrnoException) => {
@@ -49,5 +77,7 @@ export function forwardHttp(f: HttpForward): void {
   res.once('close', () => {
     if (!res.writableFinished) upReq.destroy();
   });
-  req.pipe(upReq);
+  // Most requests (GET) have no body: end the app's request at once rather than pipe an empty one.
+  if (hasBody(req.rawHeaders)) req.pipe(upReq);
+  else upReq.end();
 }

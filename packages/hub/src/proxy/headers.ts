@@ -39,8 +39,12 @@ export function withoutHubCookies(header: string): string | undefined {
   return kept.length > 0 ? kept.join('; ') : undefined;
 }
 
+/** A Connection header that names no other header (nearly every one): nothing to drop. */
+const CONNECTION_OPTION_ONLY = /^[ \t]*(?:keep-alive|close|upgrade)[ \t]*$/i;
+
 /** Removes the headers a Connection header lists (`Connection: close, X-Private`), in place. */
 function dropConnectionListed(headers: string[], connection: string): void {
+  if (CONNECTION_OPTION_ONLY.test(connection)) return;
   const drop = connectionListed(connection);
   if (drop.size === 0) return;
   let w = 0;
@@ -156,6 +160,11 @@ export function finishUpstreamHeaders(
   return out;
 }
 
+/** Lengths of the response header names responseHeaders() acts on. */
+const EXAMINED_LENGTHS: ReadonlySet<number> = new Set(
+  ['content-length', 'connection', 'set-cookie', ...HOP_BY_HOP_HEADERS].map((name) => name.length),
+);
+
 /** The response headers to pass on, and whether the body has a declared length. */
 export function responseHeaders(raw: string[], upgrade = false): { headers: string[]; hasLength: boolean } {
   const headers: string[] = [];
@@ -164,12 +173,15 @@ export function responseHeaders(raw: string[], upgrade = false): { headers: stri
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') hasLength = true;
-    else if (lower === 'connection') connection = value;
-    else if (lower === 'set-cookie' && value.trimStart().startsWith(HUB_COOKIE_PREFIX)) continue;
-    if (HOP_BY_HOP_HEADERS.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade')))
-      continue;
+    // Every name this loop looks for is of one of these lengths; others pass without lower-casing.
+    if (EXAMINED_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') hasLength = true;
+      else if (lower === 'connection') connection = value;
+      else if (lower === 'set-cookie' && value.trimStart().startsWith(HUB_COOKIE_PREFIX)) continue;
+      if (HOP_BY_HOP_HEADERS.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade')))
+        continue;
+    }
     headers.push(name, value);
   }
   if (connection !== undefined) dropConnectionListed(headers, connection);

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { responseHeaders } from './headers.js';
 import type { Upstream } from './upstream.js';
-import type { UpstreamConnection } from './upstream-pool.js';
+import type { ExchangeHandlers, UpstreamConnection } from './upstream-pool.js';
 
 export interface HttpForward {
   req: IncomingMessage;
@@ -55,66 +55,100 @@ function mayRetry(f: HttpForward): boolean {
   return !f.hasBody && (m === 'GET' || m === 'HEAD' || m === 'OPTIONS');
 }
 
-function exchange(f: HttpForward, connection: UpstreamConnection, retried: boolean): void {
-  const { req, res } = f;
-  const method = req.method ?? 'GET';
-  const onClientClose = () => {
+/**
+ * One exchange on one upstream connection: the answer's handlers as methods of one object, so a
+ * request allocates this and a bound close listener rather than a closure per handler.
+ */
+class HttpExchange implements ExchangeHandlers {
+  /** The browser went away (or the exchange ended): registered on the response, removed when done. */
+  private readonly onClientClose: () => void;
+
+  constructor(
+    private readonly f: HttpForward,
+    private readonly connection: UpstreamConnection,
+    private readonly retried: boolean,
+  ) {
+    this.onClientClose = this.clientClosed.bind(this);
+  }
+
+  send(): void {
+    const { f, connection } = this;
+    const { req, res } = f;
+    const method = req.method ?? 'GET';
+    res.on('close', this.onClientClose);
+    connection.start(requestHead(method, req.url ?? '/', f.headers), method === 'HEAD', f.hasBody, this);
+    if (f.hasBody) sendBody(req, connection.socket, f.chunked, () => connection.bodyDone());
+  }
+
+  onHead(status: number, statusMessage: string, rawHeaders: string[], hasLength: boolean): void {
+    const { f } = this;
+    const res = f.res;
+    f.onActivity();
+    const { headers } = responseHeaders(rawHeaders);
+    try {
+      res.writeHead(status, statusMessage, headers);
+    } catch (err) {
+      // A header Node refuses to pass on (invalid characters): as if the server had failed.
+      res.off('close', this.onClientClose);
+      this.connection.abort();
+      f.onFail(err as Error);
+      return;
+    }
+    // A streamed answer (events, chunks) must reach the browser now, not with its first chunk.
+    if (!hasLength) res.flushHeaders();
+  }
+
+  onBody(chunk: Buffer, last: boolean): boolean {
+    const res = this.f.res;
+    if (last) {
+      // The usual small answer: head and body leave in one write.
+      res.off('close', this.onClientClose);
+      res.end(chunk);
+      return true;
+    }
+    const more = res.write(chunk);
+    if (!more) res.once('drain', () => this.connection.resume());
+    return more;
+  }
+
+  onEnd(): void {
+    const res = this.f.res;
+    res.off('close', this.onClientClose);
+    if (!res.writableEnded) res.end();
+  }
+
+  onError(err: Error, answered: boolean, retryable: boolean): void {
+    const { f } = this;
+    const res = f.res;
+    res.off('close', this.onClientClose);
+    if (answered || res.headersSent || res.destroyed) res.destroy();
+    else if (retryable && !this.retried && mayRetry(f)) forwardHttp(f, true);
+    else f.onFail(err);
+  }
+
+  private clientClosed(): void {
     // Finished normally, or the browser went away (then so does this exchange's connection).
-    if (!res.writableFinished) connection.abort();
-  };
-  res.once('close', onClientClose);
-  const resume = () => connection.resume();
-  connection.start(requestHead(method, req.url ?? '/', f.headers), method === 'HEAD', f.hasBody, {
-    onHead(status, statusMessage, rawHeaders, hasLength) {
-      f.onActivity();
-      const { headers } = responseHeaders(rawHeaders);
-      try {
-        res.writeHead(status, statusMessage, headers);
-      } catch (err) {
-        // A header Node refuses to pass on (invalid characters): as if the server had failed.
-        res.off('close', onClientClose);
-        connection.abort();
-        f.onFail(err as Error);
-        return;
-      }
-      // A streamed answer (events, chunks) must reach the browser now, not with its first chunk.
-      if (!hasLength) res.flushHeaders();
-    },
-    onBody(chunk, last) {
-      if (last) {
-        // The usual small answer: head and body leave in one write.
-        res.off('close', onClientClose);
-        res.end(chunk);
-        return true;
-      }
-      const more = res.write(chunk);
-      if (!more) res.once('drain', resume);
-      return more;
-    },
-    onEnd() {
-      res.off('close', onClientClose);
-      if (!res.writableEnded) res.end();
-    },
-    onError(err, answered, retryable) {
-      res.off('close', onClientClose);
-      if (answered || res.headersSent || res.destroyed) res.destroy();
-      else if (retryable && !retried && mayRetry(f)) forwardHttp(f, true);
-      else f.onFail(err);
-    },
-  });
-  if (f.hasBody) sendBody(req, connection.socket, f.chunked, () => connection.bodyDone());
+    if (!this.f.res.writableFinished) this.connection.abort();
+  }
+}
+
+function startExchange(f: HttpForward, connection: UpstreamConnection, retried: boolean): void {
+  if (f.res.destroyed) connection.abort();
+  else new HttpExchange(f, connection, retried).send();
 }
 
 export function forwardHttp(f: HttpForward, retried = false): void {
-  f.upstream.pool.acquire((err, connection) => {
+  const pool = f.upstream.pool;
+  const idle = pool.take();
+  if (idle) {
+    startExchange(f, idle, retried);
+    return;
+  }
+  pool.acquire((err, connection) => {
     if (err || !connection) {
       if (!f.res.destroyed) f.onFail(err ?? new Error('no connection'));
       return;
     }
-    if (f.res.destroyed) {
-      connection.abort();
-      return;
-    }
-    exchange(f, connection, retried);
+    startExchange(f, connection, retried);
   });
 }

@@ -22,7 +22,7 @@ import {
 } from './answers.js';
 import { UpstreamConnectError } from './connect.js';
 import { finishUpstreamHeaders, type RequestHead, readRequestHead } from './headers.js';
-import { forwardHttp } from './http-forward.js';
+import { forwardHttp, type HttpForward } from './http-forward.js';
 import { serverLabel } from './pages.js';
 import { parseTarget } from './target.js';
 import type {
@@ -54,21 +54,47 @@ interface Client {
   socket: Socket | undefined;
 }
 
-/** One request or upgrade on its way through the proxy. */
-interface Exchange extends Client {
-  url: string;
-  path: UserPath;
-  head: RequestHead;
-  /** Whether refusals are pages and redirects (a browser) or JSON (a program, a WebSocket). */
-  html: boolean;
-  /** Bytes after the head of an upgrade request. */
-  upgradeHead: Buffer | undefined;
-}
+/**
+ * One request or upgrade on its way through the proxy. For a request it is also what
+ * http-forward.ts is given (its callbacks are methods here): the hot path allocates no closure.
+ */
+class Exchange<I extends Identity> implements Client {
+  /** Set once the caller is known and the path names a route. */
+  who!: I;
+  route!: Route;
+  upstream!: Upstream;
+  headers: string[] = [];
 
-/** Calls `next` with the value now if it is one, or when the promise settles. */
-function when<T>(value: T | Promise<T>, next: (v: T) => void, fail: (err: unknown) => void): void {
-  if (value instanceof Promise) value.then(next, fail);
-  else next(value);
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse | undefined,
+    readonly socket: Socket | undefined,
+    readonly url: string,
+    readonly path: UserPath,
+    readonly head: RequestHead,
+    /** Whether refusals are pages and redirects (a browser) or JSON (a program, a WebSocket). */
+    readonly html: boolean,
+    /** Bytes after the head of an upgrade request. */
+    readonly upgradeHead: Buffer | undefined,
+    /** The proxy's answer to a server that could not be reached (one function per proxy). */
+    private readonly failed: (ex: Exchange<I>, err: Error) => void,
+  ) {}
+
+  get hasBody(): boolean {
+    return this.head.hasBody;
+  }
+
+  get chunked(): boolean {
+    return this.head.chunked;
+  }
+
+  onActivity(): void {
+    this.route.lastActivity = Date.now();
+  }
+
+  onFail(err: Error): void {
+    this.failed(this, err);
+  }
 }
 
 /** Whether a cookie-authenticated upgrade comes from a page of this site (no Origin: not a browser). */
@@ -86,6 +112,7 @@ export class UserServerProxy<I extends Identity = Identity> {
   private readonly spliced = new Set<() => void>();
   private readonly failureLogged = new WeakMap<Route, { at: number; suppressed: number }>();
   private closed = false;
+  private readonly failed = (ex: Exchange<I>, err: Error) => this.upstreamFailed(ex, err);
 
   constructor(private readonly options: ProxyOptions<I>) {}
 
@@ -142,7 +169,7 @@ export class UserServerProxy<I extends Identity = Identity> {
       head.accept !== undefined &&
       head.accept.includes('text/html') &&
       !url.slice(0, path.pathEnd).includes('/api/');
-    const ex: Exchange = { req, res, socket, url, path, head, html, upgradeHead };
+    const ex = new Exchange(req, res, socket, url, path, head, html, upgradeHead, this.failed);
     let who: Identified<I> | Promise<Identified<I>>;
     try {
       who = this.options.authorizer.identify({ cookie: head.cookie, authorization: head.authorization });
@@ -150,15 +177,17 @@ export class UserServerProxy<I extends Identity = Identity> {
       this.cannotAuthorize(ex, err);
       return;
     }
-    when(
-      who,
-      (w) => this.identified(ex, w),
-      (err) => this.cannotAuthorize(ex, err),
-    );
+    // A cached identity (the usual case) goes on at once, without a promise or a closure.
+    if (who instanceof Promise)
+      who.then(
+        (w) => this.identified(ex, w),
+        (err) => this.cannotAuthorize(ex, err),
+      );
+    else this.identified(ex, who);
   }
 
   /** What to answer a caller before looking at the server, if anything. */
-  private refusal(ex: Exchange, who: Identified<I>): Answer | undefined {
+  private refusal(ex: Exchange<I>, who: Identified<I>): Answer | undefined {
     if (who === 'invalid_token') return errorAnswer('invalid_token', this.audience(ex, null, false));
     if (who === null)
       return ex.html ? loginRedirect(ex.url) : errorAnswer('unauthorized', this.audience(ex, null));
@@ -173,41 +202,47 @@ export class UserServerProxy<I extends Identity = Identity> {
     return undefined;
   }
 
-  private identified(ex: Exchange, who: Identified<I>): void {
+  private identified(ex: Exchange<I>, who: Identified<I>): void {
     if (this.gone(ex)) return;
     const refusal = this.refusal(ex, who);
     if (refusal || who === null || who === 'invalid_token') {
       if (refusal) this.answer(ex, refusal);
       return;
     }
+    ex.who = who;
     const { user, segment } = ex.path;
-    const fail = (err: unknown) => this.cannotAuthorize(ex, err);
     const route = this.options.routes.resolve(user, segment);
     if (route) {
-      when(this.options.authorizer.mayReach(who, route), (ok) => this.reached(ex, who, route, ok), fail);
+      ex.route = route;
+      const ok = this.options.authorizer.mayReach(who, route);
+      if (ok instanceof Promise)
+        ok.then(
+          (may) => this.reached(ex, may),
+          (err) => this.cannotAuthorize(ex, err),
+        );
+      else this.reached(ex, ok);
       return;
     }
+    const fail = (err: unknown) => this.cannotAuthorize(ex, err);
     this.options.routes.findUnrouted(user, segment).then((server) => {
       if (!server) {
         this.answer(ex, this.notFound(ex, who));
         return;
       }
-      when(
-        this.options.authorizer.mayReach(who, server),
-        (ok) => {
-          if (!ok) this.answer(ex, this.notFound(ex, who));
-          else if (this.needsSlash(ex, server.name)) this.slash(ex);
-          else this.answer(ex, notRunningAnswer(server, this.audience(ex, who), ex.url));
-        },
-        fail,
-      );
+      // The cold path: a server without a route (its answer may wait for a query).
+      Promise.resolve(this.options.authorizer.mayReach(who, server)).then((ok) => {
+        if (!ok) this.answer(ex, this.notFound(ex, who));
+        else if (this.needsSlash(ex, server.name)) this.slash(ex);
+        else this.answer(ex, notRunningAnswer(server, this.audience(ex, who), ex.url));
+      }, fail);
     }, fail);
   }
 
-  private reached(ex: Exchange, who: I, route: Route, ok: boolean): void {
+  private reached(ex: Exchange<I>, ok: boolean): void {
     if (this.gone(ex)) return;
+    const route = ex.route;
     if (!ok) {
-      this.answer(ex, this.notFound(ex, who));
+      this.answer(ex, this.notFound(ex, ex.who));
       return;
     }
     if (this.needsSlash(ex, route.name)) {
@@ -218,13 +253,13 @@ export class UserServerProxy<I extends Identity = Identity> {
     try {
       upstream = this.upstreamOf(route);
     } catch (err) {
-      this.upstreamFailed(ex, who, route, err as Error);
+      this.upstreamFailed(ex, err as Error);
       return;
     }
+    ex.upstream = upstream;
     route.lastActivity = Date.now();
-    const { req } = ex;
-    const socket = req.socket;
-    const headers = finishUpstreamHeaders(
+    const socket = ex.req.socket;
+    ex.headers = finishUpstreamHeaders(
       ex.head,
       {
         clientAddress: socket.remoteAddress ?? '',
@@ -235,34 +270,24 @@ export class UserServerProxy<I extends Identity = Identity> {
       upstream.target.secret,
       ex.socket !== undefined,
     );
+    // A request (it has a response) is an HttpForward: res is set, and so are upstream and headers.
+    if (ex.res) forwardHttp(ex as HttpForward);
+    else this.upgrade(ex);
+  }
+
+  private upgrade(ex: Exchange<I>): void {
     const limits = this.options.limits;
-    const onActivity = () => {
-      route.lastActivity = Date.now();
-    };
-    const onFail = (err: Error) => this.upstreamFailed(ex, who, route, err);
-    if (ex.res) {
-      forwardHttp({
-        req,
-        res: ex.res,
-        upstream,
-        headers,
-        hasBody: ex.head.hasBody,
-        chunked: ex.head.chunked,
-        onActivity,
-        onFail,
-      });
-      return;
-    }
     forwardUpgrade({
-      req,
+      req: ex.req,
       socket: ex.socket as Socket,
       head: ex.upgradeHead ?? Buffer.alloc(0),
-      upstream,
-      headers,
+      upstream: ex.upstream,
+      headers: ex.headers,
       answerTimeoutMs: limits.idleTimeoutMs,
       idleTimeoutMs: limits.websocketIdleTimeoutMs,
-      onActivity,
-      onFail,
+      // Listeners of the sockets' data events: functions of their own, not methods.
+      onActivity: () => ex.onActivity(),
+      onFail: (err) => ex.onFail(err),
       track: (close) => {
         this.spliced.add(close);
         return () => this.spliced.delete(close);
@@ -279,7 +304,8 @@ export class UserServerProxy<I extends Identity = Identity> {
     return upstream;
   }
 
-  private upstreamFailed(ex: Exchange, who: I, route: Route, err: Error): void {
+  private upstreamFailed(ex: Exchange<I>, err: Error): void {
+    const route = ex.route;
     const now = Date.now();
     const last = this.failureLogged.get(route);
     if (!last || now - last.at >= FAILURE_LOG_INTERVAL_MS) {
@@ -296,11 +322,11 @@ export class UserServerProxy<I extends Identity = Identity> {
     if (this.gone(ex)) return;
     this.answer(
       ex,
-      errorAnswer('unavailable', this.audience(ex, who), `${serverLabel(route)} is not answering.`),
+      errorAnswer('unavailable', this.audience(ex, ex.who), `${serverLabel(route)} is not answering.`),
     );
   }
 
-  private cannotAuthorize(ex: Exchange, err: unknown): void {
+  private cannotAuthorize(ex: Exchange<I>, err: unknown): void {
     this.options.log.error({ err }, 'the proxy could not check who is calling');
     if (this.gone(ex)) return;
     this.answer(
@@ -313,23 +339,23 @@ export class UserServerProxy<I extends Identity = Identity> {
     );
   }
 
-  private needsSlash(ex: Exchange, serverName: string): boolean {
+  private needsSlash(ex: Exchange<I>, serverName: string): boolean {
     return ex.path.bareSegment && serverName !== '' && serverName === ex.path.segment;
   }
 
-  private slash(ex: Exchange): void {
+  private slash(ex: Exchange<I>): void {
     this.answer(ex, redirectAnswer(withTrailingSlash(ex.url, ex.path.pathEnd)));
   }
 
-  private notFound(ex: Exchange, who: I): Answer {
+  private notFound(ex: Exchange<I>, who: I): Answer {
     return errorAnswer('not_found', this.audience(ex, who));
   }
 
-  private audience(ex: Exchange, who: I | null, html = ex.html): Audience {
+  private audience(ex: Exchange<I>, who: I | null, html = ex.html): Audience {
     return { html, principal: who?.principal ?? null, site: this.options.site };
   }
 
-  private gone(ex: Exchange): boolean {
+  private gone(ex: Exchange<I>): boolean {
     return ex.socket ? ex.socket.destroyed : (ex.res as ServerResponse).destroyed;
   }
 

@@ -79,6 +79,70 @@ describe('reading responses', () => {
     );
   });
 
+  it('reads status lines with and without a reason, and refuses malformed ones', () => {
+    assert.equal(parse('HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n').heads[0]?.statusMessage, '');
+    assert.equal(parse('HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n').heads[0]?.statusMessage, '');
+    const teapot = parse("HTTP/1.0 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n").heads[0];
+    assert.equal(teapot?.status, 418);
+    assert.equal(teapot?.statusMessage, "I'm a teapot");
+    const bad = [
+      'HTTP/1.2 200 OK',
+      'HTTP/1.1 099 Low',
+      'HTTP/1.1 20 OK',
+      'HTTP/1.1 2000 OK',
+      'HTTP/1.1 200OK',
+      'HTTP/1.1  200 OK',
+      'http/1.1 200 OK',
+      'HTTP/1.1 200 O\nK',
+      'HTTP/1.1 200 O\rK',
+    ];
+    for (const line of bad)
+      assert.throws(() => parse(`${line}\r\nContent-Length: 0\r\n\r\n`), /status line/, JSON.stringify(line));
+  });
+
+  it('finds framing headers in any case, and refuses header lines without a name', () => {
+    const r = parse('HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 2\r\nConnection: Close\r\n\r\nok');
+    assert.equal(r.body, 'ok');
+    assert.equal(r.heads[0]?.keepAlive, false);
+    assert.deepEqual(r.heads[0]?.rawHeaders, ['CONTENT-LENGTH', '2', 'Connection', 'Close']);
+    for (const line of [': x', 'no colon', 'X-A 1'])
+      assert.throws(
+        () => parse(`HTTP/1.1 200 OK\r\n${line}\r\nContent-Length: 0\r\n\r\n`),
+        /header line/,
+        JSON.stringify(line),
+      );
+  });
+
+  it('reads one response after another once reset, as a pooled connection does', () => {
+    const heads: ResponseHead[] = [];
+    const bodies: string[] = [];
+    let ended = 0;
+    const parser = new ResponseParser(
+      {
+        onHead: (h) => heads.push(h),
+        onBody: (b) => bodies.push(b.toString('latin1')),
+        onEnd: () => ended++,
+      },
+      false,
+      16 * 1024,
+    );
+    assert.equal(parser.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none')), undefined);
+    assert.equal(parser.done, true);
+    parser.reset(true); // a HEAD request: the length is not followed by a body
+    assert.equal(parser.done, false);
+    assert.equal(parser.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n')), undefined);
+    parser.reset(false);
+    // Bytes after the end of a response are handed back, not read as the next one.
+    const rest = parser.feed(Buffer.from('HTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\ntwoHTTP/1.1'));
+    assert.equal(rest?.toString('latin1'), 'HTTP/1.1');
+    assert.deepEqual(
+      heads.map((h) => h.status),
+      [200, 200, 201],
+    );
+    assert.deepEqual(bodies, ['one', 'two']);
+    assert.equal(ended, 3);
+  });
+
   it('refuses what would make the end of a response a guess', () => {
     const bad = [
       'HTTP/2 200 OK\r\n\r\n',

@@ -33,6 +33,35 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'close' | 'done';
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * The status code of the status line text[0, end), which must match
+ * /^HTTP\/1\.[01] [1-9]\d\d(?: [^\r\n]*)?$/ — checked by hand, as this runs for every response.
+ */
+function statusCode(text: string, end: number): number {
+  const minor = text.charCodeAt(7);
+  const d0 = text.charCodeAt(9);
+  const d1 = text.charCodeAt(10);
+  const d2 = text.charCodeAt(11);
+  let ok =
+    text.startsWith('HTTP/1.') &&
+    (minor === 48 || minor === 49) &&
+    text.charCodeAt(8) === 32 &&
+    d0 >= 49 &&
+    d0 <= 57 &&
+    isDigit(d1) &&
+    isDigit(d2) &&
+    (end === 12 || (end > 12 && text.charCodeAt(12) === 32));
+  for (let i = 13; ok && i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) ok = false;
+  }
+  if (!ok) throw new MalformedResponse('the status line is not HTTP/1.x');
+  return (d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48);
+}
+
+/** Reads one response, then (after reset) the next on the same connection. */
 export class ResponseParser {
   private state: State = 'head';
   private pending: Buffer | undefined;
@@ -40,9 +69,17 @@ export class ResponseParser {
 
   constructor(
     private readonly handlers: ResponseHandlers,
-    private readonly noBody: boolean,
+    private noBody: boolean,
     private readonly maxHeadBytes: number,
   ) {}
+
+  /** Gets ready for the next response (one parser serves a connection, not one per exchange). */
+  reset(noBody: boolean): void {
+    this.state = 'head';
+    this.pending = undefined;
+    this.left = 0;
+    this.noBody = noBody;
+  }
 
   get done(): boolean {
     return this.state === 'done';
@@ -136,45 +173,52 @@ export class ResponseParser {
   }
 
   private head(text: string): void {
-    const lines = text.split('\r\n');
-    const status = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/.exec(lines[0] ?? '');
-    if (!status) throw new MalformedResponse('the status line is not HTTP/1.x');
-    const code = Number(status[2]);
+    // Read in place with indexOf (no split, no regular expression for the status line): this
+    // runs for every response the proxy forwards.
+    let eol = text.indexOf('\r\n');
+    if (eol === -1) eol = text.length;
+    const code = statusCode(text, eol);
+    const statusMessage = eol > 13 ? text.slice(13, eol) : '';
+    const http11 = text.charCodeAt(7) === 49; // statusCode() let through 1.0 and 1.1 only
     const rawHeaders: string[] = [];
     let length: number | undefined;
     let chunked = false;
     let encoded = false;
     let connection = '';
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
+    for (let at = eol + 2; at < text.length; at = eol + 2) {
+      eol = text.indexOf('\r\n', at);
+      if (eol === -1) eol = text.length;
+      const colon = text.indexOf(':', at);
+      const first = text.charCodeAt(at);
       // Obsolete line folding (a line starting with white space) is refused, as RFC 9112 allows.
-      if (colon <= 0 || line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9)
+      if (colon <= at || colon > eol || first === 32 || first === 9)
         throw new MalformedResponse('a header line is malformed');
-      const name = line.slice(0, colon);
-      const value = line.slice(colon + 1).trim();
-      switch (name.toLowerCase()) {
-        case 'content-length': {
-          if (!/^\d{1,15}$/.test(value)) throw new MalformedResponse('Content-Length is not a number');
-          const n = Number(value);
-          if (length !== undefined && length !== n)
-            throw new MalformedResponse('Content-Length is given twice');
-          length = n;
-          break;
+      const name = text.slice(at, colon);
+      const value = text.slice(colon + 1, eol).trim();
+      // Only names of these lengths can be one of the three that frame the body.
+      if (name.length === 14 || name.length === 17 || name.length === 10)
+        switch (name.toLowerCase()) {
+          case 'content-length': {
+            if (!/^\d{1,15}$/.test(value)) throw new MalformedResponse('Content-Length is not a number');
+            const n = Number(value);
+            if (length !== undefined && length !== n)
+              throw new MalformedResponse('Content-Length is given twice');
+            length = n;
+            break;
+          }
+          case 'transfer-encoding':
+            encoded = true;
+            chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+            break;
+          case 'connection':
+            connection += `${value.toLowerCase()},`;
+            break;
         }
-        case 'transfer-encoding':
-          encoded = true;
-          chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
-          break;
-        case 'connection':
-          connection += `${value.toLowerCase()},`;
-          break;
-      }
       rawHeaders.push(name, value);
     }
     // 1xx other than 101 are interim: the final response follows on the same connection.
     if (code < 200 && code !== 101) return;
-    const keepAlive = status[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const keepAlive = http11 ? !connection.includes('close') : connection.includes('keep-alive');
     const noBody = this.noBody || code === 204 || code === 304 || code === 101;
     let hasLength = false;
     if (noBody) this.state = 'done';
@@ -186,7 +230,7 @@ export class ResponseParser {
     } else this.state = 'close';
     this.handlers.onHead({
       status: code,
-      statusMessage: status[3] ?? '',
+      statusMessage,
       rawHeaders,
       keepAlive: keepAlive && this.state !== 'close',
       hasLength: hasLength || noBody,

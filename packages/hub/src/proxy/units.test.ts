@@ -98,6 +98,45 @@ describe('headers', () => {
     assert.deepEqual(headers, ['Content-Type', 'text/plain', 'Set-Cookie', 'app=1']);
     assert.equal(hasLength, false);
   });
+
+  it('drops every hop-by-hop header and those the Connection header names, in any case', () => {
+    const raw = [
+      'CONTENT-LENGTH',
+      '2',
+      'Connection',
+      ' Keep-Alive ',
+      'Keep-Alive',
+      'timeout=5',
+      'TE',
+      'trailers',
+      'Trailer',
+      'X-T',
+      'Upgrade',
+      'h2c',
+      'Proxy-Authenticate',
+      'Basic',
+      'Proxy-Connection',
+      'keep-alive',
+      'SET-COOKIE',
+      ' hpchub-session=x',
+      'X-Private',
+      'p',
+      'X-Kept',
+      'k',
+    ];
+    const plain = responseHeaders(raw);
+    assert.deepEqual(plain.headers, ['CONTENT-LENGTH', '2', 'X-Private', 'p', 'X-Kept', 'k']);
+    assert.equal(plain.hasLength, true);
+    const listed = responseHeaders([...raw.slice(0, 2), 'connection', 'close, X-PRIVATE', ...raw.slice(4)]);
+    assert.deepEqual(listed.headers, ['CONTENT-LENGTH', '2', 'X-Kept', 'k']);
+    // A 101 answer keeps its own Connection and Upgrade.
+    assert.deepEqual(responseHeaders(['Connection', 'Upgrade', 'Upgrade', 'websocket'], true).headers, [
+      'Connection',
+      'Upgrade',
+      'Upgrade',
+      'websocket',
+    ]);
+  });
 });
 
 describe('the route table', () => {

@@ -24,8 +24,11 @@ export interface ExchangeHandlers {
 }
 
 export class UpstreamConnection {
-  private parser: ResponseParser | undefined;
+  /** One parser for the connection's life, reset for each exchange. */
+  private readonly parser: ResponseParser;
   private handlers: ExchangeHandlers | undefined;
+  /** Whether an exchange is under way: its answer is being read. */
+  private exchanging = false;
   private answered = false;
   private requestDone = true;
   private keepAlive = true;
@@ -38,18 +41,9 @@ export class UpstreamConnection {
     readonly socket: Socket,
     private readonly pool: UpstreamPool,
   ) {
-    socket.on('data', (buf: Buffer) => this.onData(buf));
-    socket.on('error', (err) => this.fail(err));
-    socket.on('close', () => this.onClose());
-    socket.on('timeout', () => socket.destroy(new Error(`the server sent nothing for ${socket.timeout} ms`)));
-  }
-
-  /** Starts an exchange: writes the head now; the body, if any, the caller pipes with writeBody. */
-  start(head: string, noResponseBody: boolean, hasBody: boolean, handlers: ExchangeHandlers): void {
-    this.handlers = handlers;
-    this.answered = false;
-    this.requestDone = !hasBody;
-    this.keepAlive = true;
+    // The parser's end of a response is acted on once feed() or close() has returned (see
+    // onData): only then is it known whether bytes followed it, and only then may the
+    // connection be lent to the next exchange, which resets the parser.
     this.parser = new ResponseParser(
       {
         onHead: (h) => {
@@ -60,11 +54,25 @@ export class UpstreamConnection {
         onBody: (chunk, last) => {
           if (this.handlers && !this.handlers.onBody(chunk, last)) this.socket.pause();
         },
-        onEnd: () => this.finish(),
+        onEnd: () => {},
       },
-      noResponseBody,
-      this.pool.limits.maxHeaderBytes,
+      false,
+      pool.limits.maxHeaderBytes,
     );
+    socket.on('data', (buf: Buffer) => this.onData(buf));
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.onClose());
+    socket.on('timeout', () => socket.destroy(new Error(`the server sent nothing for ${socket.timeout} ms`)));
+  }
+
+  /** Starts an exchange: writes the head now; the body, if any, the caller pipes with writeBody. */
+  start(head: string, noResponseBody: boolean, hasBody: boolean, handlers: ExchangeHandlers): void {
+    this.handlers = handlers;
+    this.exchanging = true;
+    this.answered = false;
+    this.requestDone = !hasBody;
+    this.keepAlive = true;
+    this.parser.reset(noResponseBody);
     this.socket.write(head, 'latin1');
   }
 
@@ -80,36 +88,44 @@ export class UpstreamConnection {
   /** The browser went away mid-exchange: this connection is in an unknown state. */
   abort(): void {
     this.handlers = undefined;
+    this.exchanging = false;
     this.socket.destroy();
   }
 
   private onData(buf: Buffer): void {
-    const parser = this.parser;
-    if (!parser || parser.done) {
+    if (!this.exchanging) {
       // Bytes nobody asked for: the connection cannot be trusted with another request.
       this.socket.destroy();
       return;
     }
+    let rest: Buffer | undefined;
     try {
-      if (parser.feed(buf) !== undefined) this.keepAlive = false;
+      rest = this.parser.feed(buf);
     } catch (err) {
       this.fail(err as Error);
+      return;
     }
+    if (!this.parser.done) return;
+    // Bytes after the response: the connection cannot be trusted with another request.
+    if (rest !== undefined) this.keepAlive = false;
+    this.finish();
   }
 
   private finish(): void {
     const handlers = this.handlers;
     this.handlers = undefined;
+    this.exchanging = false;
     this.reused = true;
     handlers?.onEnd();
     // Answered before the whole request body was sent: the rest would be read as a new request.
-    if (!this.keepAlive || !this.requestDone) this.socket.destroy();
+    if (!this.keepAlive || !this.requestDone || this.socket.destroyed) this.socket.destroy();
     else this.pool.release(this);
   }
 
   private fail(err: Error): void {
     const handlers = this.handlers;
     this.handlers = undefined;
+    this.exchanging = false;
     this.socket.destroy();
     handlers?.onError(err, this.answered, this.reused && !this.answered);
   }
@@ -118,12 +134,14 @@ export class UpstreamConnection {
     this.pool.forget(this);
     if (!this.handlers) return;
     try {
-      this.parser?.close();
+      this.parser.close();
     } catch (err) {
       this.fail(err as Error);
       return;
     }
-    if (this.handlers) this.fail(new Error('the server closed the connection'));
+    // The end of a body that runs until the connection closes.
+    if (this.parser.done) this.finish();
+    else this.fail(new Error('the server closed the connection'));
   }
 }
 
@@ -146,6 +164,14 @@ export class UpstreamPool {
     readonly target: ParsedTarget,
     readonly limits: ProxyLimits,
   ) {}
+
+  /** An idle connection, if one is in the pool (the usual case: no callback needed). */
+  take(): UpstreamConnection | undefined {
+    if (this.destroyed) return undefined;
+    const connection = this.free.pop();
+    if (connection) this.busy.add(connection);
+    return connection;
+  }
 
   /** A connection for one exchange, now or when one is free. */
   acquire(done: Waiter): void {

@@ -1,0 +1,92 @@
+// The proxy's keep-alive pool toward one server: a connection goes back to the pool only when
+// its last answer ended cleanly, so no byte of one answer can be read as part of the next.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { ProxyLimits } from './types.js';
+import { type ExchangeHandlers, type UpstreamConnection, UpstreamPool } from './upstream-pool.js';
+
+const LIMITS: ProxyLimits = {
+  connectTimeoutMs: 5000,
+  idleTimeoutMs: 5000,
+  websocketIdleTimeoutMs: 0,
+  maxSockets: 4,
+  maxFreeSockets: 4,
+  keepAliveMs: 60_000,
+  maxHeaderBytes: 16 * 1024,
+};
+
+/** A raw server answering each request head with the answer for its path (`GET /ok`, …). */
+async function rawServer(answers: Record<string, string>) {
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    let pending = '';
+    socket.on('data', (buf) => {
+      pending += buf.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end !== -1; end = pending.indexOf('\r\n\r\n')) {
+        const path = pending.slice(0, end).split(' ')[1] ?? '';
+        pending = pending.slice(end + 4);
+        socket.write(answers[path] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return { port, connections: () => connections, close: () => server.close() };
+}
+
+/** One GET on a connection from the pool; resolves with the body once the exchange ended. */
+function get(pool: UpstreamPool, path: string): Promise<{ body: string; connection: UpstreamConnection }> {
+  return new Promise((resolve, reject) => {
+    pool.acquire((err, connection) => {
+      if (err || !connection) return reject(err);
+      let body = '';
+      const handlers: ExchangeHandlers = {
+        onHead: () => {},
+        onBody: (chunk) => {
+          body += chunk.toString('latin1');
+          return true;
+        },
+        onEnd: () => resolve({ body, connection }),
+        onError: reject,
+      };
+      connection.start(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, false, false, handlers);
+    });
+  });
+}
+
+describe('the upstream pool', () => {
+  let server: Awaited<ReturnType<typeof rawServer>>;
+  before(async () => {
+    server = await rawServer({
+      '/ok': 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      '/junk':
+        'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextra',
+    });
+  });
+  after(() => server.close());
+
+  it('reuses a connection whose answer ended cleanly, and not one that sent bytes after its answer', async () => {
+    const pool = new UpstreamPool(
+      { tls: false, host: '127.0.0.1', port: server.port, fingerprint: undefined, secret: undefined },
+      LIMITS,
+    );
+    const first = await get(pool, '/ok');
+    const second = await get(pool, '/ok');
+    assert.equal(second.body, 'ok');
+    assert.equal(second.connection, first.connection);
+    assert.equal(server.connections(), 1);
+
+    const junk = await get(pool, '/junk');
+    assert.equal(junk.body, 'ok');
+    assert.equal(junk.connection, first.connection);
+    // The extra answer is neither passed on nor left for the next exchange to read.
+    const after = await get(pool, '/ok');
+    assert.equal(after.body, 'ok');
+    assert.notEqual(after.connection, junk.connection);
+    assert.equal(junk.connection.socket.destroyed, true);
+    assert.equal(server.connections(), 2);
+    pool.destroy();
+  });
+});
