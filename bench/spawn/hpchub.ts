@@ -39,6 +39,8 @@ export interface StartTiming {
   submitted_s: number | null;
   job_running_s: number | null;
   ready_event_s: number | null;
+  /** hpchub only: the agent's "Starting APP" event, i.e. the agent runs and launches the app. */
+  app_started_s?: number | null;
   status_200_s: number;
   job_id: string | null;
   partition: string | null;
@@ -125,11 +127,13 @@ export class HpchubSide {
       if (!last?.event.ready)
         throw new Error(`hpchub start failed: ${JSON.stringify(events.map((e) => e.event))}`);
       const status = await until200(`${this.base}/user/${BENCH_USER}/api/status`, headers, t0, 60_000);
+      const appStarted = events.find((e) => e.event.message?.startsWith('Starting '));
       return {
         total_s: s(status) ?? 0,
         submitted_s: s(submitted),
         job_running_s: s(watch.runningMs),
         ready_event_s: s(last.ms),
+        app_started_s: s(appStarted?.ms),
         status_200_s: s(status) ?? 0,
         job_id: watch.id ?? null,
         partition: watch.partition ?? null,

@@ -35,8 +35,11 @@ function summary(values: number[]): Summary {
 }
 
 /** Median of one phase (e.g. job_running_s) over the rounds that have it. */
-function phase(rounds: StartTiming[], key: 'submitted_s' | 'job_running_s' | 'ready_event_s'): number | null {
-  const values = rounds.map((r) => r[key]).filter((v): v is number => v !== null);
+function phase(
+  rounds: StartTiming[],
+  key: 'submitted_s' | 'job_running_s' | 'app_started_s' | 'ready_event_s',
+): number | null {
+  const values = rounds.map((r) => r[key]).filter((v): v is number => typeof v === 'number');
   return values.length ? summary(values).median_s : null;
 }
 
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
         phases_median_s: {
           submitted: phase(results.hpchub, 'submitted_s'),
           job_running: phase(results.hpchub, 'job_running_s'),
+          app_started: phase(results.hpchub, 'app_started_s'),
           ready_event: phase(results.hpchub, 'ready_event_s'),
         },
         rounds: results.hpchub,
