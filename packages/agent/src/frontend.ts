@@ -14,7 +14,7 @@ import { forwardUpgrade, refuseUpgrade } from './forward-upgrade.js';
 import type { Logger } from './log.js';
 import { handlePicker, type PickerHandlers, sendJson } from './picker/routes.js';
 import { upstreamHeaders } from './request-headers.js';
-import { secretMatches } from './secrets.js';
+import { secretDigest, secretMatches } from './secrets.js';
 import { withTimeout } from './timing.js';
 
 /** picking: the picker waits for a directory; starting: the app is launched; running: forwarded. */
@@ -42,8 +42,10 @@ export class Frontend {
   picker: PickerHandlers | undefined;
   /** Last time a request or WebSocket message passed, for heartbeats. */
   lastActivity: number | null = null;
+  private readonly secretDigest: Buffer;
 
   constructor(private readonly o: FrontendOptions) {
+    this.secretDigest = secretDigest(o.secret);
     this.server = https.createServer({
       cert: o.certPem,
       key: o.keyPem,
@@ -96,7 +98,7 @@ export class Frontend {
   }
 
   private authorized(req: http.IncomingMessage): boolean {
-    if (secretMatches(req.headers[AGENT_SECRET_HEADER], this.o.secret)) return true;
+    if (secretMatches(req.headers[AGENT_SECRET_HEADER], this.secretDigest)) return true;
     this.o.log.warn('request_refused', {
       method: req.method,
       // The path only: a query string may hold a token.

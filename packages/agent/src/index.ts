@@ -10,5 +10,5 @@ export {
 } from './certificate.js';
 export { DirectoryTree, PickerError, pickerRootPath } from './picker/directories.js';
 export { fillPlaceholders, type PlaceholderValues } from './placeholders.js';
-export { secretMatches } from './secrets.js';
+export { secretDigest, secretMatches } from './secrets.js';
 export { type AgentSettings, normalizeFingerprint, readSettings, SettingsError } from './settings.js';

@@ -7,13 +7,17 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** The SHA-256 of a secret, which secretMatches compares against (computed once per secret). */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
 /**
- * Compares a presented secret with the expected one in constant time. Both sides are hashed
- * first, so neither the length nor a common prefix of the expected secret leaks through timing.
+ * Compares a presented secret with the expected one, given as its secretDigest, in constant time.
+ * The presented side is hashed too, so neither the length nor a common prefix of the expected
+ * secret leaks through timing.
  */
-export function secretMatches(presented: string | string[] | undefined, expected: string): boolean {
+export function secretMatches(presented: string | string[] | undefined, expected: Buffer): boolean {
   if (typeof presented !== 'string') return false;
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(secretDigest(presented), expected);
 }
