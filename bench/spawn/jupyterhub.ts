@@ -3,8 +3,9 @@
 // admin service token); the spawner keeps batchspawner's defaults (batch script, `srun`,
 // `sudo -E -u {username}` as exec_prefix, 0.5 s startup poll) except the request itself:
 // 1 core, 1 GB, 1 hour, as on hpchub's side, and a prologue that puts the venv on PATH (sudo's
-// secure_path drops it) with PATH added to the variables srun passes on (req_keepvars_extra). One start: POST the user's server, poll /hub/api/users/NAME until the
-// server is ready, then GET /user/NAME/api/status through the proxy until it answers 200.
+// secure_path drops it) with PATH added to the variables srun passes on (req_keepvars_extra).
+// One start: POST the user's server, read JupyterHub's progress stream until it says ready (as
+// for hpchub), then GET /user/NAME/api/status through the proxy until it answers 200.
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import {
   freePort,
   JobWatch,
   ROOT,
+  readEvents,
   startProcess,
   stopProcess,
   tempDir,
@@ -129,11 +131,18 @@ export class JupyterhubSide {
       if (res.status !== 201 && res.status !== 202)
         throw new Error(`JupyterHub start: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
-      const ready = await waitFor('the JupyterHub server to be ready', timeoutMs, async () => {
-        const server = await this.server();
-        if (!server) throw new Fatal('JupyterHub: the server is gone (spawn failed)');
-        return server.ready ? performance.now() - t0 : undefined;
-      });
+      // JupyterHub's own progress stream, read the same way as hpchub's: its last event says ready.
+      const events = await readEvents<{ ready?: boolean; failed?: boolean; message?: string }>(
+        `${this.base}/hub/api/users/${BENCH_USER}/server/progress`,
+        { authorization: `token ${this.token}` },
+        (e) => Boolean(e.ready || e.failed),
+        t0,
+        timeoutMs,
+      );
+      const last = events.at(-1);
+      if (!last?.event.ready)
+        throw new Error(`JupyterHub start failed: ${JSON.stringify(events.map((e) => e.event))}`);
+      const ready = last.ms;
       const status = await until200(
         `${this.base}/user/${BENCH_USER}/api/status`,
         { authorization: `token ${this.token}` },
@@ -148,6 +157,7 @@ export class JupyterhubSide {
         status_200_s: s(status) ?? 0,
         job_id: watch.id ?? null,
         partition: watch.partition ?? null,
+        events: events.map((e) => ({ s: s(e.ms) ?? 0, message: e.event.message ?? '' })),
       };
     } finally {
       await watch.stop();

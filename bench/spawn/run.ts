@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, hostname, loadavg, totalmem, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_USER, cleanup, ownJobs, ROOT, VENV_BIN } from './common.js';
 import { HPCHUB_OPTIONS, HpchubSide, type StartTiming } from './hpchub.js';
 import { JUPYTERHUB_REQUEST, JupyterhubSide } from './jupyterhub.js';
@@ -90,6 +91,11 @@ async function main(): Promise<void> {
       const order = round % 2 ? (['hpchub', 'jupyterhub'] as const) : (['jupyterhub', 'hpchub'] as const);
       for (const name of order) {
         const side = name === 'hpchub' ? hpchub : jupyterhub;
+        // slurmctld starts batch jobs from a once-a-second loop, so a job waits 0-1 s depending
+        // on when in that second it is submitted. Rounds take a near-constant time, which would
+        // give one hub the same lucky (or unlucky) moment every round; a random pause first
+        // gives both the same spread of waits. Not counted.
+        await sleep(Math.random() * 1000);
         const cpusBefore = idleCpus();
         const timing = await side.spawn(SPAWN_TIMEOUT_MS);
         results[name].push({ round, cpus_before: cpusBefore, ...timing });
@@ -115,7 +121,7 @@ async function main(): Promise<void> {
       benchmark: 'spawn',
       date: new Date().toISOString(),
       method:
-        'Time from POST /hub/api/users/NAME/server to (hpchub: progress stream says ready; JupyterHub: /hub/api/users/NAME says ready) AND GET /user/NAME/api/status through the hub’s proxy answering 200. Same Slurm, user, app (JupyterLab, /opt/hpchub-test/venv) and request (1 core, 1 GB, 1 h); both hubs otherwise on their defaults. Rounds alternate; the server is stopped and its job has left the queue between rounds. job_running_s: first squeue sighting of the job as RUNNING (200 ms polling).',
+        'Time from POST /hub/api/users/NAME/server to (each hub’s own progress stream, /hub/api/users/NAME/server/progress, says ready) AND GET /user/NAME/api/status through the hub’s proxy answering 200. Same Slurm, user, app (JupyterLab, /opt/hpchub-test/venv) and request (1 core, 1 GB, 1 h); both hubs otherwise on their defaults. Rounds alternate; the server is stopped and its job has left the queue between rounds. job_running_s: first squeue sighting of the job as RUNNING (200 ms polling).',
       user: BENCH_USER,
       rounds: ROUNDS,
       hpchub_request: HPCHUB_OPTIONS,
