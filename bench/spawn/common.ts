@@ -169,7 +169,7 @@ export async function waitJobGone(id: string, ms = 120_000): Promise<void> {
 }
 
 /** Reads a server-sent event stream until `until` holds for an event; returns the events with arrival times. */
-export async function readEvents<T>(
+async function readEvents<T>(
   url: string,
   headers: Record<string, string>,
   until: (event: T) => boolean,
@@ -188,7 +188,7 @@ export async function readEvents<T>(
 }
 
 /** GETs `url` until it answers 200; the time of that answer in ms since `t0`. */
-export async function until200(
+async function until200(
   url: string,
   headers: Record<string, string>,
   t0: number,
@@ -211,4 +211,80 @@ export async function cleanup(): Promise<void> {
     await run('scancel', left).catch((error: unknown) => console.error(`scancel failed: ${String(error)}`));
   }
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** One start as both sides measure it; times in seconds since the start request. */
+export interface StartTiming {
+  total_s: number;
+  submitted_s: number | null;
+  job_running_s: number | null;
+  ready_event_s: number | null;
+  /** hpchub only: the agent's "Starting APP" event, i.e. the agent runs and launches the app. */
+  app_started_s?: number | null;
+  status_200_s: number;
+  job_id: string | null;
+  partition: string | null;
+  events?: { s: number; message: string }[];
+}
+
+/** The events of a JupyterHub-format progress stream (hpchub's and JupyterHub's own). */
+interface ProgressEvent {
+  progress?: number;
+  message?: string;
+  ready?: boolean;
+  failed?: boolean;
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms) / 1000);
+
+/**
+ * Times one start on a JupyterHub-shaped API, the same way for both hubs: `post` asks for the
+ * user's server, the hub's progress stream is read until it says ready, then the app's
+ * /api/status must answer 200 through the hub's proxy. The Slurm job (by `jobName`) is watched
+ * alongside for when it runs.
+ */
+export async function timeStart(hub: {
+  who: string;
+  base: string;
+  token: string;
+  jobName: string;
+  post: () => Promise<Response>;
+  timeoutMs: number;
+}): Promise<StartTiming> {
+  const watch = await JobWatch.prepare(hub.jobName);
+  const t0 = performance.now();
+  watch.begin(t0);
+  const headers = { authorization: `token ${hub.token}` };
+  try {
+    const res = await hub.post();
+    const submitted = performance.now() - t0;
+    if (res.status !== 201 && res.status !== 202)
+      throw new Error(`${hub.who} start: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    const events = await readEvents<ProgressEvent>(
+      `${hub.base}/hub/api/users/${BENCH_USER}/server/progress`,
+      headers,
+      (e) => Boolean(e.ready || e.failed),
+      t0,
+      hub.timeoutMs,
+    );
+    const last = events.at(-1);
+    if (!last?.event.ready)
+      throw new Error(`${hub.who} start failed: ${JSON.stringify(events.map((e) => e.event))}`);
+    const status = await until200(`${hub.base}/user/${BENCH_USER}/api/status`, headers, t0, 60_000);
+    const appStarted = events.find((e) => e.event.message?.startsWith('Starting '));
+    return {
+      total_s: seconds(status) ?? 0,
+      submitted_s: seconds(submitted),
+      job_running_s: seconds(watch.runningMs),
+      ready_event_s: seconds(last.ms),
+      app_started_s: seconds(appStarted?.ms),
+      status_200_s: seconds(status) ?? 0,
+      job_id: watch.id ?? null,
+      partition: watch.partition ?? null,
+      events: events.map((e) => ({ s: seconds(e.ms) ?? 0, message: e.event.message ?? '' })),
+    };
+  } finally {
+    await watch.stop();
+  }
 }

@@ -9,13 +9,12 @@ import {
   BENCH_USER,
   Fatal,
   freePort,
-  JobWatch,
   ROOT,
-  readEvents,
+  type StartTiming,
   startProcess,
   stopProcess,
   tempDir,
-  until200,
+  timeStart,
   VENV_BIN,
   waitFor,
   waitJobGone,
@@ -26,28 +25,6 @@ const BIN = join(ROOT, 'packages/hub/bin/hpchub.js');
 const JOB_NAME = 'hpchub-jupyterlab';
 /** The same request JupyterHub's side makes: 1 core, 1 GB, 1 hour. */
 export const HPCHUB_OPTIONS = { app: 'jupyterlab', cores: 1, memory_gb: 1, hours: 1 };
-
-interface ProgressEvent {
-  progress?: number;
-  message?: string;
-  ready?: boolean;
-  failed?: boolean;
-}
-
-export interface StartTiming {
-  total_s: number;
-  submitted_s: number | null;
-  job_running_s: number | null;
-  ready_event_s: number | null;
-  /** hpchub only: the agent's "Starting APP" event, i.e. the agent runs and launches the app. */
-  app_started_s?: number | null;
-  status_200_s: number;
-  job_id: string | null;
-  partition: string | null;
-  events?: { s: number; message: string }[];
-}
-
-const s = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms) / 1000);
 
 export class HpchubSide {
   private hub: ChildProcess | undefined;
@@ -105,43 +82,15 @@ export class HpchubSide {
   }
 
   /** One start, timed from the request to ready and the app answering through the proxy. */
-  async spawn(timeoutMs: number): Promise<StartTiming> {
-    const watch = await JobWatch.prepare(JOB_NAME);
-    const t0 = performance.now();
-    watch.begin(t0);
-    const headers = { authorization: `token ${this.token}` };
-    try {
-      const res = await this.api('POST', `/users/${BENCH_USER}/server`, { user_options: HPCHUB_OPTIONS });
-      const submitted = performance.now() - t0;
-      if (res.status !== 201 && res.status !== 202)
-        throw new Error(`hpchub start: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-      const events = await readEvents<ProgressEvent>(
-        `${this.base}/hub/api/users/${BENCH_USER}/server/progress`,
-        headers,
-        (e) => Boolean(e.ready || e.failed),
-        t0,
-        timeoutMs,
-      );
-      const last = events.at(-1);
-      if (!last?.event.ready)
-        throw new Error(`hpchub start failed: ${JSON.stringify(events.map((e) => e.event))}`);
-      const status = await until200(`${this.base}/user/${BENCH_USER}/api/status`, headers, t0, 60_000);
-      const appStarted = events.find((e) => e.event.message?.startsWith('Starting '));
-      return {
-        total_s: s(status) ?? 0,
-        submitted_s: s(submitted),
-        job_running_s: s(watch.runningMs),
-        ready_event_s: s(last.ms),
-        app_started_s: s(appStarted?.ms),
-        status_200_s: s(status) ?? 0,
-        job_id: watch.id ?? null,
-        partition: watch.partition ?? null,
-        events: events.map((e) => ({ s: s(e.ms) ?? 0, message: e.event.message ?? '' })),
-      };
-    } finally {
-      await watch.stop();
-    }
+  spawn(timeoutMs: number): Promise<StartTiming> {
+    return timeStart({
+      who: 'hpchub',
+      base: this.base,
+      token: this.token,
+      jobName: JOB_NAME,
+      post: () => this.api('POST', `/users/${BENCH_USER}/server`, { user_options: HPCHUB_OPTIONS }),
+      timeoutMs,
+    });
   }
 
   /** Stops the server and waits until its job has left the queue. */

@@ -14,24 +14,21 @@ import {
   BENCH_USER,
   Fatal,
   freePort,
-  JobWatch,
   ROOT,
-  readEvents,
+  type StartTiming,
   startProcess,
   stopProcess,
   tempDir,
-  until200,
+  timeStart,
   VENV_BIN,
   waitFor,
   waitJobGone,
 } from './common.js';
-import type { StartTiming } from './hpchub.js';
 
 /** batchspawner's default job name. */
 const JOB_NAME = 'spawner-jupyterhub';
 export const JUPYTERHUB_REQUEST = { req_nprocs: '1', req_memory: '1G', req_runtime: '1:00:00' };
 
-const s = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms) / 1000);
 const py = (value: string) => JSON.stringify(value);
 
 interface UserModel {
@@ -121,47 +118,15 @@ export class JupyterhubSide {
     return ((await res.json()) as UserModel).servers?.[''];
   }
 
-  async spawn(timeoutMs: number): Promise<StartTiming> {
-    const watch = await JobWatch.prepare(JOB_NAME);
-    const t0 = performance.now();
-    watch.begin(t0);
-    try {
-      const res = await this.api('POST', `/users/${BENCH_USER}/server`);
-      const submitted = performance.now() - t0;
-      if (res.status !== 201 && res.status !== 202)
-        throw new Error(`JupyterHub start: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-      // JupyterHub's own progress stream, read the same way as hpchub's: its last event says ready.
-      const events = await readEvents<{ ready?: boolean; failed?: boolean; message?: string }>(
-        `${this.base}/hub/api/users/${BENCH_USER}/server/progress`,
-        { authorization: `token ${this.token}` },
-        (e) => Boolean(e.ready || e.failed),
-        t0,
-        timeoutMs,
-      );
-      const last = events.at(-1);
-      if (!last?.event.ready)
-        throw new Error(`JupyterHub start failed: ${JSON.stringify(events.map((e) => e.event))}`);
-      const ready = last.ms;
-      const status = await until200(
-        `${this.base}/user/${BENCH_USER}/api/status`,
-        { authorization: `token ${this.token}` },
-        t0,
-        60_000,
-      );
-      return {
-        total_s: s(status) ?? 0,
-        submitted_s: s(submitted),
-        job_running_s: s(watch.runningMs),
-        ready_event_s: s(ready),
-        status_200_s: s(status) ?? 0,
-        job_id: watch.id ?? null,
-        partition: watch.partition ?? null,
-        events: events.map((e) => ({ s: s(e.ms) ?? 0, message: e.event.message ?? '' })),
-      };
-    } finally {
-      await watch.stop();
-    }
+  spawn(timeoutMs: number): Promise<StartTiming> {
+    return timeStart({
+      who: 'JupyterHub',
+      base: this.base,
+      token: this.token,
+      jobName: JOB_NAME,
+      post: () => this.api('POST', `/users/${BENCH_USER}/server`),
+      timeoutMs,
+    });
   }
 
   /** Stops the server, waits until the hub has no server and the job has left the queue. */

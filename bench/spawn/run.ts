@@ -14,8 +14,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, hostname, loadavg, totalmem, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BENCH_USER, cleanup, ownJobs, ROOT, VENV_BIN } from './common.js';
-import { HPCHUB_OPTIONS, HpchubSide, type StartTiming } from './hpchub.js';
+import { BENCH_USER, cleanup, ownJobs, ROOT, type StartTiming, VENV_BIN } from './common.js';
+import { HPCHUB_OPTIONS, HpchubSide } from './hpchub.js';
 import { JUPYTERHUB_REQUEST, JupyterhubSide } from './jupyterhub.js';
 
 const ROUNDS = Number(process.env.BENCH_SPAWN_ROUNDS ?? 10);
