@@ -12,8 +12,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HERE
 # Debian packages the suite needs at run time (slurm-wlm pulls slurmctld, slurmd, slurm-client;
-# listed explicitly anyway). Build-time tools such as shellcheck are not needed here.
-readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client)
+# listed explicitly anyway); shellcheck checks the generated job scripts in the tests.
+readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck)
 readonly LOCK=/run/lock/hpchub-provision.lock
 
 log() { printf '[provision] %s\n' "$*"; }
