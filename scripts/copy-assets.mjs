@@ -3,7 +3,7 @@
 // (stylesheets, scripts for the pages) from src/ to dist/, keeping their paths.
 import { cpSync, existsSync } from 'node:fs';
 
-const ASSET_DIRS = ['packages/hub/src/web/static'];
+const ASSET_DIRS = ['packages/hub/src/ui/static'];
 const root = new URL('..', import.meta.url).pathname;
 for (const dir of ASSET_DIRS) {
   const from = `${root}${dir}`;

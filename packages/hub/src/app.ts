@@ -20,8 +20,8 @@ import { validatorCompiler } from './http/validation.js';
 import { createHubProxy } from './proxy/index.js';
 import { createSpawning, type Spawning } from './spawn/index.js';
 import type { Spawner } from './spawn/spawner.js';
+import { loadSite } from './ui/site.js';
 import { webRoutes } from './web/index.js';
-import { loadSite } from './web/site.js';
 
 export interface BuildOptions {
   hub: HubContext;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateCertificate } from '@hpchub/agent';
 import { GatewaySlurmClient, SlurmError } from '@hpchub/slurm';
-import { slurmClientConformance } from '@hpchub/slurm/conformance';
+import { slurmClientConformance } from '@hpchub/slurm/test-support';
 import type { FastifyInstance } from 'fastify';
 import { ALICE, type AuditLine, TOKENS, testGateway } from './test-support.js';
 

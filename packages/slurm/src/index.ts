@@ -1,6 +1,6 @@
-// @hpchub/slurm: the Slurm client contract and its command-line implementation, shared by the
-// hub (which submits as the user through sudo or runuser) and the slurm-gateway (which will
-// offer the same four operations over HTTPS to hubs that hold no rights themselves).
+// @hpchub/slurm: the Slurm client contract and its two implementations, shared by the hub and
+// the slurm-gateway: the command-line client (sbatch, squeue, sacct, scancel, sinfo, run as the
+// user) and the gateway client (the same four operations over HTTPS, for hubs without rights).
 export { renderBatchScript, type SlurmJobRequest, sbatchLines } from './batch-script.js';
 export * from './cli/exec.js';
 export { CliSlurmClient, type CliSlurmOptions, minimalEnv } from './cli/index.js';
@@ -13,7 +13,6 @@ export {
   SUDO_PREFIX,
 } from './cli/prefix.js';
 export * from './client.js';
-export { FAKE_CLUSTER, FakeSlurm, type FakeSlurmOptions } from './fake.js';
 export {
   type GatewayClientOptions,
   GatewaySlurmClient,

@@ -5,7 +5,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { HubContext } from '../context.js';
 import { type FieldValidation, HubError, notFound } from '../errors/index.js';
-import { renderMarkdown } from '../web/markdown.js';
 import {
   allNews,
   createNews,
@@ -16,7 +15,8 @@ import {
   type NewsWithAuthor,
   newsState,
   updateNews,
-} from '../web/news/store.js';
+} from '../news/store.js';
+import { renderMarkdown } from '../ui/markdown.js';
 import { errorResponses } from './responses.js';
 
 const Kind = Type.Union([Type.Literal('news'), Type.Literal('maintenance')], {

@@ -2,7 +2,7 @@
 // user's last accepted choices pre-filled (only while they still fit), and who may read it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createFakeSpawner } from '../spawn/fake/index.js';
+import { createFakeSpawner } from '../test-support/fake-spawner.js';
 import { TestHub } from '../test-support/hub.js';
 
 interface Form {

@@ -69,7 +69,7 @@ export const AppDefinitionSchema = Type.Object(
     id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' }),
     title: Type.String({ minLength: 1, maxLength: 60 }),
     description: Type.String({ maxLength: 500 }),
-    /** File name of an icon under web/static/apps/, or a data: URL. */
+    /** File name of an icon under ui/static/apps/, or a data: URL. */
     icon: Type.String({ maxLength: 20000 }),
     /** argv with placeholders: {port} {socket} {prefix} {token} {workdir} {option:NAME}. */
     command: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),

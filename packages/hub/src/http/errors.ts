@@ -3,9 +3,9 @@
 // catalogue codes here, so handlers never see malformed input.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, HubError } from '../errors/index.js';
-import { html } from '../web/html.js';
-import { page } from '../web/layout.js';
-import type { Site } from '../web/site.js';
+import { html } from '../ui/html.js';
+import { page } from '../ui/layout.js';
+import type { Site } from '../ui/site.js';
 import { toFieldValidations } from './validation.js';
 
 const FRAMEWORK_CODES: Record<string, ErrorCode> = {

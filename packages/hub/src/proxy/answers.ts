@@ -5,7 +5,7 @@ import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '../auth/scopes.js';
 import { type ErrorCode, HubError } from '../errors/index.js';
-import type { Site } from '../web/site.js';
+import type { Site } from '../ui/site.js';
 import { errorHtml, notRunningHtml, serverLabel } from './pages.js';
 import type { UnroutedServer } from './types.js';
 

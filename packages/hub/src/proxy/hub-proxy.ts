@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import fp from 'fastify-plugin';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
-import type { Site } from '../web/site.js';
+import type { Site } from '../ui/site.js';
 import { ActivityRecorder } from './activity.js';
 import { errorAnswer, sendAnswerOnSocket } from './answers.js';
 import { ConnectionTracker } from './connections.js';

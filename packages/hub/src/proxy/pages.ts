@@ -4,9 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/scopes.js';
 import type { HubError } from '../errors/index.js';
 import { errorPage } from '../http/errors.js';
-import { html } from '../web/html.js';
-import { page } from '../web/layout.js';
-import type { Site } from '../web/site.js';
+import { html } from '../ui/html.js';
+import { page } from '../ui/layout.js';
+import type { Site } from '../ui/site.js';
 import type { UnroutedServer } from './types.js';
 
 /** The hub's error page. It reads nothing of the request but its principal. */

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Site } from '../web/site.js';
+import type { Site } from '../ui/site.js';
 import {
   type Answer,
   type Audience,

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AGENT_ENV, AGENT_SECRET_HEADER, type ServerModel, type UserModel } from '@hpchub/protocol';
 import type { HubConfig } from '../config/index.js';
+import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from '../test-support/fake-spawner.js';
 import { readEvents, TestHub } from '../test-support/hub.js';
-import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from './fake/index.js';
 import type { ProgressEvent } from './progress.js';
 
 const FINGERPRINT = 'ab'.repeat(32);

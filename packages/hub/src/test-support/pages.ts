@@ -5,7 +5,7 @@
 import { AGENT_ENV, AGENT_SECRET_HEADER } from '@hpchub/protocol';
 import type { AppField } from '../apps/definition.js';
 import type { HubConfig } from '../config/index.js';
-import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from '../spawn/fake/index.js';
+import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from './fake-spawner.js';
 import { TestHub } from './hub.js';
 
 /** Partitions `short` (1 core, 2 GB, 1 h) and `normal` (16 cores, 64 GB, 24 h), like a small cluster. */

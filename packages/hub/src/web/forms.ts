@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Principal } from '../auth/scopes.js';
 import type { FieldValidation } from '../errors/index.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../ui/html.js';
 
 /** A urlencoded form body: repeated names (checkboxes) arrive as arrays. */
 export type FormBody = Record<string, string | string[] | undefined>;

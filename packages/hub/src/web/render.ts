@@ -3,9 +3,9 @@
 import type { FastifyReply } from 'fastify';
 import type { HubContext } from '../context.js';
 import type { Spawning } from '../spawn/index.js';
-import type { SafeHtml } from './html.js';
-import { type PageOptions, page } from './layout.js';
-import type { Site } from './site.js';
+import type { SafeHtml } from '../ui/html.js';
+import { type PageOptions, page } from '../ui/layout.js';
+import type { Site } from '../ui/site.js';
 
 export interface WebDeps {
   hub: HubContext;

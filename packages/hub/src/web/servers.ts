@@ -7,10 +7,10 @@ import { serverPrefix } from '../apps/launch.js';
 import type { Principal } from '../auth/scopes.js';
 import type { ServerRow } from '../db/schema.js';
 import { serverPath } from '../proxy/pages.js';
+import { html, type SafeHtml } from '../ui/html.js';
 import { formatDuration } from './format.js';
 import { csrfField } from './forms.js';
 import { endSentence } from './home/end-reasons.js';
-import { html, type SafeHtml } from './html.js';
 
 export interface ServerView {
   owner: string;

@@ -4,8 +4,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { HubError } from '../errors/index.js';
-import { ASSETS, type Asset } from './assets.js';
-import type { Site } from './site.js';
+import { ASSETS, type Asset } from '../ui/assets.js';
+import type { Site } from '../ui/site.js';
 
 export const staticRoutes: FastifyPluginAsyncTypebox<{ site: Site }> = async (app, { site }) => {
   // Looked up by name only: a path that is not a known asset is a 404, never a file read.

@@ -1,8 +1,8 @@
 // The command-line client against the real single-node cluster of scripts/provision/slurm.sh,
 // submitting as the test user hpchub-alice through runuser (the tests run as root).
 import { execFileSync } from 'node:child_process';
-import { slurmClientConformance } from '../conformance.js';
-import { CliSlurmClient } from './index.js';
+import { CliSlurmClient } from '@hpchub/slurm';
+import { slurmClientConformance } from '@hpchub/slurm/test-support';
 
 const USER = 'hpchub-alice';
 

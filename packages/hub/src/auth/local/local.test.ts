@@ -1,10 +1,10 @@
 // The local authenticator against the shared Authenticator contract, on a real database.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { authenticatorConformance } from '../../test-support/authenticator-conformance.js';
 import { openTestDatabase } from '../../test-support/db.js';
 import { hashPassword } from '../../users/password.js';
 import { createUser } from '../../users/store.js';
-import { authenticatorConformance } from '../conformance.js';
 import { createLocalAuthenticator } from './index.js';
 
 authenticatorConformance('local', async () => {

@@ -7,8 +7,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { authenticatorConformance } from '../../test-support/authenticator-conformance.js';
 import { testSystemUsers } from '../../test-support/system-users.js';
-import { authenticatorConformance } from '../conformance.js';
 import { isSafeAccountName, lookupSystemAccount } from '../system-account.js';
 import { loadPamBinding, pamAuthenticate } from './binding.js';
 import { createPamAuthenticator, EXPIRED_MESSAGE, NO_ACCOUNT_MESSAGE, NO_HOME_MESSAGE } from './index.js';

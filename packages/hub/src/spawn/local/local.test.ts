@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sleepingRequest } from '../../test-support/spawn.js';
+import { spawnerConformance } from '../../test-support/spawner-conformance.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
-import { spawnerConformance } from '../conformance.js';
 import { createLocalSpawner } from './index.js';
 import { processStartTime } from './process.js';
 

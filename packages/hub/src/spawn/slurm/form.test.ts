@@ -3,7 +3,8 @@
 // chosen partition — one message per bad field.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ClusterInfo, FAKE_CLUSTER, FakeSlurm, type PartitionInfo } from '@hpchub/slurm';
+import type { ClusterInfo, PartitionInfo } from '@hpchub/slurm';
+import { FAKE_CLUSTER, FakeSlurm } from '@hpchub/slurm/test-support';
 import { validateOptions } from '../../apps/fields.js';
 import { ConfigError } from '../../config/config-error.js';
 import { loadConfig } from '../../config/index.js';

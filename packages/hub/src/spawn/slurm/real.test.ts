@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { CliSlurmClient, RUNUSER_PREFIX } from '@hpchub/slurm';
 import { requireSlurm } from '../../test-support/components.js';
 import { sleepingRequest } from '../../test-support/spawn.js';
+import { spawnerConformance } from '../../test-support/spawner-conformance.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
-import { spawnerConformance } from '../conformance.js';
 import { createSlurmSpawner } from './index.js';
 
 spawnerConformance('Slurm spawner on the real cluster', async () => {

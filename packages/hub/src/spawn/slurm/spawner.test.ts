@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FakeSlurm } from '@hpchub/slurm';
+import { FakeSlurm } from '@hpchub/slurm/test-support';
 import { HubError } from '../../errors/index.js';
 import { TestHub } from '../../test-support/hub.js';
 import { sleepingRequest } from '../../test-support/spawn.js';
-import { spawnerConformance } from '../conformance.js';
+import { spawnerConformance } from '../../test-support/spawner-conformance.js';
 import type { Spawner } from '../spawner.js';
 import { createSlurmSpawner } from './index.js';
 

@@ -2,11 +2,11 @@
 // one (kind, title, Markdown body, when it is shown). Times are in the hub's time zone.
 import type { Principal } from '../../auth/scopes.js';
 import type { FieldValidation } from '../../errors/index.js';
+import { type NewsWithAuthor, newsState } from '../../news/store.js';
+import { html, type SafeHtml } from '../../ui/html.js';
+import { renderMarkdown } from '../../ui/markdown.js';
 import { formatDate, timeZoneName } from '../format.js';
 import { csrfField, describedBy, errorSummary, errorsByField, fieldError } from '../forms.js';
-import { html, type SafeHtml } from '../html.js';
-import { renderMarkdown } from '../markdown.js';
-import { type NewsWithAuthor, newsState } from '../news/store.js';
 
 export interface NewsFormValues {
   kind: string;

@@ -3,7 +3,7 @@
 // (`proxy.admin_access`).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ACTIVE_STATUSES } from '../../spawn/servers-store.js';
-import { html } from '../html.js';
+import { html } from '../../ui/html.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { serverActions, serverView, statusBadge, timeText } from '../servers.js';
 import { adminTabs } from './tabs.js';

@@ -1,5 +1,5 @@
 // The admin area's own navigation, shown at the top of each of its pages.
-import { html, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../../ui/html.js';
 
 export type AdminTab = 'users' | 'servers' | 'news';
 

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldValidation } from '../../errors/index.js';
 import { ACTIVE_STATUSES, serversOfUsers } from '../../spawn/servers-store.js';
+import { html } from '../../ui/html.js';
 import { usernameProblem } from '../../users/names.js';
 import { listUsers } from '../../users/store.js';
 import { callApi } from '../api-client.js';
@@ -19,7 +20,6 @@ import {
   fieldError,
   formValue,
 } from '../forms.js';
-import { html } from '../html.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { query } from '../spawn/form-page.js';
 import { adminTabs, doneMessage } from './tabs.js';

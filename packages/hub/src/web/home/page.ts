@@ -1,8 +1,8 @@
 // The home page's content: the user's servers with their state and buttons, a way to start a
 // new one, how recent ones ended, the reminder to stop servers, and the news.
 import type { Principal } from '../../auth/scopes.js';
+import { html, type SafeHtml } from '../../ui/html.js';
 import { formatDate } from '../format.js';
-import { html, type SafeHtml } from '../html.js';
 import { type ServerView, serverActions, statusBadge, timeText } from '../servers.js';
 
 export interface HomeView {

@@ -1,5 +1,5 @@
 // The sign-in page: the form, and beside it the news (maintenance notices are in the banner).
-import { html, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../../ui/html.js';
 
 export interface LoginView {
   username: string;

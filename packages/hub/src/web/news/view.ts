@@ -2,10 +2,10 @@
 // login page, news items in a panel on the login and home pages.
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { currentNews, type NewsWithAuthor } from '../../news/store.js';
+import { html, type SafeHtml } from '../../ui/html.js';
+import { renderMarkdown } from '../../ui/markdown.js';
 import { formatDate } from '../format.js';
-import { html, type SafeHtml } from '../html.js';
-import { renderMarkdown } from '../markdown.js';
-import { currentNews, type NewsWithAuthor } from './store.js';
 
 export interface Notices {
   news: NewsWithAuthor[];

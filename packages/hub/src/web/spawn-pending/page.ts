@@ -4,9 +4,9 @@
 // goes to the server when it is ready; without scripts the page reloads itself every few seconds.
 import type { Principal } from '../../auth/scopes.js';
 import type { ProgressEvent } from '../../spawn/progress.js';
+import { html, type SafeHtml } from '../../ui/html.js';
 import { formatDate } from '../format.js';
 import { csrfField } from '../forms.js';
-import { html, type SafeHtml } from '../html.js';
 
 export interface PendingView {
   principal: Principal;

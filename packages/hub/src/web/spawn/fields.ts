@@ -2,8 +2,9 @@
 // on the input itself (min, max, required), so the browser enforces them before sending; a
 // number limited per partition also carries those limits for spawn-form.js, which changes
 // `max` and the hint when another partition is chosen. The hub checks everything again.
+
+import { html, type SafeHtml } from '../../ui/html.js';
 import { describedBy, fieldError, fieldId } from '../forms.js';
-import { html, type SafeHtml } from '../html.js';
 import { resourcesText } from '../servers.js';
 import type { FormField } from './form-description.js';
 

@@ -5,9 +5,9 @@
 
 import type { Principal } from '../../auth/scopes.js';
 import type { FieldValidation } from '../../errors/index.js';
-import { appIconUrl } from '../assets.js';
+import { appIconUrl } from '../../ui/assets.js';
+import { html, type SafeHtml } from '../../ui/html.js';
 import { csrfField, errorSummary, errorsByField, fieldError, fieldId } from '../forms.js';
-import { html, type SafeHtml } from '../html.js';
 import { renderField, type Shown } from './fields.js';
 import type { FormDescription } from './form-description.js';
 

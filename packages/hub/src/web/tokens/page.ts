@@ -3,9 +3,9 @@
 import type { TokenModel } from '@hpchub/protocol';
 import { type Principal, SCOPES, type Scope } from '../../auth/scopes.js';
 import type { FieldValidation } from '../../errors/index.js';
+import { html, type SafeHtml } from '../../ui/html.js';
 import { formatDate } from '../format.js';
 import { csrfField, describedBy, errorSummary, errorsByField, fieldError } from '../forms.js';
-import { html, type SafeHtml } from '../html.js';
 
 /** Expiry choices of the form, in days; 0 is "never" (offered only when the hub has no maximum). */
 export const EXPIRY_DAYS = [0, 1, 7, 30, 90, 365] as const;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isFinalState, type JobAnswer, type JobRef, type SlurmClient, SlurmError } from './client.js';
+import { isFinalState, type JobAnswer, type JobRef, type SlurmClient, SlurmError } from '@hpchub/slurm';
 
 export interface SlurmConformanceSetup {
   client: SlurmClient;

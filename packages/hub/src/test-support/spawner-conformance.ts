@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PollResult, Spawner, SpawnerState, SpawnRequest } from './spawner.js';
+import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawn/spawner.js';
 
 export interface ConformanceSetup {
   spawner: Spawner;

@@ -9,7 +9,7 @@ import {
   type JobRef,
   type SlurmClient,
   SlurmError,
-} from './client.js';
+} from '@hpchub/slurm';
 
 interface FakeJob extends JobInfo {
   script: string;

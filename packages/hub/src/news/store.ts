@@ -2,8 +2,8 @@
 // banner, each shown from `starts_at` (or at once) until `ends_at` (or until deleted). Every
 // read and write of news goes through here; the API and the pages share it.
 import type { Kysely } from 'kysely';
-import type { Database, NewsItemRow } from '../../db/schema.js';
-import { nowIso } from '../../util/time.js';
+import type { Database, NewsItemRow } from '../db/schema.js';
+import { nowIso } from '../util/time.js';
 
 type Db = Kysely<Database>;
 

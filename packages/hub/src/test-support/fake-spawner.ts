@@ -3,8 +3,8 @@
 // They pass the same conformance suite as the real spawners.
 import { randomUUID } from 'node:crypto';
 import { renderJobScript } from '@hpchub/protocol';
-import { HubError } from '../../errors/index.js';
-import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
+import { HubError } from '../errors/index.js';
+import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawn/spawner.js';
 
 export type FakeBehaviour =
   /** Running from the first poll. */

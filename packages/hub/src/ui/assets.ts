@@ -1,5 +1,5 @@
 // The pages' static files (stylesheet, progressive-enhancement scripts, app icons), read once
-// from web/static/ and served under /hub/static/<content hash>/<name>, so browsers cache them
+// from ui/static/ and served under /hub/static/<content hash>/<name>, so browsers cache them
 // for a year and still fetch a new file the moment it changes.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ export function makeAsset(body: Buffer, type: string): Asset {
   return { body, type, version: createHash('sha256').update(body).digest('hex').slice(0, 12) };
 }
 
-/** Every file of web/static (and its apps/ folder of icons), by its path there. */
+/** Every file of ui/static (and its apps/ folder of icons), by its path there. */
 function loadStaticDir(): Record<string, Asset> {
   // Assets live beside the sources; the build copies them next to the compiled files.
   const root = new URL('./static/', import.meta.url);
@@ -51,7 +51,7 @@ export function assetUrl(name: string, assets: Readonly<Record<string, Asset>> =
   return `/hub/static/${asset.version}/${name}`;
 }
 
-/** The icon of an app: a file of web/static/apps/, or a data: image URL; null when it is neither. */
+/** The icon of an app: a file of ui/static/apps/, or a data: image URL; null when it is neither. */
 export function appIconUrl(icon: string): string | null {
   if (/^data:image\/(png|svg\+xml|jpeg|webp|gif)[;,]/.test(icon)) return icon;
   return Object.hasOwn(ASSETS, `apps/${icon}`) ? assetUrl(`apps/${icon}`) : null;

@@ -1,8 +1,8 @@
 // The fakes pass the same conformance suite as the real spawners.
 
-import { sleepingRequest } from '../../test-support/spawn.js';
-import { spawnerConformance } from '../conformance.js';
-import { createFakeSpawner, type FakeBehaviour } from './index.js';
+import { createFakeSpawner, type FakeBehaviour } from './fake-spawner.js';
+import { sleepingRequest } from './spawn.js';
+import { spawnerConformance } from './spawner-conformance.js';
 
 for (const behaviour of ['instant', 'slow', 'never'] as FakeBehaviour[]) {
   spawnerConformance(`fake spawner (${behaviour})`, async () => ({

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Authenticator, AuthResult } from './authenticator.js';
+import type { Authenticator, AuthResult } from '../auth/authenticator.js';
 
 export interface ConformanceSetup {
   authenticator: Authenticator;

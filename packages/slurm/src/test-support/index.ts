@@ -1,0 +1,5 @@
+// Test doubles of @hpchub/slurm, for the tests of this package and of the packages that use it:
+// an in-memory Slurm and the SlurmClient conformance suite every client (and the fake) passes.
+// Not built into dist: imported as `@hpchub/slurm/test-support` from TypeScript sources only.
+export { type SlurmConformanceSetup, slurmClientConformance } from './conformance.js';
+export { FAKE_CLUSTER, FakeSlurm, type FakeSlurmOptions } from './fake.js';
