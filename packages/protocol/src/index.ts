@@ -2,5 +2,6 @@
 export * from './agent.js';
 export * from './api.js';
 export * from './errors.js';
+export * from './html.js';
 export * from './http.js';
 export * from './job-script.js';

@@ -4,6 +4,9 @@
 // options and is single-quoted here, so nothing a user typed is ever interpreted by the shell.
 import { AGENT_ENV, type AgentLaunchSpec } from './agent.js';
 
+/** PATH of a job before its own additions (path_prepend, modules): what a clean login shell has. */
+export const JOB_BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
+
 /** Quotes a string for bash: inside single quotes nothing is special except the quote itself. */
 export function shellQuote(value: string): string {
   if (value.includes('\0')) throw new Error('a NUL byte cannot be passed to a shell');

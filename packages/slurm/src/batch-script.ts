@@ -10,7 +10,7 @@
 // before (the second lock).
 
 import type { AgentLaunchSpec } from '@hpchub/protocol';
-import { homePath, renderJobScript, shellQuote } from '@hpchub/protocol';
+import { homePath, JOB_BASE_PATH, renderJobScript, shellQuote } from '@hpchub/protocol';
 
 /** A job described by fields (the slurm-gateway's `POST /v1/jobs` body). */
 export interface SlurmJobRequest {
@@ -98,7 +98,7 @@ export function renderBatchScript(job: SlurmJobRequest, home: string): string {
       `export HOME=${shellQuote(home)}`,
       // sbatch passes the submitting environment on: start from a clean PATH (path_prepend, the
       // custom script and modules add to it).
-      'export PATH=/usr/local/bin:/usr/bin:/bin',
+      `export PATH=${JOB_BASE_PATH}`,
       'cd "$HOME" || exit 1',
       `mkdir -p "$(dirname ${homePath(log)})"`,
       `echo "hpchub: Slurm job $SLURM_JOB_ID on $(hostname) at $(date -Is); its log is ~/${log}"`,

@@ -2,17 +2,7 @@
 // style (the Content-Security-Policy forbids both): behaviour comes from picker.js, which
 // builds the list with textContent only.
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
-}
+import { escapeHtml } from '@hpchub/protocol';
 
 /** Sent with the page and the assets: nothing but this origin's script, style and fetches. */
 export const PICKER_CSP =

@@ -2,13 +2,14 @@
 // the orchestrator and its monitor.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { JOB_BASE_PATH } from '@hpchub/protocol';
 import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
 import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
 import { lookupSystemAccount } from '../auth/system-account.js';
 import type { HubContext } from '../context.js';
 import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
-import { BASE_PATH, createLocalSpawner } from './local/index.js';
+import { createLocalSpawner } from './local/index.js';
 import { Monitor } from './monitor.js';
 import { Orchestrator, type OrchestratorDeps, type RouteSink } from './orchestrator.js';
 import { ProgressBus } from './progress.js';
@@ -70,7 +71,7 @@ async function jobPath(hub: HubContext, catalog: AppCatalog): Promise<string[]> 
   const local = venvBin(config.data_dir);
   if (existsSync(local)) return [...path, local];
   const wanted = config.spawner.kind === 'local' && config.apps.install_jupyter && catalog.get('jupyterlab');
-  if (!wanted || (await findOnPath('jupyter-lab', [...path, ...BASE_PATH.split(':')]))) return path;
+  if (!wanted || (await findOnPath('jupyter-lab', [...path, ...JOB_BASE_PATH.split(':')]))) return path;
   try {
     return [...path, await installJupyter(config.data_dir, log)];
   } catch (err) {

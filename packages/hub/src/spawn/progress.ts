@@ -2,7 +2,7 @@
 // server (so a page opened late sees what happened so far) and live subscribers (the
 // server-sent event streams). Held in memory: after a hub restart a start in progress says where
 // it stands from then on.
-import { escapeHtml } from '../ui/html.js';
+import { escapeHtml } from '@hpchub/protocol';
 
 export interface ProgressEvent {
   progress: number;

@@ -1,25 +1,15 @@
 // HTML templating with escaping by default. `html` tagged templates escape every interpolated
 // value unless it is itself the result of `html` (a SafeHtml), so user-entered text (names,
 // news, server names) can never become markup by accident.
+import { escapeHtml } from '@hpchub/protocol';
+
+export { escapeHtml };
 
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
     return this.value;
   }
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
 }
 
 type Value = SafeHtml | string | number | boolean | null | undefined | Value[];

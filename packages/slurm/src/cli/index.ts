@@ -5,6 +5,7 @@
 // Where a job stands (query): one `squeue --states=all` for every job of every user. A job
 // squeue no longer lists is looked up with `sacct` as its owner before it is called gone; an
 // unreachable controller or accounting database makes the job 'unknown', never 'gone'.
+import { JOB_BASE_PATH } from '@hpchub/protocol';
 import {
   type ClusterInfo,
   type JobAnswer,
@@ -48,7 +49,7 @@ const JOB_ID = /^\d+$/;
 
 /** Only what Slurm commands need: nothing of the hub's own environment reaches a job. */
 export function minimalEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: from.PATH || '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
+  const env: NodeJS.ProcessEnv = { PATH: from.PATH || JOB_BASE_PATH, LANG: 'C.UTF-8' };
   for (const key of ['SLURM_CONF', 'TZ']) if (from[key]) env[key] = from[key];
   return env;
 }

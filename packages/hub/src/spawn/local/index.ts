@@ -8,7 +8,7 @@ import { chown, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_TUNING_ENV, renderJobScript } from '@hpchub/protocol';
+import { AGENT_TUNING_ENV, JOB_BASE_PATH, renderJobScript } from '@hpchub/protocol';
 import { HubError } from '../../errors/index.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 import { isAlive, type ProcessIdentity, processStartTime, signalGroup } from './process.js';
@@ -28,9 +28,6 @@ interface LocalState extends ProcessIdentity {
   pgid: number;
 }
 
-/** PATH of a job before spawner.path_prepend (what a clean login shell has). */
-export const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
-
 /** `env -i` with just what a login would set, then bash reading the job script from stdin. */
 function cleanEnv(vars: string[]): string[] {
   return [
@@ -38,7 +35,7 @@ function cleanEnv(vars: string[]): string[] {
     '-i',
     ...vars,
     'SHELL=/bin/bash',
-    `PATH=${BASE_PATH}`,
+    `PATH=${JOB_BASE_PATH}`,
     'LANG=C.UTF-8',
     '/bin/bash',
     '-s',
