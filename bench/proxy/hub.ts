@@ -17,7 +17,7 @@ import type { ServerModel } from '@hpchub/protocol';
 import { createToken } from '../../packages/hub/src/auth/tokens.js';
 import { loadConfig } from '../../packages/hub/src/config/index.js';
 import { listen, openHub } from '../../packages/hub/src/hub.js';
-import { addServerRow, localSpawnerState } from '../../packages/hub/src/proxy/test-support.js';
+import { addRoutedServer, localSpawnerState } from '../../packages/hub/src/proxy/test-support.js';
 import { readEvents } from '../../packages/hub/src/test-support/hub.js';
 import { hashPassword } from '../../packages/hub/src/users/password.js';
 import { createUser } from '../../packages/hub/src/users/store.js';
@@ -50,10 +50,24 @@ async function main(): Promise<void> {
   const running = await listen(open);
   const { routes } = running.app.proxy;
   const state = await localSpawnerState(upstreamPid);
-  await addServerRow(open.hub.db, BENCH_USER, '', 'running', state);
-  await routes.addRoute(BENCH_USER, '', { url: `http://127.0.0.1:${upstreamPort}`, secret: 'bench-secret' });
-  await addServerRow(open.hub.db, BENCH_USER, 'refusing', 'running', state);
-  await routes.addRoute(BENCH_USER, 'refusing', { url: `http://127.0.0.1:${await closedPort()}` });
+  const db = open.hub.db;
+  await addRoutedServer(
+    db,
+    routes,
+    { user: BENCH_USER, spawnerState: state },
+    {
+      url: `http://127.0.0.1:${upstreamPort}`,
+      secret: 'bench-secret',
+    },
+  );
+  await addRoutedServer(
+    db,
+    routes,
+    { user: BENCH_USER, name: 'refusing', spawnerState: state },
+    {
+      url: `http://127.0.0.1:${await closedPort()}`,
+    },
+  );
 
   // How long the event loop was held up between two readings (a stall delays every request).
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });

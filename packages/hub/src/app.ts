@@ -1,5 +1,7 @@
 // Builds the hub's HTTP server without listening, so tests drive it with inject() or a socket
-// of their own, and main.ts only adds the process around it.
+// of their own, and hub.ts only adds the lifecycle around it. This is where the parts are put
+// together: the proxy with the route table that the spawning service fills, the REST API, the
+// agent API and the pages, each given the services it calls.
 
 import { hostname } from 'node:os';
 import fastifyCookie from '@fastify/cookie';
@@ -18,23 +20,23 @@ import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { createHubProxy } from './proxy/index.js';
-import { createSpawning, type Spawning } from './spawn/index.js';
-import type { Spawner } from './spawn/spawner.js';
+import { createSpawning, type Spawner, type SpawningService, serverForPath } from './spawn/index.js';
 import { loadSite } from './ui/site.js';
 import { webRoutes } from './web/index.js';
+import { proxyPages } from './web/proxy-pages.js';
 
 export interface BuildOptions {
   hub: HubContext;
   cookieSecret: string;
   /** TLS key and certificate (PEM) when the hub terminates HTTPS itself. */
   https?: { key: Buffer; cert: Buffer } | undefined;
-  /** Replaces the configured spawner (tests use the fakes). */
+  /** A spawner to use instead of the configured one. */
   spawner?: Spawner | undefined;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    spawning: Spawning;
+    spawning: SpawningService;
   }
 }
 
@@ -56,7 +58,15 @@ export async function buildApp({
   // The site's look (name, logo, colour, footer) for the pages, the error pages and the proxy's pages.
   const site = loadSite(hub.config.site);
   // The proxy owns the HTTP server: /user/… and upgrades never reach Fastify (see proxy/hub-proxy.ts).
-  const proxy = await createHubProxy({ hub, cookieSecret, site });
+  // Its route table is filled by the spawning service, made below, which also records activity.
+  let spawning: SpawningService | undefined;
+  const proxy = createHubProxy({
+    hub,
+    cookieSecret,
+    pages: proxyPages(site),
+    findUnrouted: (user, segment) => serverForPath(hub.db, user, segment),
+    recordActivity: async (route, at) => spawning?.recordActivity(route.id, route.ownerId, at),
+  });
   const app = Fastify({
     serverFactory: proxy.serverFactory,
     loggerInstance: hub.log as FastifyBaseLogger,
@@ -108,22 +118,25 @@ export async function buildApp({
   });
   await app.register(securityHeadersPlugin);
   await app.register(principalPlugin, { db: hub.db });
-  await app.register(accessPlugin);
+  await app.register(accessPlugin, { db: hub.db });
   await app.register(proxy.plugin);
 
-  const spawning = await createSpawning({
+  spawning = await createSpawning({
     hub,
     routes: proxy.routes,
+    cookieSecret,
     hubUrl: () => listeningUrl(app, hub, https !== undefined),
     spawner,
   });
-  app.decorate('spawning', spawning);
-  app.addHook('onReady', () => spawning.monitor.start());
-  app.addHook('onClose', () => spawning.monitor.close());
+  const service = spawning;
+  app.decorate('spawning', service);
+  // Before the hub listens: running servers are routed again and starting ones re-adopted.
+  app.addHook('onReady', () => service.open());
+  app.addHook('onClose', () => service.close());
 
-  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning });
-  await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning });
-  await app.register(webRoutes, { hub, site, spawning });
+  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service });
+  await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });
+  await app.register(webRoutes, { hub, site, spawning: service });
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.
   app.get('/hub/health', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>

@@ -10,39 +10,28 @@ import {
   AgentStoppingSchema,
 } from '@hpchub/protocol';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { errorResponses } from '../api/responses.js';
-import type { ServerRow } from '../db/schema.js';
-import { HubError } from '../errors/index.js';
-import type { Spawning } from '../spawn/index.js';
-import { secretMatches } from '../spawn/orchestrator.js';
-import { findUserById } from '../users/store.js';
+import { errorResponses } from '../http/responses.js';
+import type { AgentMessage, SpawningService } from '../spawn/index.js';
 
 const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) });
 const agent = { access: { kind: 'public' as const } };
 const responses = { 204: Type.Null(), ...errorResponses(400, 403, 409) };
 
-export const agentRoutes: FastifyPluginAsyncTypebox<{ spawning: Spawning }> = async (app, { spawning }) => {
-  const { orchestrator } = spawning;
-
-  /** The server a message is about, if the presented secret is its secret. */
-  async function authenticate(
-    request: FastifyRequest,
-  ): Promise<{ server: ServerRow; owner: string; secret: string }> {
+export const agentRoutes: FastifyPluginAsyncTypebox<{ spawning: SpawningService }> = async (
+  app,
+  { spawning },
+) => {
+  /** Hands a message to the spawning service, which checks the server's secret itself. */
+  function deliver(
+    request: { params: { id: string }; headers: Record<string, unknown> },
+    message: AgentMessage,
+  ) {
     const presented = request.headers[AGENT_SECRET_HEADER];
-    const secret = typeof presented === 'string' ? presented : undefined;
-    const id = (request.params as { id: string }).id;
-    const server = await orchestrator.reload(Number(id));
-    if (!server || !secretMatches(secret, server) || secret === undefined) {
-      request.log.warn(
-        { server_id: id, url: request.routeOptions.url },
-        'agent message refused: wrong or missing secret',
-      );
-      throw new HubError('forbidden', 'This message does not carry the secret of that server.');
-    }
-    const owner = await findUserById(orchestrator.deps.db, server.user_id);
-    if (!owner) throw new HubError('not_found');
-    return { server, owner: owner.name, secret };
+    return spawning.agentMessage(
+      Number(request.params.id),
+      typeof presented === 'string' ? presented : undefined,
+      message,
+    );
   }
 
   // A malformed message from something that claims to be an agent is worth a line in the log.
@@ -65,8 +54,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ spawning: Spawning }> = as
       },
     },
     async (request, reply) => {
-      const { server, owner, secret } = await authenticate(request);
-      await orchestrator.onReady(server, owner, secret, request.body);
+      await deliver(request, { kind: 'ready', body: request.body });
       return reply.code(204).send(null);
     },
   );
@@ -84,8 +72,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ spawning: Spawning }> = as
       },
     },
     async (request, reply) => {
-      const { server } = await authenticate(request);
-      orchestrator.onProgress(server, request.body);
+      await deliver(request, { kind: 'progress', body: request.body });
       return reply.code(204).send(null);
     },
   );
@@ -103,8 +90,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ spawning: Spawning }> = as
       },
     },
     async (request, reply) => {
-      const { server } = await authenticate(request);
-      await orchestrator.onHeartbeat(server, request.body.last_activity);
+      await deliver(request, { kind: 'heartbeat', body: request.body });
       return reply.code(204).send(null);
     },
   );
@@ -122,8 +108,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ spawning: Spawning }> = as
       },
     },
     async (request, reply) => {
-      const { server, owner } = await authenticate(request);
-      await orchestrator.onStopping(server, owner, request.body);
+      await deliver(request, { kind: 'stopping', body: request.body });
       return reply.code(204).send(null);
     },
   );

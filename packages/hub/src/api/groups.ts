@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { HubContext } from '../context.js';
 import type { GroupRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
+import { errorResponses } from '../http/responses.js';
 import { groupNameProblem } from '../users/names.js';
 import {
   addMembers,
@@ -19,7 +20,6 @@ import {
 } from '../users/store.js';
 import { groupModel, only } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';
-import { errorResponses } from './responses.js';
 
 const GroupParams = Type.Object({ group: Type.String() });
 const Members = Type.Object(

@@ -1,7 +1,7 @@
 // The REST API under /hub/api, and its OpenAPI document generated from the route schemas.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HubContext } from '../context.js';
-import type { Spawning } from '../spawn/index.js';
+import type { SpawningService } from '../spawn/index.js';
 import { groupRoutes } from './groups.js';
 import { newsRoutes } from './news.js';
 import { rootRoutes } from './root.js';
@@ -12,17 +12,17 @@ import { userRoutes } from './users.js';
 
 export const API_PREFIX = '/hub/api';
 
-export const apiRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning: Spawning }> = async (
-  app,
-  { hub, spawning },
-) => {
+export const apiRoutes: FastifyPluginAsyncTypebox<{
+  hub: HubContext;
+  spawning: SpawningService;
+}> = async (app, { hub, spawning }) => {
   await app.register(rootRoutes, { hub });
   await app.register(userRoutes, { hub });
   await app.register(tokenRoutes, { hub });
   await app.register(groupRoutes, { hub });
   await app.register(newsRoutes, { hub });
   await app.register(serverRoutes, { hub, spawning });
-  await app.register(spawnFormRoutes, { hub, spawning });
+  await app.register(spawnFormRoutes, { spawning });
 
   app.get('/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { HubContext } from '../context.js';
 import { type FieldValidation, HubError, notFound } from '../errors/index.js';
+import { errorResponses } from '../http/responses.js';
 import {
   allNews,
   createNews,
@@ -17,7 +18,6 @@ import {
   updateNews,
 } from '../news/store.js';
 import { renderMarkdown } from '../ui/markdown.js';
-import { errorResponses } from './responses.js';
 
 const Kind = Type.Union([Type.Literal('news'), Type.Literal('maintenance')], {
   description: '`maintenance` items are shown as a banner on every page; `news` in the news panel.',

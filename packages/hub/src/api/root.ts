@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { HubContext } from '../context.js';
 import { HubError } from '../errors/index.js';
-import { serversOfUsers } from '../spawn/servers-store.js';
+import { serversOfUsers } from '../spawn/index.js';
 import { findUserById, groupsOfUsers } from '../users/store.js';
 import { userModel } from './models.js';
 

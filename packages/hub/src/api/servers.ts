@@ -6,15 +6,11 @@ import { ServerSchema } from '@hpchub/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.js';
-import type { UserRow } from '../db/schema.js';
 import { notFound } from '../errors/index.js';
-import { userAccess } from '../http/access.js';
-import type { Spawning } from '../spawn/index.js';
-import type { ProgressEvent } from '../spawn/progress.js';
-import { deleteServerRow, findServer } from '../spawn/servers-store.js';
-import { findUser } from '../users/store.js';
+import { subjectOf, userAccess } from '../http/access.js';
+import { errorResponses } from '../http/responses.js';
+import { findServer, type ProgressEvent, type SpawningService } from '../spawn/index.js';
 import { serverModel } from './models.js';
-import { errorResponses } from './responses.js';
 
 const StartBody = Type.Object(
   {
@@ -39,52 +35,35 @@ const UserParams = Type.Object({ name: Type.String() });
 const NamedParams = Type.Object({ name: Type.String(), server_name: Type.String({ maxLength: 100 }) });
 const KEEPALIVE_MS = 15_000;
 
-export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning: Spawning }> = async (
+export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning: SpawningService }> = async (
   app,
   { hub, spawning },
 ) => {
-  const { orchestrator, progress } = spawning;
+  const { progress } = spawning;
   const servers = userAccess('servers');
 
-  async function owner(name: string): Promise<UserRow> {
-    const user = await findUser(hub.db, name);
-    if (!user) throw notFound();
-    return user;
-  }
-
   async function start(
+    request: FastifyRequest,
     reply: FastifyReply,
-    name: string,
     serverName: string,
     options: Record<string, unknown>,
   ) {
-    const user = await owner(name);
-    const row = await orchestrator.start(user, serverName, options);
+    const user = subjectOf(request);
+    const row = await spawning.start(user, serverName, options);
     return reply.code(row.status === 'running' ? 201 : 202).send(serverModel(row, user.name));
   }
 
-  async function stop(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    name: string,
-    serverName: string,
-    remove: boolean,
-  ) {
-    const user = await owner(name);
-    const row = await findServer(hub.db, user.id, serverName);
-    if (!row) throw notFound();
+  async function stop(request: FastifyRequest, reply: FastifyReply, serverName: string, remove: boolean) {
+    const user = subjectOf(request);
     const reason = request.principal?.name === user.name ? 'user_stop' : 'admin_stop';
-    await orchestrator.stop(user, serverName, reason);
-    if (remove && serverName !== '') {
-      await deleteServerRow(hub.db, row.id);
-      progress.forget(row.id);
-    }
+    if (remove) await spawning.remove(user, serverName, reason);
+    else await spawning.stop(user, serverName, reason);
     return reply.code(204).send(null);
   }
 
   /** Streams the start's events (past ones first), until ready or failed. */
-  async function stream(request: FastifyRequest, reply: FastifyReply, name: string, serverName: string) {
-    const user = await owner(name);
+  async function stream(request: FastifyRequest, reply: FastifyReply, serverName: string) {
+    const user = subjectOf(request);
     const row = await findServer(hub.db, user.id, serverName);
     if (!row) throw notFound();
     const { events, done } = progress.snapshot(row.id);
@@ -153,7 +132,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
         response: model,
       },
     },
-    (request, reply) => start(reply, request.params.name, '', request.body.user_options ?? {}),
+    (request, reply) => start(request, reply, '', request.body.user_options ?? {}),
   );
   app.post(
     '/users/:name/servers/:server_name',
@@ -167,8 +146,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
         response: model,
       },
     },
-    (request, reply) =>
-      start(reply, request.params.name, request.params.server_name, request.body.user_options ?? {}),
+    (request, reply) => start(request, reply, request.params.server_name, request.body.user_options ?? {}),
   );
   app.delete(
     '/users/:name/server',
@@ -181,7 +159,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
         response: { 204: Type.Null(), ...errorResponses(401, 404) },
       },
     },
-    (request, reply) => stop(request, reply, request.params.name, '', false),
+    (request, reply) => stop(request, reply, '', false),
   );
   app.delete(
     '/users/:name/servers/:server_name',
@@ -195,17 +173,16 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
         response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
       },
     },
-    (request, reply) =>
-      stop(request, reply, request.params.name, request.params.server_name, request.body.remove ?? false),
+    (request, reply) => stop(request, reply, request.params.server_name, request.body.remove ?? false),
   );
   app.get(
     '/users/:name/server/progress',
     { config: { access: servers }, schema: { ...sse, params: UserParams } },
-    (request, reply) => stream(request, reply, request.params.name, ''),
+    (request, reply) => stream(request, reply, ''),
   );
   app.get(
     '/users/:name/servers/:server_name/progress',
     { config: { access: servers }, schema: { ...sse, params: NamedParams } },
-    (request, reply) => stream(request, reply, request.params.name, request.params.server_name),
+    (request, reply) => stream(request, reply, request.params.server_name),
   );
 };

@@ -8,9 +8,9 @@ import type { HubContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { type FieldValidation, HubError, notFound } from '../errors/index.js';
 import { userAccess } from '../http/access.js';
+import { errorResponses } from '../http/responses.js';
 import { findUser } from '../users/store.js';
 import { tokenModel } from './models.js';
-import { errorResponses } from './responses.js';
 
 const NameParams = Type.Object({ name: Type.String() });
 const TokenParams = Type.Object({ name: Type.String(), token_id: Type.String({ maxLength: 20 }) });

@@ -6,14 +6,14 @@ import { deleteSessionsOfUser } from '../auth/sessions.js';
 import type { HubContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { type FieldValidation, HubError, notFound } from '../errors/index.js';
-import { userAccess } from '../http/access.js';
-import { serversOfUsers } from '../spawn/servers-store.js';
+import { subjectOf, userAccess } from '../http/access.js';
+import { errorResponses } from '../http/responses.js';
+import { serversOfUsers } from '../spawn/index.js';
 import { usernameProblem } from '../users/names.js';
 import { hashPassword, passwordProblem } from '../users/password.js';
 import { createUser, deleteUser, findUser, groupsOfUsers, listUsers, updateUser } from '../users/store.js';
 import { only, userModel } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';
-import { errorResponses } from './responses.js';
 
 const NameParams = Type.Object({ name: Type.String({ description: 'The username.' }) });
 const UserList = Type.Union([Type.Array(Type.Ref(UserSchema)), Paginated(UserSchema, 'UserPage')]);
@@ -144,7 +144,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
         response: { 200: Type.Ref(UserSchema), ...errors },
       },
     },
-    async (request) => only(await models([await existing(request.params.name)])),
+    async (request) => only(await models([subjectOf(request)])),
   );
 
   app.post(

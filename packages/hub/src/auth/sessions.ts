@@ -8,6 +8,9 @@ import { isoIn, nowIso } from '../util/time.js';
 
 type Db = Kysely<Database>;
 
+/** The session cookie's name (every hub cookie starts with `hpchub-`: never forwarded to a server). */
+export const SESSION_COOKIE = 'hpchub-session';
+
 const TOUCH_RESOLUTION_MS = 60_000;
 
 function hashId(id: string): string {

@@ -4,9 +4,11 @@
 //
 // The check runs before the handler. Anonymous callers get 401; callers who may not make the
 // request get the same 404 as for a resource that does not exist, so nobody can probe which
-// users or tokens exist.
+// users or tokens exist. A route about a user (`userAccess`) finds that user here, once:
+// handlers take it from `subjectOf(request)`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
 import {
   canManageServersOf,
   canManageTokensOf,
@@ -14,7 +16,9 @@ import {
   type Principal,
   principalIsAdmin,
 } from '../auth/scopes.js';
+import type { Database, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
+import { findUser } from '../users/store.js';
 
 export type Access =
   /** Anyone, logged in or not. */
@@ -27,6 +31,10 @@ export type Access =
   | { kind: 'user'; need: 'read' | 'tokens' | 'servers' };
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The user a `userAccess` route is about (its `:name`), found by the access check. */
+    subject: UserRow | null;
+  }
   interface FastifyContextConfig {
     access?: Access;
     /** 'login-form': the route checks its own double-submit CSRF token (no session yet). */
@@ -35,6 +43,12 @@ declare module 'fastify' {
 }
 
 export const userAccess = (need: 'read' | 'tokens' | 'servers'): Access => ({ kind: 'user', need });
+
+/** The user a `userAccess` route is about; only such routes may ask. */
+export function subjectOf(request: FastifyRequest): UserRow {
+  if (!request.subject) throw new HubError('internal', undefined, { detail: 'route has no subject user' });
+  return request.subject;
+}
 
 function allowed(access: Access, p: Principal, request: FastifyRequest): boolean {
   switch (access.kind) {
@@ -52,9 +66,13 @@ function allowed(access: Access, p: Principal, request: FastifyRequest): boolean
   }
 }
 
-/** Fails with 401 when anonymous, 404 when not allowed; a route without `access` is refused. */
+/**
+ * Fails with 401 when anonymous, 404 when not allowed or when the user a route is about does not
+ * exist; a route without `access` is refused.
+ */
 export const accessPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, opts: { db: Kysely<Database> }) => {
+    app.decorateRequest('subject', null);
     app.addHook('preValidation', async (request) => {
       const access = request.routeOptions.config.access;
       // Routes must say who may call them; forgetting to is a bug, and it fails closed.
@@ -68,6 +86,10 @@ export const accessPlugin = fp(
       const p = request.principal;
       if (!p) throw new HubError('unauthorized');
       if (!allowed(access, p, request)) throw notFound();
+      if (access.kind === 'user') {
+        request.subject = (await findUser(opts.db, (request.params as { name: string }).name)) ?? null;
+        if (!request.subject) throw notFound();
+      }
     });
   },
   { name: 'hpchub-access', dependencies: ['hpchub-principal'] },

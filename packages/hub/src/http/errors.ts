@@ -3,8 +3,7 @@
 // catalogue codes here, so handlers never see malformed input.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, HubError } from '../errors/index.js';
-import { html } from '../ui/html.js';
-import { page } from '../ui/layout.js';
+import { errorPage } from '../ui/error-page.js';
 import type { Site } from '../ui/site.js';
 import { toFieldValidations } from './validation.js';
 
@@ -45,24 +44,12 @@ export function toHubError(error: FastifyError | HubError | Error): HubError {
   return new HubError('internal');
 }
 
-export function errorPage(err: HubError, request: FastifyRequest, site: Site): string {
-  const title =
-    err.status === 404 ? 'Page not found' : err.status >= 500 ? 'Something went wrong' : 'Not allowed';
-  const body = html`<section class="panel narrow" aria-labelledby="err-title">
-    <h1 id="err-title">${title}</h1>
-    <p>${err.message}</p>
-    ${err.validations ? html`<ul>${err.validations.map((v) => html`<li><strong>${v.field}</strong>: ${v.message}</li>`)}</ul>` : ''}
-    <p><a href="/hub/home">Back to your home page</a></p>
-    <p class="muted">Error ${err.status} (${err.code})</p>
-  </section>`;
-  return page({ title, principal: request.principal, csrfToken: request.principal?.csrfToken, site }, body);
-}
-
 export function sendError(reply: FastifyReply, err: HubError, site: Site): FastifyReply {
   const request = reply.request;
   if (err.headers) reply.headers(err.headers);
   reply.code(err.status);
-  if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(errorPage(err, request, site));
+  if (wantsHtml(request))
+    return reply.type('text/html; charset=utf-8').send(errorPage(err, request.principal, site));
   return reply.type('application/json; charset=utf-8').send(err.toBody());
 }
 

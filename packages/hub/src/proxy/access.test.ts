@@ -3,8 +3,8 @@
 // not exist, and someone not logged in is sent to log in.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { shareServer } from '../shares/store.js';
 import { nowIso } from '../util/time.js';
-import { shareServer } from './shares.js';
 import { type FakeServer, PASSWORD, ProxyScene, SECRET, startFakeServer } from './test-support.js';
 
 const JSON_ACCEPT = { accept: 'application/json' };

@@ -5,9 +5,7 @@ import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '../auth/scopes.js';
 import { type ErrorCode, HubError } from '../errors/index.js';
-import type { Site } from '../ui/site.js';
-import { errorHtml, notRunningHtml, serverLabel } from './pages.js';
-import type { UnroutedServer } from './types.js';
+import type { ProxyPages, UnroutedServer } from './types.js';
 
 export interface Answer {
   status: number;
@@ -31,7 +29,7 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
 export interface Audience {
   html: boolean;
   principal: Principal | null;
-  site: Site;
+  pages: ProxyPages;
 }
 
 export function errorAnswer(code: ErrorCode, audience: Audience, message?: string): Answer {
@@ -40,7 +38,7 @@ export function errorAnswer(code: ErrorCode, audience: Audience, message?: strin
     return {
       status: err.status,
       headers: PAGE_HEADERS,
-      body: errorHtml(err, audience.principal, audience.site),
+      body: audience.pages.error(err, audience.principal),
     };
   return { status: err.status, headers: JSON_HEADERS, body: JSON.stringify(err.toBody()) };
 }
@@ -51,10 +49,10 @@ export function notRunningAnswer(server: UnroutedServer, audience: Audience, url
     return {
       status: 503,
       headers: PAGE_HEADERS,
-      body: notRunningHtml(server, audience.principal, url, audience.site),
+      body: audience.pages.notRunning(server, audience.principal, url),
     };
   const what = server.status === 'pending' ? 'is still starting' : 'is not running';
-  return errorAnswer('unavailable', { ...audience, html: false }, `${serverLabel(server)} ${what}.`);
+  return errorAnswer('unavailable', { ...audience, html: false }, `${audience.pages.label(server)} ${what}.`);
 }
 
 export function redirectAnswer(location: string): Answer {

@@ -202,10 +202,13 @@ describe('proxy to an agent over TLS', () => {
 
   it('refuses routes that would send anything unencrypted off the machine, or https without a pin', async () => {
     const routes = scene.proxy.routes;
-    await assert.rejects(routes.addRoute('ada', 'tls', { url: 'http://10.1.2.3:8888' }), /loopback only/);
-    await assert.rejects(
-      routes.addRoute('ada', 'tls', { url: `https://localhost:${agent.port}` }),
-      /fingerprint/,
+    const server = { id: 999, ownerId: await scene.userId('ada'), owner: 'ada', name: 'refused' };
+    assert.throws(() => routes.add(server, { url: 'http://10.1.2.3:8888' }), /loopback only/);
+    assert.throws(() => routes.add(server, { url: `https://localhost:${agent.port}` }), /fingerprint/);
+    assert.equal(
+      routes.resolve('ada', 'refused')?.name,
+      '',
+      'nothing was routed: the path stays the default server’s',
     );
   });
 });

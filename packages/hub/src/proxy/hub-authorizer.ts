@@ -1,5 +1,5 @@
 // The hub's ProxyAuthorizer: who a request's session cookie or API token belongs to (resolved
-// exactly as for the hub's own routes, by http/principal.ts), and whether that user may reach a
+// exactly as for the hub's own routes, by auth/principal.ts), and whether that user may reach a
 // server: its owner; an admin when `proxy.admin_access` is on; a user or a member of a group the
 // server is shared with. API tokens need the `servers` (or `self`) scope, admins the `admin` one.
 //
@@ -9,14 +9,14 @@
 // a busy browser tab costs one lookup per interval instead of hundreds per second. Logout is
 // immediate: the hub calls forgetSession. JupyterHub's own services cache for 5 minutes.
 import { unsign } from '@fastify/cookie';
-import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { resolvePrincipal } from '../auth/principal.js';
 import { type Principal, principalIsAdmin } from '../auth/scopes.js';
+import { SESSION_COOKIE } from '../auth/sessions.js';
 import { TOKEN_PREFIX } from '../auth/tokens.js';
 import type { Database } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
-import { resolvePrincipal, SESSION_COOKIE } from '../http/principal.js';
-import { type Grantees, granteesOf, groupIdsOf } from './shares.js';
+import { type Grantees, granteesOf, groupIdsOf } from '../shares/store.js';
 import { TtlCache } from './ttl-cache.js';
 import type { Credentials, Identified, Identity, ProxyAuthorizer, ServerRef } from './types.js';
 
@@ -153,18 +153,13 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
     cookie: string | undefined,
   ): Promise<Identified<HubIdentity>> {
     const generation = this.generation;
-    const { cookieSecret } = this.options;
-    // resolvePrincipal reads these three members of a request, nothing else: one code path
-    // decides who a credential belongs to, for the hub's routes and for the proxy alike.
-    const request = {
-      headers: { authorization: token },
-      cookies: cookie === undefined ? {} : { [SESSION_COOKIE]: decodeCookie(cookie) },
-      unsignCookie: (value: string) => unsign(value, cookieSecret),
-    } as unknown as FastifyRequest;
+    const unsigned =
+      cookie === undefined ? undefined : unsign(decodeCookie(cookie), this.options.cookieSecret);
+    const sessionId = unsigned?.valid ? (unsigned.value ?? undefined) : undefined;
     let result: Identified<HubIdentity>;
     try {
-      const { principal, sessionId } = await resolvePrincipal(this.options.db, request);
-      result = principal ? { principal, sessionId } : null;
+      const resolved = await resolvePrincipal(this.options.db, { authorization: token, sessionId });
+      result = resolved.principal ? { principal: resolved.principal, sessionId: resolved.sessionId } : null;
     } catch (err) {
       if (!(err instanceof HubError && err.code === 'invalid_token')) throw err;
       result = 'invalid_token';

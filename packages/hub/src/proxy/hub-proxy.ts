@@ -1,8 +1,9 @@
 // Puts the proxy into the hub. Requests under /user/ and every upgrade are taken off the HTTP
 // server before Fastify sees them (Fastify's per-request work — routing, hooks, the session
 // lookup, request logs — would cost more than the forwarding itself); everything else goes to
-// Fastify. The hub's side of the contracts: routes from the database (route-store.ts), the
-// authorizer with its cache (hub-authorizer.ts), activity written back (activity.ts).
+// Fastify. The hub's side of the contracts: the route table the spawning service fills
+// (route-store.ts), the authorizer with its cache (hub-authorizer.ts), activity handed back
+// (activity.ts), and the hub's pages for people (ProxyPages).
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -10,20 +11,18 @@ import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import fp from 'fastify-plugin';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
-import type { Site } from '../ui/site.js';
 import { ActivityRecorder } from './activity.js';
 import { errorAnswer, sendAnswerOnSocket } from './answers.js';
 import { ConnectionTracker } from './connections.js';
 import { HubAuthorizer, type HubIdentity } from './hub-authorizer.js';
 import { UserServerProxy } from './proxy.js';
-import { HubRoutes } from './route-store.js';
-import { SecretBox } from './secret-box.js';
-import type { ProxyLimits } from './types.js';
+import { HubRoutes, type HubRoutesOptions } from './route-store.js';
+import type { ProxyLimits, ProxyPages, Route } from './types.js';
 import { isUserPath } from './user-path.js';
 
 export interface HubProxy {
   proxy: UserServerProxy<HubIdentity>;
-  /** addRoute/removeRoute for the spawner. */
+  /** The route table, which the spawning service fills. */
   routes: HubRoutes;
   authorizer: HubAuthorizer;
   activity: ActivityRecorder;
@@ -79,15 +78,23 @@ function createServer(
   return server;
 }
 
-export async function createHubProxy({
-  hub,
-  cookieSecret,
-  site,
-}: {
+export interface HubProxyOptions {
   hub: HubContext;
   cookieSecret: string;
-  site: Site;
-}): Promise<HubProxy> {
+  pages: ProxyPages;
+  /** The server a path names when it has no route. */
+  findUnrouted: HubRoutesOptions['findUnrouted'];
+  /** Records that a route's server was used at `at`. */
+  recordActivity(route: Route, at: Date): Promise<void>;
+}
+
+export function createHubProxy({
+  hub,
+  cookieSecret,
+  pages,
+  findUnrouted,
+  recordActivity,
+}: HubProxyOptions): HubProxy {
   const config = hub.config.proxy;
   const log = hub.log.child({ component: 'proxy' });
   const authorizer = new HubAuthorizer({
@@ -99,19 +106,20 @@ export async function createHubProxy({
   let proxy: UserServerProxy<HubIdentity> | undefined;
   let activity: ActivityRecorder | undefined;
   const routes = new HubRoutes({
-    db: hub.db,
-    box: new SecretBox(cookieSecret),
-    log,
+    findUnrouted,
     onRetired: (route) => {
       proxy?.release(route);
       void activity?.retire(route);
     },
   });
-  await routes.load();
-  activity = new ActivityRecorder(hub.db, () => routes.all(), seconds(config.activity_flush_seconds), log);
+  activity = new ActivityRecorder({
+    routes: () => routes.all(),
+    record: recordActivity,
+    intervalMs: seconds(config.activity_flush_seconds),
+    log,
+  });
   activity.start();
-  proxy = new UserServerProxy({ routes, authorizer, limits: proxyLimits(config), site, log });
-  log.info({ routes: routes.table.size }, 'proxy routes loaded');
+  proxy = new UserServerProxy({ routes, authorizer, limits: proxyLimits(config), pages, log });
 
   const userProxy = proxy;
   const recorder = activity;
@@ -127,7 +135,7 @@ export async function createHubProxy({
     server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       if (isUserPath(req.url ?? '')) return userProxy.handleUpgrade(req, socket, head);
       socket.on('error', () => socket.destroy());
-      sendAnswerOnSocket(socket, errorAnswer('not_found', { html: false, principal: null, site }));
+      sendAnswerOnSocket(socket, errorAnswer('not_found', { html: false, principal: null, pages }));
     });
     return server as http.Server;
   };

@@ -9,7 +9,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Site } from '../ui/site.js';
 import {
   type Answer,
   type Audience,
@@ -23,7 +22,6 @@ import {
 import { UpstreamConnectError } from './connect.js';
 import { finishUpstreamHeaders, type RequestHead, readRequestHead } from './headers.js';
 import { forwardHttp, type HttpForward } from './http-forward.js';
-import { serverLabel } from './pages.js';
 import { parseTarget } from './target.js';
 import type {
   Identified,
@@ -31,6 +29,7 @@ import type {
   ProxyAuthorizer,
   ProxyLimits,
   ProxyLog,
+  ProxyPages,
   Route,
   RouteTable,
 } from './types.js';
@@ -42,7 +41,7 @@ export interface ProxyOptions<I extends Identity> {
   routes: RouteTable;
   authorizer: ProxyAuthorizer<I>;
   limits: ProxyLimits;
-  site: Site;
+  pages: ProxyPages;
   log: ProxyLog;
 }
 
@@ -159,7 +158,7 @@ export class UserServerProxy<I extends Identity = Identity> {
     const url = req.url ?? '/';
     const path = parseUserPath(url);
     if (path === 'malformed') {
-      const audience = { html: false, principal: null, site: this.options.site };
+      const audience = { html: false, principal: null, pages: this.options.pages };
       this.answer({ req, res, socket }, errorAnswer('bad_request', audience, 'The path is not a valid URL.'));
       return;
     }
@@ -322,7 +321,11 @@ export class UserServerProxy<I extends Identity = Identity> {
     if (this.gone(ex)) return;
     this.answer(
       ex,
-      errorAnswer('unavailable', this.audience(ex, ex.who), `${serverLabel(route)} is not answering.`),
+      errorAnswer(
+        'unavailable',
+        this.audience(ex, ex.who),
+        `${this.options.pages.label(route)} is not answering.`,
+      ),
     );
   }
 
@@ -352,7 +355,7 @@ export class UserServerProxy<I extends Identity = Identity> {
   }
 
   private audience(ex: Exchange<I>, who: I | null, html = ex.html): Audience {
-    return { html, principal: who?.principal ?? null, site: this.options.site };
+    return { html, principal: who?.principal ?? null, pages: this.options.pages };
   }
 
   private gone(ex: Exchange<I>): boolean {

@@ -1,14 +1,10 @@
-// The hub's side of the proxy against a real database: routes survive a hub restart with their
-// secret sealed, last activity is written once per flush, and a cached identity answers without
-// a promise (the hot path).
+// The hub's side of the proxy against a real database: routes come and go with their servers,
+// last activity is written once per flush, and a cached identity answers without a promise (the
+// hot path). That routes survive a restart is spawn/routes.test.ts's.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HubAuthorizer } from './hub-authorizer.js';
-import { HubRoutes } from './route-store.js';
-import { SecretBox } from './secret-box.js';
 import { ProxyScene, SECRET } from './test-support.js';
-
-const quietLog = { error() {}, warn() {}, info() {}, debug() {} };
 
 describe('routes and activity in the database', () => {
   let scene: ProxyScene;
@@ -24,43 +20,13 @@ describe('routes and activity in the database', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
 
-  it('stores the route with its secret sealed, and a restarted hub finds it again', async () => {
-    const { route } = await stored(scene.serverId);
+  it('forgets a route when it is removed, and a replaced route is retired', async () => {
+    await scene.addServer('ada', 'brief', { url: scene.server.url, secret: SECRET });
+    const route = scene.proxy.routes.resolve('ada', 'brief');
     assert.ok(route);
-    assert.ok(!route.includes(SECRET), 'the secret is not in the database in clear');
-    assert.equal(JSON.parse(route).url, scene.server.url);
-
-    const cookieSecret = await scene.cookieSecret();
-    const restarted = new HubRoutes({
-      db: scene.db,
-      box: new SecretBox(cookieSecret),
-      log: quietLog,
-      onRetired() {},
-    });
-    await restarted.load();
-    assert.deepEqual(restarted.resolve('ada', 'anything')?.target, {
-      url: scene.server.url,
-      fingerprint: undefined,
-      secret: SECRET,
-    });
-
-    const warnings: string[] = [];
-    const rotated = new HubRoutes({
-      db: scene.db,
-      box: new SecretBox('a-different-cookie-secret-0123456789'),
-      log: { ...quietLog, warn: (_o: object, msg: string) => warnings.push(msg) },
-      onRetired() {},
-    });
-    await rotated.load();
-    assert.equal(rotated.resolve('ada', null), undefined, 'an unreadable secret leaves the server unrouted');
-    assert.match(warnings.join('\n'), /restart the server/);
-  });
-
-  it('forgets the route in the database and in memory when it is removed', async () => {
-    const id = await scene.addServer('ada', 'brief', { url: scene.server.url, secret: SECRET });
-    await scene.proxy.routes.removeRoute('ada', 'brief');
-    assert.equal((await stored(id)).route, null);
+    scene.proxy.routes.remove(route.id);
     assert.equal(scene.proxy.routes.resolve('ada', 'brief'), undefined);
+    assert.equal(scene.proxy.routes.resolve('ada', null)?.name, '', 'the default server is still routed');
   });
 
   it('writes last activity on flush, and only for servers used since', async () => {

@@ -19,6 +19,7 @@ import type { Database } from '../db/schema.js';
 import { processStartTime } from '../spawn/local/process.js';
 import { type Browser, TestHub } from '../test-support/hub.js';
 import { nowIso } from '../util/time.js';
+import type { HubRoutes } from './route-store.js';
 import type { RouteTarget } from './types.js';
 
 export interface Certificate {
@@ -214,6 +215,27 @@ export async function addServerRow(
   return row.id;
 }
 
+/**
+ * A running server of `user` reachable at `target`: its row, and its route in the proxy's table
+ * (what the spawning service does when an agent reports ready).
+ */
+export async function addRoutedServer(
+  db: Kysely<Database>,
+  routes: HubRoutes,
+  server: { user: string; name?: string; spawnerState?: string },
+  target: RouteTarget,
+): Promise<number> {
+  const name = server.name ?? '';
+  const id = await addServerRow(db, server.user, name, 'running', server.spawnerState);
+  const owner = await db
+    .selectFrom('users')
+    .select('id')
+    .where('name', '=', server.user)
+    .executeTakeFirstOrThrow();
+  routes.add({ id, ownerId: owner.id, owner: server.user, name }, target);
+  return id;
+}
+
 /** A harmless process standing in for a server's job: it lives until stopped. */
 export function startPlaceholderJob(): ChildProcess {
   return spawn('sleep', ['86400'], { detached: true, stdio: 'ignore' });
@@ -245,8 +267,12 @@ export class ProxyScene {
       await hub.addUser('root', { password: PASSWORD, admin: true });
       server = await startFakeServer({ secret: SECRET });
       const jobState = await localSpawnerState(job.pid as number);
-      const serverId = await addServerRow(hub.hub.db, 'ada', '', 'running', jobState);
-      await hub.running.app.proxy.routes.addRoute('ada', '', { url: server.url, secret: SECRET });
+      const serverId = await addRoutedServer(
+        hub.hub.db,
+        hub.running.app.proxy.routes,
+        { user: 'ada', spawnerState: jobState },
+        { url: server.url, secret: SECRET },
+      );
       return new ProxyScene(hub, server, job, jobState, serverId);
     } catch (err) {
       job.kill();
@@ -270,9 +296,10 @@ export class ProxyScene {
 
   /** Adds a server row for the user and, with a target, its route. */
   async addServer(user: string, name: string, target?: RouteTarget, status = 'running'): Promise<number> {
+    if (target)
+      return addRoutedServer(this.db, this.proxy.routes, { user, name, spawnerState: this.jobState }, target);
     const id = await addServerRow(this.db, user, name, status, status === 'running' ? this.jobState : '{}');
-    if (target) await this.proxy.routes.addRoute(user, name, target);
-    else this.proxy.routes.declareServer(user, name);
+    this.proxy.routes.declare(user, name);
     return id;
   }
 

@@ -2,6 +2,7 @@
 // route table and an authorizer. Nothing here knows the database or Fastify, so the proxy can
 // later run in worker threads or a process of its own, fed by other implementations of these.
 import type { Principal } from '../auth/scopes.js';
+import type { HubError } from '../errors/index.js';
 
 /**
  * How to reach a server, as its spawner learns it when the server is ready. This is what
@@ -100,4 +101,17 @@ export interface ProxyLog {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
+}
+
+/**
+ * The words and pages the proxy answers people with, in the hub's look. The hub's pages provide
+ * them; the proxy itself renders no HTML.
+ */
+export interface ProxyPages {
+  /** "ada's server lab", for messages. */
+  label(server: ServerRef): string;
+  /** The hub's one error page. */
+  error(err: HubError, principal: Principal | null): string;
+  /** The server exists but has no route: starting, stopping or stopped, and what to do. */
+  notRunning(server: UnroutedServer, principal: Principal, next: string): string;
 }

@@ -2,9 +2,9 @@
 // named servers, checking targets, and sealing secrets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SecretBox } from '../spawn/secret-box.js';
 import { readRequestHead, responseHeaders, withoutHubCookies } from './headers.js';
 import { MemoryRouteTable } from './route-table.js';
-import { SecretBox } from './secret-box.js';
 import { normalizeFingerprint, parseTarget } from './target.js';
 import type { Route } from './types.js';
 import { isUserPath, parseUserPath, withTrailingSlash } from './user-path.js';

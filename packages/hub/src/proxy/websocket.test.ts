@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { shareServer } from './shares.js';
+import { shareServer } from '../shares/store.js';
 import { ProxyScene, SECRET } from './test-support.js';
 
 /** Opens a WebSocket; resolves with the socket, or with the HTTP status that refused it. */

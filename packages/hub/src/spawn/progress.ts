@@ -2,7 +2,32 @@
 // server (so a page opened late sees what happened so far) and live subscribers (the
 // server-sent event streams). Held in memory: after a hub restart a start in progress says where
 // it stands from then on.
+//
+// The steps of a start and how far along each one is (JupyterHub's progress bar, in percent)
+// are declared here and nowhere else; callers name the step.
 import { escapeHtml } from '@hpchub/protocol';
+
+export const STEPS = {
+  /** The request was accepted and the server row written. */
+  requested: 5,
+  /** The job was launched (a pid, a Slurm job id) and its state saved. */
+  submitted: 20,
+  /** A restarted hub picked up a start that was under way. */
+  readopted: 20,
+  /** The scheduler holds the job in its queue. */
+  queued: 30,
+  /** The job runs; the agent starts the app. */
+  running: 50,
+  /** The agent's own messages climb from here, by `AGENT_STEP` each, up to `agentLast`. */
+  agent: 60,
+  agentLast: 90,
+  /** Ready, failed or cancelled. */
+  done: 100,
+} as const;
+
+const AGENT_STEP = 3;
+
+export type Step = Exclude<keyof typeof STEPS, 'agent' | 'agentLast'>;
 
 export interface ProgressEvent {
   progress: number;
@@ -15,6 +40,9 @@ export interface ProgressEvent {
   queue?: { reason?: string; estimated_start?: string };
 }
 
+/** What a step adds to its message: the end of a start, its URL, the queue details. */
+export type StepDetail = Pick<ProgressEvent, 'ready' | 'failed' | 'url' | 'queue'>;
+
 type Listener = (event: ProgressEvent) => void;
 
 interface Log {
@@ -25,7 +53,15 @@ interface Log {
 
 const MAX_EVENTS = 200;
 
-export class ProgressBus {
+/** What the pages and the API read of progress; only the spawning service writes it. */
+export interface ProgressReader {
+  /** The events so far, and whether the start has finished (ready or failed). */
+  snapshot(serverId: number): { events: ProgressEvent[]; done: boolean };
+  /** Live events of a start; returns the way to stop listening. */
+  subscribe(serverId: number, listener: Listener): () => void;
+}
+
+export class ProgressBus implements ProgressReader {
   private readonly logs = new Map<number, Log>();
 
   private log(serverId: number): Log {
@@ -43,9 +79,20 @@ export class ProgressBus {
     this.logs.set(serverId, { events: [], listeners: old?.listeners ?? new Set(), done: false });
   }
 
-  emit(serverId: number, event: Omit<ProgressEvent, 'html_message'> & { html_message?: string }): void {
+  /** A step of the start, at its declared percentage. */
+  step(serverId: number, step: Step, message: string, detail: StepDetail = {}): void {
+    this.push(serverId, { ...detail, progress: STEPS[step], message });
+  }
+
+  /** A message of the agent's: each one a little further along, never past `agentLast`. */
+  agent(serverId: number, message: string): void {
+    const seen = this.logs.get(serverId)?.events.length ?? 0;
+    this.push(serverId, { progress: Math.min(STEPS.agentLast, STEPS.agent + seen * AGENT_STEP), message });
+  }
+
+  private push(serverId: number, event: Omit<ProgressEvent, 'html_message'>): void {
     const log = this.log(serverId);
-    const full: ProgressEvent = { ...event, html_message: event.html_message ?? escapeHtml(event.message) };
+    const full: ProgressEvent = { ...event, html_message: escapeHtml(event.message) };
     // The same message twice in a row (a queue reason polled again) is not news.
     const last = log.events.at(-1);
     if (last && last.message === full.message && !full.ready && !full.failed) return;
@@ -55,7 +102,6 @@ export class ProgressBus {
     for (const listener of log.listeners) listener(full);
   }
 
-  /** The events so far, and whether the start has finished (ready or failed). */
   snapshot(serverId: number): { events: ProgressEvent[]; done: boolean } {
     const log = this.logs.get(serverId);
     return { events: [...(log?.events ?? [])], done: log?.done ?? false };

@@ -1,4 +1,5 @@
-// The servers and usage_records tables: every write the spawning code makes goes through here.
+// The servers and usage_records tables. Every write to them goes through here, and only the
+// spawning service calls the writers; the pages, the API and the proxy use the readers.
 import type { Kysely } from 'kysely';
 import type { Database, ServerRow } from '../db/schema.js';
 import { nowIso } from '../util/time.js';
@@ -95,11 +96,12 @@ export async function saveSpawnerState(db: Db, id: number, state: object): Promi
     .execute();
 }
 
-export async function markReady(db: Db, id: number): Promise<void> {
+/** The server answers: running, reachable at `route` (route-record.ts). */
+export async function markReady(db: Db, id: number, route: string): Promise<void> {
   const now = nowIso();
   await db
     .updateTable('servers')
-    .set({ status: 'running', ready: now, last_activity: now })
+    .set({ status: 'running', ready: now, last_activity: now, route })
     .where('id', '=', id)
     .execute();
 }
@@ -107,12 +109,13 @@ export async function markReady(db: Db, id: number): Promise<void> {
 export async function markStopping(db: Db, id: number): Promise<void> {
   await db
     .updateTable('servers')
-    .set({ status: 'stopping' })
+    .set({ status: 'stopping', route: null })
     .where('id', '=', id)
     .where('status', '!=', 'stopped')
     .execute();
 }
 
+/** A server was used at `when` (an ISO time); never moves its last activity back. */
 export async function recordActivity(db: Db, id: number, when: string): Promise<void> {
   await db
     .updateTable('servers')
@@ -168,4 +171,49 @@ export async function recordEnd(
 
 export async function deleteServerRow(db: Db, id: number): Promise<void> {
   await db.deleteFrom('servers').where('id', '=', id).execute();
+}
+
+/** Every server with its owner's name: routes of the running ones, names of all (at hub start). */
+export function serversForRoutes(db: Db) {
+  return db
+    .selectFrom('servers')
+    .innerJoin('users', 'users.id', 'servers.user_id')
+    .select([
+      'servers.id',
+      'servers.user_id',
+      'servers.name',
+      'servers.status',
+      'servers.route',
+      'users.name as owner',
+    ])
+    .execute();
+}
+
+/**
+ * The server a proxy path `/user/{user}/{segment}/…` names when it has no route, by JupyterHub's
+ * rule: a named server of that name, else the default server (which every user has, started or
+ * not: `id` null when it never was). Undefined for an unknown user.
+ */
+export async function serverForPath(
+  db: Db,
+  user: string,
+  segment: string | null,
+): Promise<{ id: number | null; ownerId: number; owner: string; name: string; status: string } | undefined> {
+  const owner = await db
+    .selectFrom('users')
+    .select(['id', 'name'])
+    .where('name', '=', user)
+    .executeTakeFirst();
+  if (!owner) return undefined;
+  const rows = await db
+    .selectFrom('servers')
+    .select(['id', 'name', 'status'])
+    .where('user_id', '=', owner.id)
+    .where('name', 'in', segment === null ? [''] : ['', segment])
+    .execute();
+  const ref = { ownerId: owner.id, owner: owner.name };
+  const named = segment === null ? undefined : rows.find((r) => r.name === segment);
+  if (named) return { ...ref, id: named.id, name: named.name, status: named.status };
+  const def = rows.find((r) => r.name === '');
+  return { ...ref, id: def?.id ?? null, name: '', status: def?.status ?? 'stopped' };
 }

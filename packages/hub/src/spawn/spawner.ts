@@ -7,6 +7,8 @@
 // answers. The spawner only says whether the job is waiting, running or gone.
 
 import type { JobBody } from '@hpchub/protocol';
+import type { AppField } from '../apps/definition.js';
+import type { UserRow } from '../db/schema.js';
 
 export type { JobBody };
 
@@ -68,4 +70,10 @@ export interface Spawner {
   pollMany(states: SpawnerState[]): Promise<PollResult[]>;
   /** Ends the job (SIGTERM first, so the agent can stop the app cleanly). Idempotent. */
   stop(state: SpawnerState): Promise<void>;
+  /**
+   * The fields this spawner adds to the spawn form of `appId` for `user`, before the app's own
+   * (Slurm: partition, cores, GPUs, memory, run time, with the limits of each partition the user
+   * may use). Starts are validated against them. None when absent.
+   */
+  formFields?(user: UserRow, appId: string): Promise<AppField[]>;
 }

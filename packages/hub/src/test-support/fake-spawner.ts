@@ -3,6 +3,7 @@
 // They pass the same conformance suite as the real spawners.
 import { randomUUID } from 'node:crypto';
 import { renderJobScript } from '@hpchub/protocol';
+import type { AppField } from '../apps/definition.js';
 import { HubError } from '../errors/index.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawn/spawner.js';
 
@@ -34,10 +35,14 @@ export interface FakeSpawner extends Spawner {
   readonly calls: { pollMany: number; polled: number };
 }
 
-export function createFakeSpawner(
-  behaviour: FakeBehaviour,
-  options: { pendingPolls?: number } = {},
-): FakeSpawner {
+export interface FakeSpawnerOptions {
+  /** Polls a 'slow' job stays pending. */
+  pendingPolls?: number;
+  /** Resource fields it adds to the spawn form, as the Slurm spawner does. */
+  fields?: AppField[];
+}
+
+export function createFakeSpawner(behaviour: FakeBehaviour, options: FakeSpawnerOptions = {}): FakeSpawner {
   const jobs = new Map<string, Job>();
   const latest = new Map<number, string>();
   const calls = { pollMany: 0, polled: 0 };
@@ -89,6 +94,7 @@ export function createFakeSpawner(
       const job = typeof state.job === 'string' ? jobs.get(state.job) : undefined;
       if (job) job.stopped = true;
     },
+    ...(options.fields && { formFields: async () => options.fields ?? [] }),
     scriptOf(serverId) {
       const id = latest.get(serverId);
       return id ? jobs.get(id)?.script : undefined;

@@ -59,7 +59,10 @@ export interface PagesScene {
 export async function startPagesHub(
   opts: { behaviour?: FakeBehaviour; resources?: boolean; configure?: (c: HubConfig) => void } = {},
 ): Promise<PagesScene> {
-  const spawner = createFakeSpawner(opts.behaviour ?? 'instant', { pendingPolls: 2 });
+  const spawner = createFakeSpawner(opts.behaviour ?? 'instant', {
+    pendingPolls: 2,
+    ...(opts.resources && { fields: RESOURCE_FIELDS }),
+  });
   const hub = await TestHub.start({
     spawner,
     configure: (c) => {
@@ -67,7 +70,6 @@ export async function startPagesHub(
       opts.configure?.(c);
     },
   });
-  if (opts.resources) hub.running.app.spawning.orchestrator.deps.spawnerFields = async () => RESOURCE_FIELDS;
   return { hub, spawner };
 }
 
@@ -96,6 +98,8 @@ export async function agentOf(scene: PagesScene, user: string, server: string) {
     if (res.status !== 204) throw new Error(`agent ${path} answered ${res.status}: ${res.text}`);
   };
   return {
+    /** The server's secret, as the agent has it. */
+    secret,
     progress: (message: string) => post('progress', { message }),
     /** The app answers (at a made-up address: tests that open it intercept the request). */
     ready: () => post('ready', { host: '127.0.0.1', port: 9, fingerprint: 'ab'.repeat(32) }),

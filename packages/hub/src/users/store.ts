@@ -76,8 +76,14 @@ export async function deleteUser(db: Db, id: number): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
 }
 
+/** The user was active at `when` (signed in, used a server); never moves it back. */
 export async function touchUser(db: Db, id: number, when = nowIso()): Promise<void> {
-  await db.updateTable('users').set({ last_activity: when }).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set({ last_activity: when })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', when)]))
+    .execute();
 }
 
 export async function listUsers(db: Db, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {

@@ -2,7 +2,7 @@
 // the frame with the caller's principal, the site's look and the maintenance banner.
 import type { FastifyReply } from 'fastify';
 import type { HubContext } from '../context.js';
-import type { Spawning } from '../spawn/index.js';
+import type { SpawningService } from '../spawn/index.js';
 import type { SafeHtml } from '../ui/html.js';
 import { type PageOptions, page } from '../ui/layout.js';
 import type { Site } from '../ui/site.js';
@@ -10,7 +10,7 @@ import type { Site } from '../ui/site.js';
 export interface WebDeps {
   hub: HubContext;
   site: Site;
-  spawning: Spawning;
+  spawning: SpawningService;
 }
 
 export type ScreenOptions = Omit<PageOptions, 'principal' | 'csrfToken' | 'site'>;

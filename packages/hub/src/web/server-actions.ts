@@ -1,43 +1,34 @@
 // The buttons of the home, admin and progress pages: stop (or cancel) a server, delete a named
-// one. Plain form posts with the CSRF token, forwarded to the servers API as the caller, then
+// one. Plain form posts with the CSRF token, handed to the spawning service as the caller, then
 // back to the page they came from.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { userAccess } from '../http/access.js';
-import { callApi, orThrow } from './api-client.js';
-import { FormBodySchema, formValue } from './forms.js';
+import type { FastifyRequest } from 'fastify';
+import { subjectOf, userAccess } from '../http/access.js';
+import { type FormBody, FormBodySchema, formValue } from './forms.js';
 import { safeNext } from './login/routes.js';
 import type { WebDeps } from './render.js';
 
-const enc = encodeURIComponent;
-
-export const serverActionRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app) => {
+export const serverActionRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { spawning }) => {
   const schema = { hide: true, params: Type.Object({ name: Type.String() }), body: FormBodySchema };
+  const access = { access: userAccess('servers') };
 
-  app.post(
-    '/hub/servers/:name/stop',
-    { config: { access: userAccess('servers') }, schema },
-    async (request, reply) => {
-      const server = formValue(request.body, 'server') ?? '';
-      const path =
-        server === ''
-          ? `/users/${enc(request.params.name)}/server`
-          : `/users/${enc(request.params.name)}/servers/${enc(server)}`;
-      orThrow(await callApi(app, request, 'DELETE', path));
-      return reply.redirect(safeNext(formValue(request.body, 'next')), 303);
-    },
-  );
+  /** Who the action is for, which server, and why it ends (the owner's own stop, or an admin's). */
+  function target(request: FastifyRequest & { body: FormBody }) {
+    const user = subjectOf(request);
+    const reason = request.principal?.name === user.name ? ('user_stop' as const) : ('admin_stop' as const);
+    return { user, server: formValue(request.body, 'server') ?? '', reason };
+  }
 
-  app.post(
-    '/hub/servers/:name/delete',
-    { config: { access: userAccess('servers') }, schema },
-    async (request, reply) => {
-      const server = formValue(request.body, 'server') ?? '';
-      if (server !== '') {
-        const path = `/users/${enc(request.params.name)}/servers/${enc(server)}`;
-        orThrow(await callApi(app, request, 'DELETE', path, { remove: true }));
-      }
-      return reply.redirect(safeNext(formValue(request.body, 'next')), 303);
-    },
-  );
+  app.post('/hub/servers/:name/stop', { config: access, schema }, async (request, reply) => {
+    const { user, server, reason } = target(request);
+    await spawning.stop(user, server, reason);
+    return reply.redirect(safeNext(formValue(request.body, 'next')), 303);
+  });
+
+  app.post('/hub/servers/:name/delete', { config: access, schema }, async (request, reply) => {
+    const { user, server, reason } = target(request);
+    if (server !== '') await spawning.remove(user, server, reason);
+    return reply.redirect(safeNext(formValue(request.body, 'next')), 303);
+  });
 };

@@ -6,7 +6,7 @@ import type { AppCatalog } from '../apps/catalog.js';
 import { serverPrefix } from '../apps/launch.js';
 import type { Principal } from '../auth/scopes.js';
 import type { ServerRow } from '../db/schema.js';
-import { serverPath } from '../proxy/pages.js';
+import { serverPath } from '../spawn/index.js';
 import { html, type SafeHtml } from '../ui/html.js';
 import { formatDuration } from './format.js';
 import { csrfField } from './forms.js';

@@ -14,10 +14,9 @@ import { createSlurmSpawner } from './index.js';
 import { slurmSettings } from './settings.js';
 
 export interface SlurmSpawning {
-  spawner: Spawner;
+  /** The Slurm spawner, with the resource fields of the spawn form for a user and app. */
+  spawner: Spawner & { formFields(user: UserRow, appId: string): Promise<AppField[]> };
   client: SlurmClient;
-  /** The resource fields of the spawn form for this user and app. */
-  spawnerFields(user: UserRow, appId: string): Promise<AppField[]>;
 }
 
 export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): SlurmSpawning {
@@ -53,17 +52,20 @@ export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): Slur
     return groups;
   }
 
+  const spawner = createSlurmSpawner({
+    client: slurm,
+    signalSeconds: settings.signalSeconds,
+    stopTimeoutMs: settings.stopTimeoutMs,
+    log: hub.log,
+  });
   return {
     client: slurm,
-    spawner: createSlurmSpawner({
-      client: slurm,
-      signalSeconds: settings.signalSeconds,
-      stopTimeoutMs: settings.stopTimeoutMs,
-      log: hub.log,
-    }),
-    async spawnerFields(user, appId) {
-      const [info, groups] = await Promise.all([cluster.get(), groupsOf(user)]);
-      return resourceFields(partitionOffers(info, settings, groups), settings, appId);
+    spawner: {
+      ...spawner,
+      async formFields(user, appId) {
+        const [info, groups] = await Promise.all([cluster.get(), groupsOf(user)]);
+        return resourceFields(partitionOffers(info, settings, groups), settings, appId);
+      },
     },
   };
 }

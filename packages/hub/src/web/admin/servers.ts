@@ -2,7 +2,7 @@
 // a stop button, and an open link when administrators may reach users' servers
 // (`proxy.admin_access`).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ACTIVE_STATUSES } from '../../spawn/servers-store.js';
+import { ACTIVE_STATUSES } from '../../spawn/index.js';
 import { html } from '../../ui/html.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { serverActions, serverView, statusBadge, timeText } from '../servers.js';

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldValidation } from '../../errors/index.js';
-import { ACTIVE_STATUSES, serversOfUsers } from '../../spawn/servers-store.js';
+import { ACTIVE_STATUSES, serversOfUsers } from '../../spawn/index.js';
 import { html } from '../../ui/html.js';
 import { usernameProblem } from '../../users/names.js';
 import { listUsers } from '../../users/store.js';

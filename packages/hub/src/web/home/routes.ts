@@ -1,6 +1,6 @@
 // The signed-in user's home page: their servers, how recent ones ended, and the notices.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ACTIVE_STATUSES } from '../../spawn/servers-store.js';
+import { ACTIVE_STATUSES } from '../../spawn/index.js';
 import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { serverView } from '../servers.js';

@@ -3,7 +3,7 @@
 // with a "try again" link. progress.js feeds it live from the JupyterHub-format event stream and
 // goes to the server when it is ready; without scripts the page reloads itself every few seconds.
 import type { Principal } from '../../auth/scopes.js';
-import type { ProgressEvent } from '../../spawn/progress.js';
+import type { ProgressEvent } from '../../spawn/index.js';
 import { html, type SafeHtml } from '../../ui/html.js';
 import { formatDate } from '../format.js';
 import { csrfField } from '../forms.js';

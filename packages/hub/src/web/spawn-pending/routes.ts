@@ -5,11 +5,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { serverPrefix } from '../../apps/launch.js';
 import { notFound } from '../../errors/index.js';
-import { userAccess } from '../../http/access.js';
-import { serverLabel, serverPath } from '../../proxy/pages.js';
-import { findServer } from '../../spawn/servers-store.js';
+import { subjectOf, userAccess } from '../../http/access.js';
+import { findServer, serverLabel, serverPath } from '../../spawn/index.js';
 import { html } from '../../ui/html.js';
-import { findUser } from '../../users/store.js';
 import { endSentence } from '../home/end-reasons.js';
 import { safeNext } from '../login/routes.js';
 import { sendPage, type WebDeps } from '../render.js';
@@ -29,10 +27,10 @@ export const pendingRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { h
     reply: FastifyReply,
   ) {
     const principal = request.principal;
-    const user = await findUser(hub.db, request.params.name);
+    const user = subjectOf(request);
     const serverName = request.params.server_name ?? '';
-    const row = user ? await findServer(hub.db, user.id, serverName) : undefined;
-    if (!principal || !user || !row) throw notFound();
+    const row = await findServer(hub.db, user.id, serverName);
+    if (!principal || !row) throw notFound();
     const url = serverPrefix(user.name, serverName);
     const next =
       request.query.next && safeNext(request.query.next) === request.query.next

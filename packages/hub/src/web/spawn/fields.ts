@@ -3,10 +3,10 @@
 // number limited per partition also carries those limits for spawn-form.js, which changes
 // `max` and the hint when another partition is chosen. The hub checks everything again.
 
+import type { FormField } from '../../spawn/index.js';
 import { html, type SafeHtml } from '../../ui/html.js';
 import { describedBy, fieldError, fieldId } from '../forms.js';
 import { resourcesText } from '../servers.js';
-import type { FormField } from './form-description.js';
 
 /** The text a field shows: submitted (after an error), else the description's current value. */
 export type Shown = (field: FormField) => string;

@@ -5,18 +5,18 @@
 
 import type { Principal } from '../../auth/scopes.js';
 import type { FieldValidation } from '../../errors/index.js';
+import type { SpawnForm } from '../../spawn/index.js';
 import { appIconUrl } from '../../ui/assets.js';
 import { html, type SafeHtml } from '../../ui/html.js';
 import { csrfField, errorSummary, errorsByField, fieldError, fieldId } from '../forms.js';
 import { renderField, type Shown } from './fields.js';
-import type { FormDescription } from './form-description.js';
 
 export interface SpawnFormView {
   principal: Principal;
   owner: string;
   /** null: the default entry point, where the user may name the server. */
   serverName: string | null;
-  form: FormDescription;
+  form: SpawnForm;
   /** Values as submitted, shown again after a refusal. */
   submitted?: Record<string, string> | undefined;
   /** Show defaults instead of remembered values ("Reset form"). */

@@ -1,21 +1,17 @@
-// /hub/spawn/{user}[/{server}]: the spawn form (GET) and starting the server (POST, forwarded to
-// the servers API as the caller), then on to the progress page. /hub/spawn is the signed-in
-// user's own form. `next` (the page that asked for the server) is carried through to the end.
+// /hub/spawn/{user}[/{server}]: the spawn form (GET) and starting the server (POST, through the
+// spawning service, which validates the values against the same form description), then on to
+// the progress page. /hub/spawn is the signed-in user's own form. `next` (the page that asked for
+// the server) is carried through to the end.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FieldValidation } from '../../errors/index.js';
-import { notFound } from '../../errors/index.js';
-import { userAccess } from '../../http/access.js';
-import { serverPath } from '../../proxy/pages.js';
-import { ACTIVE_STATUSES, findServer } from '../../spawn/servers-store.js';
-import { findUser } from '../../users/store.js';
-import { callApi } from '../api-client.js';
+import { HubError, notFound } from '../../errors/index.js';
+import { subjectOf, userAccess } from '../../http/access.js';
+import { ACTIVE_STATUSES, findServer, serverPath } from '../../spawn/index.js';
 import { type FormBody, FormBodySchema, formValue } from '../forms.js';
 import { safeNext } from '../login/routes.js';
 import { loadNotices, maintenanceBanner } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
-import { describeSpawnForm } from './form-description.js';
 import { query, type SpawnFormView, spawnFormBody } from './form-page.js';
 
 const Params = Type.Object({
@@ -31,14 +27,20 @@ const Query = Type.Object({
 /** `next` only when it is a same-site path (no open redirects); undefined otherwise. */
 const nextOf = (value: string | undefined) => (value && safeNext(value) === value ? value : undefined);
 
+/** Fields of the page itself; every other field of the posted form is a value of the app's form. */
+const PAGE_FIELDS = new Set(['_xsrf', 'next', 'form_app', 'app', 'server_name']);
+
+function formOptions(body: FormBody): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const name of Object.keys(body)) {
+    const value = formValue(body, name);
+    if (!PAGE_FIELDS.has(name) && value !== undefined) options[name] = value;
+  }
+  return options;
+}
+
 export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site, spawning }) => {
   const access = { access: userAccess('servers') };
-
-  async function owner(name: string) {
-    const user = await findUser(hub.db, name);
-    if (!user) throw notFound();
-    return user;
-  }
 
   async function show(reply: FastifyReply, view: Omit<SpawnFormView, 'principal'>, status = 200) {
     const notices = await loadNotices(hub.db);
@@ -82,14 +84,14 @@ export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
     request: FastifyRequest<{ Params: typeof Params.static; Querystring: typeof Query.static }>,
     reply: FastifyReply,
   ) {
-    const user = await owner(request.params.name);
+    const user = subjectOf(request);
     const server = request.params.server_name ?? null;
     const next = nextOf(request.query.next);
     if (server !== null) {
       const redirected = await redirectIfActive(reply, user.name, user.id, server, next);
       if (redirected) return redirected;
     }
-    const form = await describeSpawnForm(hub.db, spawning, user, request.query.app);
+    const form = await spawning.describeForm(user, request.query.app);
     return show(reply, {
       owner: user.name,
       serverName: server,
@@ -104,57 +106,49 @@ export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
     request: FastifyRequest<{ Params: typeof Params.static; Body: FormBody }>,
     reply: FastifyReply,
   ) {
-    const user = await owner(request.params.name);
+    const user = subjectOf(request);
     const body = request.body;
-    const chosenApp = formValue(body, 'app');
     const next = nextOf(formValue(body, 'next'));
     const fixedServer = request.params.server_name;
     const server = fixedServer ?? (formValue(body, 'server_name') ?? '').trim();
-    const form = await describeSpawnForm(hub.db, spawning, user, chosenApp);
-    const submitted: Record<string, string> = {};
-    for (const f of form.fields) {
-      const v = formValue(body, f.name);
-      if (v !== undefined && !(f.type === 'home_path' && f.picker)) submitted[f.name] = v;
-    }
-    if (fixedServer === undefined) submitted.server_name = server;
-    const view = {
+    const shownApp = formValue(body, 'form_app');
+    const chosenApp = formValue(body, 'app') ?? shownApp;
+    const submitted = formOptions(body);
+    const view = async (appId: string | undefined) => ({
       owner: user.name,
       serverName: fixedServer ?? null,
-      form,
+      form: await spawning.describeForm(user, appId),
       next,
       defaultActive: fixedServer === undefined && (await defaultActive(user.id)),
-    };
+    });
 
     // Another app was chosen (without scripts): show its fields before starting anything.
-    if (formValue(body, 'form_app') !== form.app) {
-      const title = form.apps.find((a) => a.id === form.app)?.title ?? form.app;
+    if (chosenApp !== shownApp) {
+      const shown = await view(chosenApp);
+      const title = shown.form.apps.find((a) => a.id === shown.form.app)?.title ?? shown.form.app;
       return show(reply, {
-        ...view,
+        ...shown,
         submitted: fixedServer === undefined ? { server_name: server } : undefined,
         note: `These are the options for ${title}. Check them, then press Start.`,
       });
     }
-    const userOptions: Record<string, string> = { app: form.app };
-    for (const [k, v] of Object.entries(submitted)) if (k !== 'server_name') userOptions[k] = v;
-    const path =
-      server === ''
-        ? `/users/${encodeURIComponent(user.name)}/server`
-        : `/users/${encodeURIComponent(user.name)}/servers/${encodeURIComponent(server)}`;
-    const result = await callApi(app, request, 'POST', path, { user_options: userOptions });
-    if (result.ok) {
-      const where = serverPath({ owner: user.name, name: server });
-      return reply.redirect(`/hub/spawn-pending${where}${query({ next })}`, 303);
+    try {
+      await spawning.start(user, server, { app: chosenApp, ...submitted });
+    } catch (err) {
+      if (!(err instanceof HubError) || err.status >= 500) throw err;
+      const message =
+        err.code === 'validation_failed'
+          ? 'The server was not started: some fields need another value.'
+          : err.message;
+      const again = { ...submitted, ...(fixedServer === undefined && { server_name: server }) };
+      return show(
+        reply,
+        { ...(await view(chosenApp)), submitted: again, error: message, validations: err.validations ?? [] },
+        err.status,
+      );
     }
-    const { error } = result;
-    const validations: FieldValidation[] = (error.validations ?? []).map((v) =>
-      // The API names a bad server name by its path parameter; the form has one field for it.
-      v.field === 'params.server_name' ? { ...v, field: 'server_name' } : v,
-    );
-    const message =
-      error.code === 'validation_failed'
-        ? 'The server was not started: some fields need another value.'
-        : error.message;
-    return show(reply, { ...view, submitted, error: message, validations }, result.status);
+    const where = serverPath({ owner: user.name, name: server });
+    return reply.redirect(`/hub/spawn-pending${where}${query({ next })}`, 303);
   }
 
   app.get(

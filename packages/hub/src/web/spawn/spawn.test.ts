@@ -125,6 +125,42 @@ describe('spawn form', () => {
     assert.match(input(defaults.text, 'hours'), /value="4"/);
   });
 
+  test('the page shows what the API describes, also for remembered values that no longer fit', async () => {
+    // Remembered by hand as an older form would have stored them: cores above what `short`
+    // allows, and a home path in its typed form.
+    const user = await scene.hub.hub.db
+      .selectFrom('users')
+      .select('id')
+      .where('name', '=', 'alice')
+      .executeTakeFirstOrThrow();
+    await scene.hub.hub.db
+      .updateTable('spawn_choices')
+      .set({ options: JSON.stringify({ partition: 'short', cores: 8, custom_script: '~/envs/a.sh' }) })
+      .where('user_id', '=', user.id)
+      .where('app', '=', 'jupyterlab')
+      .execute();
+    const token = await scene.hub.tokenFor('alice');
+    const described = await scene.hub.api<{ fields: { name: string; value: unknown }[] }>(
+      'GET',
+      '/users/alice/spawn-form?app=jupyterlab',
+      { token },
+    );
+    const values: Record<string, string> = Object.fromEntries(
+      described.body.fields.map((f) => [f.name, String(f.value)]),
+    );
+    assert.deepEqual(values, {
+      partition: 'short',
+      cores: '1',
+      memory_gb: '2',
+      hours: '1',
+      custom_script: '~/envs/a.sh',
+    });
+    const page = await alice.get('/hub/spawn/alice?app=jupyterlab');
+    assert.match(page.text, /<option value="short" selected>/);
+    for (const name of ['cores', 'memory_gb', 'hours', 'custom_script'])
+      assert.match(input(page.text, name), new RegExp(`value="${values[name]}"`), name);
+  });
+
   test('choosing another app without scripts shows its fields first, and starts nothing', async () => {
     const res = await alice.postForm('/hub/spawn/alice', {
       _xsrf: xsrf,

@@ -1,11 +1,11 @@
-// Seals the servers' secrets for the database. The proxy must present a server's secret on every
-// request, so it needs the secret itself, not a hash; and it needs it again after a hub restart
-// (running servers are re-adopted), so memory alone is not enough. The database therefore holds
-// it encrypted (AES-256-GCM) with a key derived (HKDF-SHA256) from the cookie secret, which lives
-// in the data directory with mode 0600 and never in the database: a leaked database or backup
-// reveals no secret. The server's id is authenticated with the ciphertext, so a sealed secret
-// copied to another server's row does not open there. Changing the cookie secret makes sealed
-// secrets unreadable: those servers must be restarted (the hub logs which).
+// Seals the servers' agent secrets for the database. The proxy must present a server's secret on
+// every request, so it needs the secret itself, not a hash; and it needs it again after a hub
+// restart (running servers are re-adopted), so memory alone is not enough. The database therefore
+// holds it encrypted (AES-256-GCM) with a key derived (HKDF-SHA256) from the cookie secret, which
+// lives in the data directory with mode 0600 and never in the database: a leaked database or
+// backup reveals no secret. The server's id is authenticated with the ciphertext, so a sealed
+// secret copied to another server's row does not open there. Changing the cookie secret makes
+// sealed secrets unreadable: those servers must be restarted (the hub logs which).
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';

@@ -1,5 +1,6 @@
-// Who a server is shared with: the `shares` table (migration 0002_shares). A share names one
-// user or one group; the owner's own access is implied and never stored.
+// Who a server is shared with: the `shares` table (migration 0002_shares), read by the proxy's
+// authorizer and written here only. A share names one user or one group; the owner's own access
+// is implied and never stored.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { nowIso } from '../util/time.js';

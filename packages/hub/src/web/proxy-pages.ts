@@ -1,36 +1,14 @@
-// The pages the proxy itself answers with, in the hub's page frame: the hub's one error page, and
-// "this server is not running" with a way to start it. Pure functions of their arguments.
-import type { FastifyRequest } from 'fastify';
+// The pages the proxy answers people with, in the hub's page frame: the hub's one error page,
+// and "this server is not running" with a way to start it. Given to the proxy as its ProxyPages.
 import type { Principal } from '../auth/scopes.js';
-import type { HubError } from '../errors/index.js';
-import { errorPage } from '../http/errors.js';
+import type { ProxyPages, UnroutedServer } from '../proxy/index.js';
+import { serverLabel, serverPath } from '../spawn/index.js';
+import { errorPage } from '../ui/error-page.js';
 import { html } from '../ui/html.js';
 import { page } from '../ui/layout.js';
 import type { Site } from '../ui/site.js';
-import type { UnroutedServer } from './types.js';
 
-/** The hub's error page. It reads nothing of the request but its principal. */
-export function errorHtml(err: HubError, principal: Principal | null, site: Site): string {
-  return errorPage(err, { principal } as unknown as FastifyRequest, site);
-}
-
-/** `ada`'s default server is "ada's server"; a named one is "ada's server lab". */
-export function serverLabel(server: { owner: string; name: string }): string {
-  return server.name === '' ? `${server.owner}'s server` : `${server.owner}'s server ${server.name}`;
-}
-
-/** Path segments of a server for hub URLs: `/ada` or `/ada/lab`. */
-export function serverPath(server: { owner: string; name: string }): string {
-  const owner = encodeURIComponent(server.owner);
-  return server.name === '' ? `/${owner}` : `/${owner}/${encodeURIComponent(server.name)}`;
-}
-
-export function notRunningHtml(
-  server: UnroutedServer,
-  principal: Principal,
-  next: string,
-  site: Site,
-): string {
+function notRunningHtml(server: UnroutedServer, principal: Principal, next: string, site: Site): string {
   const label = serverLabel(server);
   const mayStart = principal.userId === server.ownerId || principal.admin;
   const query = `?next=${encodeURIComponent(next)}`;
@@ -56,4 +34,12 @@ export function notRunningHtml(
     { title: 'Server not running', principal, csrfToken: principal.csrfToken, site },
     html`<section class="panel narrow" aria-labelledby="nr-title">${body}</section>`,
   );
+}
+
+export function proxyPages(site: Site): ProxyPages {
+  return {
+    label: serverLabel,
+    error: (err, principal) => errorPage(err, principal, site),
+    notRunning: (server, principal, next) => notRunningHtml(server, principal, next, site),
+  };
 }

@@ -1,0 +1,98 @@
+// Assembles the spawning service of a hub: the configured spawner (or one given in its place),
+// the app catalog, the agent installed where jobs can run it, the job PATH.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { JOB_BASE_PATH } from '@hpchub/protocol';
+import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
+import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
+import { lookupSystemAccount } from '../auth/system-account.js';
+import type { HubContext } from '../context.js';
+import { accountResolver } from './accounts.js';
+import { installAgent, makeTraversable } from './agent-install.js';
+import { createLocalSpawner } from './local/index.js';
+import { SecretBox } from './secret-box.js';
+import { type RouteSink, SpawningService } from './service.js';
+import { createSlurmSpawning } from './slurm/setup.js';
+import type { Spawner } from './spawner.js';
+
+export interface SpawningOptions {
+  hub: HubContext;
+  routes: RouteSink;
+  /** The cookie secret, from which the key that seals agent secrets in stored routes derives. */
+  cookieSecret: string;
+  /** The hub's own base URL once it listens (`http://127.0.0.1:8000`). */
+  hubUrl(): string;
+  /** A spawner to use instead of the configured one. */
+  spawner?: Spawner | undefined;
+}
+
+/** The spawner `spawner.kind` names. */
+async function configuredSpawner(hub: HubContext): Promise<Spawner> {
+  switch (hub.config.spawner.kind) {
+    case 'local': {
+      let localUser: { name: string; uid: number; gid: number } | undefined;
+      if (process.getuid?.() === 0) {
+        const account = await lookupSystemAccount(hub.config.spawner.local_user);
+        if (!account)
+          throw new Error(
+            `spawner.local_user ${hub.config.spawner.local_user} is not an account on this machine.`,
+          );
+        localUser = { name: account.name, uid: account.uid, gid: account.gid };
+      }
+      const usersDir = join(hub.config.data_dir, 'users');
+      if (localUser) {
+        // The working directories belong to spawner.local_user, which must be able to reach them.
+        mkdirSync(usersDir, { recursive: true, mode: 0o711 });
+        makeTraversable(hub.config.data_dir);
+        makeTraversable(usersDir);
+      }
+      return createLocalSpawner({ usersDir, localUser });
+    }
+    case 'slurm':
+      return createSlurmSpawning(hub).spawner;
+  }
+}
+
+/**
+ * Where jobs find their apps: spawner.path_prepend, plus `<data_dir>/venv/bin` for a local hub
+ * without Jupyter of its own, which it installs there first (apps.install_jupyter).
+ */
+async function jobPath(hub: HubContext, catalog: AppCatalog): Promise<string[]> {
+  const { config, log } = hub;
+  const path = [...config.spawner.path_prepend];
+  const local = venvBin(config.data_dir);
+  if (existsSync(local)) return [...path, local];
+  const wanted = config.spawner.kind === 'local' && config.apps.install_jupyter && catalog.get('jupyterlab');
+  if (!wanted || (await findOnPath('jupyter-lab', [...path, ...JOB_BASE_PATH.split(':')]))) return path;
+  try {
+    return [...path, await installJupyter(config.data_dir, log)];
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      'JupyterLab is not available to jobs; set spawner.path_prepend to where it is installed',
+    );
+    return path;
+  }
+}
+
+export async function createSpawning(options: SpawningOptions): Promise<SpawningService> {
+  const { hub, routes, hubUrl } = options;
+  const { config, log } = hub;
+  const catalog = loadCatalog(config.apps);
+  return new SpawningService({
+    db: hub.db,
+    config,
+    catalog,
+    spawner: options.spawner ?? (await configuredSpawner(hub)),
+    log,
+    routes,
+    box: new SecretBox(options.cookieSecret),
+    agent: {
+      hubUrl: () => `${(config.spawner.hub_url || hubUrl()).replace(/\/$/, '')}/hub/api/agent`,
+      nodePath: config.spawner.node_path,
+      agentPath: installAgent(config, log),
+      pathPrepend: await jobPath(hub, catalog),
+    },
+    accountOf: accountResolver(config),
+  });
+}
