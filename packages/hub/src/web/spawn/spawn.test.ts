@@ -157,7 +157,7 @@ describe('spawn form', () => {
     });
     const page = await alice.get('/hub/spawn/alice?app=jupyterlab');
     assert.match(page.text, /<option value="short" selected>/);
-    for (const name of ['cores', 'memory_gb', 'hours', 'custom_script'])
+    for (const name of ['cores', 'memory_gb', 'hours', 'custom_script'] as const)
       assert.match(input(page.text, name), new RegExp(`value="${values[name]}"`), name);
   });
 
