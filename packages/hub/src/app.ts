@@ -11,8 +11,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SHARED_SCHEMAS } from '@hpchub/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { agentRoutes } from './agent-api/routes.js';
-import { API_PREFIX, apiRoutes } from './api/index.js';
 import { checkHealth } from './api/root.js';
+import { API_PREFIX, apiRoutes } from './api/routes.js';
+import { ExpiredCredentialsPurge } from './auth/purge.js';
 import type { HubContext } from './context.js';
 import { accessPlugin } from './http/access.js';
 import { installErrorHandlers } from './http/errors.js';
@@ -22,8 +23,8 @@ import { validatorCompiler } from './http/validation.js';
 import { createHubProxy } from './proxy/index.js';
 import { createSpawning, type Spawner, type SpawningService, serverForPath } from './spawn/index.js';
 import { loadSite } from './ui/site.js';
-import { webRoutes } from './web/index.js';
 import { proxyPages } from './web/proxy-pages.js';
+import { webRoutes } from './web/routes.js';
 
 export interface BuildOptions {
   hub: HubContext;
@@ -133,6 +134,9 @@ export async function buildApp({
   // Before the hub listens: running servers are routed again and starting ones re-adopted.
   app.addHook('onReady', () => service.open());
   app.addHook('onClose', () => service.close());
+  const purge = new ExpiredCredentialsPurge({ db: hub.db, log: hub.log });
+  app.addHook('onReady', () => purge.start());
+  app.addHook('onClose', () => purge.close());
 
   await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });

@@ -1,4 +1,5 @@
-// What the hub's parts share at run time, built once by app.ts and handed to each plugin.
+// What the hub's parts share at run time: built once by openHub() (hub.ts) for `hpchub start` and
+// the CLI's commands, and handed by app.ts to each plugin.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';

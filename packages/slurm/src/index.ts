@@ -2,8 +2,8 @@
 // the slurm-gateway: the command-line client (sbatch, squeue, sacct, scancel, sinfo, run as the
 // user) and the gateway client (the same four operations over HTTPS, for hubs without rights).
 export { renderBatchScript, type SlurmJobRequest, sbatchLines } from './batch-script.js';
+export { CliSlurmClient, type CliSlurmOptions, minimalEnv } from './cli/client.js';
 export * from './cli/exec.js';
-export { CliSlurmClient, type CliSlurmOptions, minimalEnv } from './cli/index.js';
 export {
   asUser,
   defaultUserPrefix,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TestHub } from '../test-support/hub.js';
-import { API_PREFIX } from './index.js';
+import { API_PREFIX } from './routes.js';
 
 test('every route under /hub/api is in /hub/api/openapi.json, with its methods', async () => {
   const hub = await TestHub.start();

@@ -69,7 +69,8 @@ export async function deleteSessionsOfUser(db: Db, userId: number): Promise<void
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
-export async function purgeExpiredSessions(db: Db): Promise<number> {
-  const res = await db.deleteFrom('sessions').where('expires_at', '<=', nowIso()).executeTakeFirst();
+/** Removes sessions that expired by `now` (ISO time); see purge.ts for the schedule. */
+export async function purgeExpiredSessions(db: Db, now = nowIso()): Promise<number> {
+  const res = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
   return Number(res.numDeletedRows);
 }

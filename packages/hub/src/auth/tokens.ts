@@ -87,8 +87,8 @@ export async function revokeToken(db: Db, id: number): Promise<void> {
   await db.deleteFrom('api_tokens').where('id', '=', id).execute();
 }
 
-/** Removes expired tokens; run periodically so the table does not grow forever. */
-export async function purgeExpiredTokens(db: Db): Promise<number> {
-  const res = await db.deleteFrom('api_tokens').where('expires_at', '<=', nowIso()).executeTakeFirst();
+/** Removes tokens that expired by `now` (ISO time); see purge.ts for the schedule. */
+export async function purgeExpiredTokens(db: Db, now = nowIso()): Promise<number> {
+  const res = await db.deleteFrom('api_tokens').where('expires_at', '<=', now).executeTakeFirst();
   return Number(res.numDeletedRows);
 }

@@ -11,7 +11,7 @@ import { lookupToken } from '../auth/tokens.js';
 import { openDatabase } from '../db/index.js';
 import { Browser } from '../test-support/hub.js';
 import { verifyPassword } from '../users/password.js';
-import { main } from './index.js';
+import { main } from './main.js';
 
 interface Run {
   code: number;

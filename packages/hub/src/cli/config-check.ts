@@ -1,6 +1,6 @@
 // `hpchub config check`: the configuration is loaded (and validated) before any command runs,
 // so reaching this point means it is valid; show what is set and where it came from.
-import type { CommandInput } from './index.js';
+import type { CommandInput } from './command.js';
 
 export async function configCheck({ sources, warnings, io }: CommandInput): Promise<number> {
   io.stdout.write('Configuration is valid.\n');

@@ -1,6 +1,6 @@
 // `hpchub db upgrade`: apply pending migrations, or list them with --dry-run.
 import { migrateToLatest, openDatabase, pendingMigrations, redactUrl } from '../db/index.js';
-import type { CommandInput } from './index.js';
+import type { CommandInput } from './command.js';
 
 export async function dbUpgrade({ config, values, io }: CommandInput): Promise<number> {
   const database = await openDatabase(config.db.url);

@@ -1,6 +1,6 @@
 // `hpchub start`: run the hub until SIGINT or SIGTERM.
 import { ensureFirstAdmin, listen, openHub } from '../hub.js';
-import type { CommandInput } from './index.js';
+import type { CommandInput } from './command.js';
 
 export async function start({ config, warnings, io }: CommandInput): Promise<number> {
   const open = await openHub(config);

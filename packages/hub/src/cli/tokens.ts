@@ -3,7 +3,7 @@ import { ALL_SCOPES, isScope, ungrantableScopes } from '../auth/scopes.js';
 import { createToken } from '../auth/tokens.js';
 import { normaliseUsername } from '../users/names.js';
 import { findUser } from '../users/store.js';
-import type { CommandInput } from './index.js';
+import type { CommandInput } from './command.js';
 import { CliError, usageError } from './io.js';
 import { withHub } from './with-hub.js';
 

@@ -3,7 +3,7 @@ import { deleteSessionsOfUser } from '../auth/sessions.js';
 import { normaliseUsername, usernameProblem } from '../users/names.js';
 import { hashPassword, passwordProblem } from '../users/password.js';
 import { createUser, findUser, groupsOfUsers, listUsers, updateUser } from '../users/store.js';
-import type { CommandInput } from './index.js';
+import type { CommandInput } from './command.js';
 import { CliError, readSecretLine } from './io.js';
 import { withHub } from './with-hub.js';
 

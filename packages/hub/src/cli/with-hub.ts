@@ -1,7 +1,7 @@
 // Opens the hub's database for an admin command, with log lines on stderr so that stdout holds
 // only the command's result.
 import { type OpenHub, openHub } from '../hub.js';
-import type { CommandInput } from './index.js';
+import type { CommandInput } from './command.js';
 
 export async function withHub<T>(input: CommandInput, fn: (open: OpenHub) => Promise<T>): Promise<T> {
   const config = { ...input.config, log: { ...input.config.log, level: 'warn' as const } };

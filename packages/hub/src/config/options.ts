@@ -4,7 +4,6 @@
 // (conventions in sections/declare.ts); a new section is a new module there and one line here.
 // The order of the keys below is the order of docs/config.md and `hpchub config`.
 import { type Static, Type } from '@sinclair/typebox';
-import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from '../spawn/slurm/lists.js';
 import { ApiSection } from './sections/api.js';
 import { AppsSection } from './sections/apps.js';
 import { AuthSection } from './sections/auth.js';
@@ -18,6 +17,7 @@ import { SlurmSection } from './sections/slurm.js';
 import { SpawnerSection } from './sections/spawner.js';
 import { TlsSection } from './sections/tls.js';
 import { TokensSection } from './sections/tokens.js';
+import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from './slurm-lists.js';
 
 export const HubConfigSchema = Type.Object(
   {

@@ -9,7 +9,7 @@ import { lookupSystemAccount } from '../auth/system-account.js';
 import type { HubContext } from '../context.js';
 import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
-import { createLocalSpawner } from './local/index.js';
+import { createLocalSpawner } from './local/spawner.js';
 import { SecretBox } from './secret-box.js';
 import { type RouteSink, SpawningService } from './service.js';
 import { createSlurmSpawning } from './slurm/setup.js';

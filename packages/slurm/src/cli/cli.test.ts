@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { SlurmError } from '../client.js';
+import { CliSlurmClient, minimalEnv } from './client.js';
 import type { CommandResult, Exec } from './exec.js';
-import { CliSlurmClient, minimalEnv } from './index.js';
 import { asUser, defaultUserPrefix, parseUserPrefix } from './prefix.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');

@@ -5,7 +5,7 @@ import { authenticatorConformance } from '../../test-support/authenticator-confo
 import { openTestDatabase } from '../../test-support/db.js';
 import { hashPassword } from '../../users/password.js';
 import { createUser } from '../../users/store.js';
-import { createLocalAuthenticator } from './index.js';
+import { createLocalAuthenticator } from './authenticator.js';
 
 authenticatorConformance('local', async () => {
   const database = await openTestDatabase();

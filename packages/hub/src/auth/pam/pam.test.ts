@@ -10,8 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { authenticatorConformance } from '../../test-support/authenticator-conformance.js';
 import { testSystemUsers } from '../../test-support/system-users.js';
 import { isSafeAccountName, lookupSystemAccount } from '../system-account.js';
+import {
+  createPamAuthenticator,
+  EXPIRED_MESSAGE,
+  NO_ACCOUNT_MESSAGE,
+  NO_HOME_MESSAGE,
+} from './authenticator.js';
 import { loadPamBinding, pamAuthenticate } from './binding.js';
-import { createPamAuthenticator, EXPIRED_MESSAGE, NO_ACCOUNT_MESSAGE, NO_HOME_MESSAGE } from './index.js';
 
 const SERVICE = 'login';
 const users = testSystemUsers();

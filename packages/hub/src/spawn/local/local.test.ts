@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sleepingRequest } from '../../test-support/spawn.js';
 import { spawnerConformance } from '../../test-support/spawner-conformance.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
-import { createLocalSpawner } from './index.js';
 import { processStartTime } from './process.js';
+import { createLocalSpawner } from './spawner.js';
 
 const usersDir = mkdtempSync(join(tmpdir(), 'hpchub-local-'));
 // As in a hub: other users' jobs pass through to their own working directories.

@@ -8,9 +8,9 @@ import { FAKE_CLUSTER, FakeSlurm } from '@hpchub/slurm/test-support';
 import { validateOptions } from '../../apps/fields.js';
 import { ConfigError } from '../../config/config-error.js';
 import { loadConfig } from '../../config/index.js';
+import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from '../../config/slurm-lists.js';
 import { HubError } from '../../errors/index.js';
 import { ClusterCache, partitionOffers, resourceFields } from './form.js';
-import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from './lists.js';
 import { slurmSettings } from './settings.js';
 
 const part = (p: Partial<PartitionInfo> & { name: string }): PartitionInfo => ({

@@ -6,8 +6,8 @@
 // same description serves the web form and the server-side check in validateOptions.
 import type { ClusterInfo, PartitionInfo, SlurmClient } from '@hpchub/slurm';
 import type { AppField } from '../../apps/definition.js';
+import type { ResourceKey } from '../../config/slurm-lists.js';
 import { HubError } from '../../errors/index.js';
-import type { ResourceKey } from './lists.js';
 import type { SlurmSettings } from './settings.js';
 
 /** What one job may ask for in a partition, in the form's units. */

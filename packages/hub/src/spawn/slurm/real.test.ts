@@ -6,7 +6,7 @@ import { requireSlurm } from '../../test-support/components.js';
 import { sleepingRequest } from '../../test-support/spawn.js';
 import { spawnerConformance } from '../../test-support/spawner-conformance.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
-import { createSlurmSpawner } from './index.js';
+import { createSlurmSpawner } from './spawner.js';
 
 spawnerConformance('Slurm spawner on the real cluster', async () => {
   await requireSlurm();

@@ -8,7 +8,7 @@ import {
   parseGroupPartitions,
   parsePartitionLimits,
   type ResourceKey,
-} from './lists.js';
+} from '../../config/slurm-lists.js';
 
 export interface SlurmSettings {
   userPrefix: string[];

@@ -10,8 +10,8 @@ import type { UserRow } from '../../db/schema.js';
 import { groupsOfUsers } from '../../users/store.js';
 import type { Spawner } from '../spawner.js';
 import { ClusterCache, partitionOffers, resourceFields } from './form.js';
-import { createSlurmSpawner } from './index.js';
 import { slurmSettings } from './settings.js';
+import { createSlurmSpawner } from './spawner.js';
 
 export interface SlurmSpawning {
   /** The Slurm spawner, with the resource fields of the spawn form for a user and app. */

@@ -10,7 +10,7 @@ import { TestHub } from '../../test-support/hub.js';
 import { sleepingRequest } from '../../test-support/spawn.js';
 import { spawnerConformance } from '../../test-support/spawner-conformance.js';
 import type { Spawner } from '../spawner.js';
-import { createSlurmSpawner } from './index.js';
+import { createSlurmSpawner } from './spawner.js';
 
 const alice = { name: 'alice', system: { uid: 1001, gid: 1001, home: '/home/alice' } };
 const bob = { name: 'bob', system: { uid: 1002, gid: 1002, home: '/home/bob' } };

@@ -1,7 +1,7 @@
 // The three `slurm` options with a small syntax of their own (partition_limits,
-// group_partitions, app_defaults), parsed in one place: the Slurm spawner reads them with these
-// functions, and config/options.ts checks them with the same ones, so `hpchub config check`
-// reports a mistake in them together with every other problem. No imports: config loads this.
+// group_partitions, app_defaults), parsed in one place: config/options.ts checks them with these
+// functions, so `hpchub config check` reports a mistake in them together with every other
+// problem, and the Slurm spawner reads them with the same ones.
 
 /** Resource fields of the spawn form, as named in user_options and SpawnRequest.resources. */
 export const RESOURCE_KEYS = ['cores', 'memory_gb', 'gpus', 'hours'] as const;

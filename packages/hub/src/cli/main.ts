@@ -2,7 +2,8 @@
 // the same configuration (--config, --data-dir, HPCHUB_*), so `hpchub user add` acts on the
 // database that `hpchub start` uses.
 import { parseArgs } from 'node:util';
-import { ConfigError, configFlagOptions, type HubConfig, loadConfig } from '../config/index.js';
+import { ConfigError, configFlagOptions, loadConfig } from '../config/index.js';
+import type { CommandInput } from './command.js';
 import { configCheck } from './config-check.js';
 import { dbUpgrade } from './db.js';
 import { COMMANDS, commandHelp, overview } from './help.js';
@@ -12,15 +13,6 @@ import { tokenCreate } from './tokens.js';
 import { userAdd, userList, userPasswd } from './users.js';
 
 type OwnOptions = Record<string, { type: 'string' | 'boolean' }>;
-
-export interface CommandInput {
-  config: HubConfig;
-  warnings: string[];
-  sources: Record<string, string>;
-  positionals: string[];
-  values: Record<string, string | boolean | undefined>;
-  io: Io;
-}
 
 interface Command {
   options: OwnOptions;
