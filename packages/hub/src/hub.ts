@@ -11,7 +11,7 @@ import type { HubConfig } from './config/index.js';
 import type { HubContext } from './context.js';
 import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
 import { loggerOptions } from './http/logging.js';
-import type { Spawner } from './spawn/spawner.js';
+import type { Spawner } from './spawn/index.js';
 import { generatePassword, hashPassword } from './users/password.js';
 import { countUsers, createUser } from './users/store.js';
 
