@@ -37,7 +37,7 @@ const HUB: Record<string, string[]> = {
   context: ['auth', 'config', 'db'],
   ui: ['auth', 'config', 'errors'],
   spawn: ['apps', 'auth', 'config', 'context', 'db', 'errors', 'users', 'util'],
-  proxy: ['auth', 'config', 'context', 'db', 'errors', 'shares'],
+  proxy: ['auth', 'config', 'context', 'db', 'errors', 'shares', 'util'],
   http: ['auth', 'config', 'db', 'errors', 'ui', 'users'],
   'agent-api': ['errors', 'http', 'spawn'],
   api: [

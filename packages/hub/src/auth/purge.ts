@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
+import { Periodic } from '../util/periodic.js';
 import { purgeExpiredSessions } from './sessions.js';
 import { purgeExpiredTokens } from './tokens.js';
 
@@ -18,30 +19,25 @@ export interface PurgeOptions {
 }
 
 export class ExpiredCredentialsPurge {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: Periodic;
 
-  constructor(private readonly options: PurgeOptions) {}
+  constructor(private readonly options: PurgeOptions) {
+    this.periodic = new Periodic(() => this.purge(), options.intervalMs ?? PURGE_INTERVAL_MS);
+  }
 
   /** Purges now, then every interval. */
   start(): Promise<void> {
-    this.timer ??= setInterval(() => void this.runOnce(), this.options.intervalMs ?? PURGE_INTERVAL_MS);
-    this.timer.unref();
-    return this.runOnce();
+    this.periodic.start();
+    return this.periodic.runOnce();
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  close(): Promise<void> {
+    return this.periodic.close();
   }
 
   /** One purge; overlapping calls share the one in flight. A failure is logged, never thrown. */
   runOnce(): Promise<void> {
-    this.running ??= this.purge().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.runOnce();
   }
 
   private async purge(): Promise<void> {

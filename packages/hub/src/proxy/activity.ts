@@ -3,6 +3,7 @@
 // hub (`record`, which writes the server's and its owner's last activity) once per interval, and
 // only for servers that were used since: at most one write per server per interval, whatever
 // the traffic.
+import { Periodic } from '../util/periodic.js';
 import type { ProxyLog, Route } from './types.js';
 
 export interface ActivityOptions {
@@ -16,22 +17,19 @@ export interface ActivityOptions {
 
 export class ActivityRecorder {
   private readonly written = new WeakMap<Route, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: Periodic;
 
-  constructor(private readonly options: ActivityOptions) {}
+  constructor(private readonly options: ActivityOptions) {
+    this.periodic = new Periodic(() => this.write([...options.routes()]), options.intervalMs);
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.options.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   /** Writes what changed since the last flush; concurrent calls share one run. */
   flush(): Promise<void> {
-    this.running ??= this.write([...this.options.routes()]).finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.runOnce();
   }
 
   /** Writes the activity of a route that is going away. */
@@ -40,8 +38,7 @@ export class ActivityRecorder {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    await this.periodic.close();
     await this.flush();
   }
 

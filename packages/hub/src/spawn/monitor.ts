@@ -3,6 +3,7 @@
 // result means for a server is the spawning service's business: the monitor reports each result
 // to it and keeps nothing itself.
 import type { Logger } from 'pino';
+import { Periodic } from '../util/periodic.js';
 import type { PollResult, SpawnerState } from './spawner.js';
 
 export interface Polled {
@@ -22,30 +23,25 @@ export interface MonitorOptions<S extends Polled> {
 }
 
 export class Monitor<S extends Polled> {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: Periodic;
 
-  constructor(private readonly options: MonitorOptions<S>) {}
+  constructor(private readonly options: MonitorOptions<S>) {
+    this.periodic = new Periodic(() => this.poll(), options.intervalSeconds * 1000);
+  }
 
   /** Polls once, then every interval. */
   async start(): Promise<void> {
-    await this.pollOnce();
-    this.timer = setInterval(() => void this.pollOnce(), this.options.intervalSeconds * 1000);
-    this.timer.unref();
+    await this.periodic.runOnce();
+    this.periodic.start();
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  close(): Promise<void> {
+    return this.periodic.close();
   }
 
   /** One poll of every server; overlapping calls share the one in flight. */
   pollOnce(): Promise<void> {
-    this.running ??= this.poll().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.runOnce();
   }
 
   private async poll(): Promise<void> {
