@@ -1,7 +1,8 @@
 // Builds the hub's HTTP server without listening, so tests drive it with inject() or a socket
 // of their own, and hub.ts only adds the lifecycle around it. This is where the parts are put
-// together: the proxy with the route table that the spawning service fills, the REST API, the
-// agent API and the pages, each given the services it calls.
+// together: the proxy with the route table that the spawning service fills, the account rules
+// with what follows a change, the REST API, the agent API and the pages, each given the services
+// it calls.
 
 import { hostname } from 'node:os';
 import fastifyCookie from '@fastify/cookie';
@@ -21,8 +22,15 @@ import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { createHubProxy } from './proxy/index.js';
-import { createSpawning, type Spawner, type SpawningService, serverForPath } from './spawn/index.js';
+import {
+  countActive,
+  createSpawning,
+  type Spawner,
+  type SpawningService,
+  serverForPath,
+} from './spawn/index.js';
 import { loadSite } from './ui/site.js';
+import { Accounts } from './users/accounts.js';
 import { proxyPages } from './web/proxy-pages.js';
 import { webRoutes } from './web/routes.js';
 
@@ -138,9 +146,17 @@ export async function buildApp({
   app.addHook('onReady', () => purge.start());
   app.addHook('onClose', () => purge.close());
 
-  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service });
+  // A user who is blocked or deleted loses their servers, and the proxy forgets who they were at
+  // once rather than after its cache expires; nor is a user renamed while their servers run.
+  const accounts = new Accounts(hub.db, {
+    activeServers: (user) => countActive(hub.db, user.id),
+    lockedOut: (user) => service.stopAll(user, 'admin_stop'),
+    changed: (user) => proxy.authorizer.forgetUser(user.id),
+  });
+
+  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });
-  await app.register(webRoutes, { hub, site, spawning: service });
+  await app.register(webRoutes, { hub, site, spawning: service, accounts });
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.
   app.get('/hub/health', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>

@@ -1,33 +1,28 @@
 // /hub/api/news: news items and maintenance notices. Anyone may read the ones shown now (the
 // login page shows them before sign-in); admins create, change, schedule and delete them. The
-// body is Markdown, and every answer carries it rendered by the safe subset renderer too.
+// body is Markdown, and every answer carries it rendered by the safe subset renderer too. The
+// rules of posting and changing items (news/rules.ts) are shared with the admin news page.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { HubContext } from '../context.js';
-import { type FieldValidation, HubError, notFound } from '../errors/index.js';
+import { callerOf } from '../http/principal.js';
 import { errorResponses } from '../http/responses.js';
 import {
-  allNews,
-  createNews,
-  currentNews,
-  deleteNews,
-  findNews,
-  type NewsFields,
-  type NewsWithAuthor,
-  newsState,
-  updateNews,
-} from '../news/store.js';
+  changeNews,
+  existingNews,
+  NewNewsBody,
+  NewsChangeBody,
+  NewsKindSchema,
+  postNews,
+  removeNews,
+} from '../news/rules.js';
+import { allNews, currentNews, type NewsWithAuthor, newsState } from '../news/store.js';
 import { renderMarkdown } from '../ui/markdown.js';
-
-const Kind = Type.Union([Type.Literal('news'), Type.Literal('maintenance')], {
-  description: '`maintenance` items are shown as a banner on every page; `news` in the news panel.',
-});
-const When = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 const NewsItem = Type.Object(
   {
     id: Type.Integer(),
-    kind: Kind,
+    kind: NewsKindSchema,
     title: Type.String(),
     body: Type.String({ description: 'Markdown (a safe subset: paragraphs, lists, emphasis, code, links).' }),
     body_html: Type.String({ description: 'The body rendered to HTML; safe to insert into a page.' }),
@@ -45,13 +40,6 @@ const NewsItem = Type.Object(
   { additionalProperties: false },
 );
 
-const Fields = {
-  kind: Kind,
-  title: Type.String({ maxLength: 200, description: 'Required: not only spaces.' }),
-  body: Type.String({ maxLength: 20000 }),
-  starts_at: When,
-  ends_at: When,
-};
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) });
 const errors = errorResponses(400, 401, 404);
 
@@ -71,33 +59,9 @@ function newsModel(row: NewsWithAuthor) {
   };
 }
 
-/** Stored timestamps are UTC ISO strings, so that they compare as text on both engines. */
-const utc = (value: string | null | undefined) =>
-  value === undefined ? undefined : value === null ? null : new Date(value).toISOString();
-
-/** A title that is only spaces, or an end before the start, is refused with the field named. */
-function problems(item: Pick<NewsFields, 'title' | 'starts_at' | 'ends_at'>): FieldValidation[] {
-  const out: FieldValidation[] = [];
-  if (item.title.trim() === '') out.push({ field: 'title', message: 'A title is required.' });
-  if (item.starts_at && item.ends_at && item.ends_at <= item.starts_at)
-    out.push({ field: 'ends_at', message: 'The end must come after the start.' });
-  return out;
-}
-
-function check(item: Pick<NewsFields, 'title' | 'starts_at' | 'ends_at'>): void {
-  const found = problems(item);
-  if (found.length > 0) throw new HubError('validation_failed', undefined, { validations: found });
-}
-
 export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async (app, { hub }) => {
   const { db } = hub;
   const admin = { kind: 'admin' } as const;
-
-  async function existing(id: number): Promise<NewsWithAuthor> {
-    const row = await findNews(db, id);
-    if (!row) throw notFound();
-    return row;
-  }
 
   app.get(
     '/news',
@@ -133,32 +97,13 @@ export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       schema: {
         summary: 'Post a news item or maintenance notice',
         tags: ['news'],
-        body: Type.Object(
-          {
-            kind: Type.Optional(Fields.kind),
-            title: Fields.title,
-            body: Type.Optional(Fields.body),
-            starts_at: Type.Optional(Fields.starts_at),
-            ends_at: Type.Optional(Fields.ends_at),
-          },
-          { additionalProperties: false },
-        ),
+        body: NewNewsBody,
         response: { 201: NewsItem, ...errors },
       },
     },
     async (request, reply) => {
-      const b = request.body;
-      const fields: NewsFields = {
-        kind: b.kind ?? 'news',
-        title: b.title.trim(),
-        body: b.body ?? '',
-        starts_at: utc(b.starts_at) ?? null,
-        ends_at: utc(b.ends_at) ?? null,
-      };
-      check(fields);
-      const id = await createNews(db, fields, request.principal?.userId ?? null);
-      request.log.info({ news_id: id, kind: fields.kind, by: request.principal?.name }, 'news item created');
-      return reply.code(201).send(newsModel(await existing(id)));
+      const id = await postNews(db, callerOf(request), request.body);
+      return reply.code(201).send(newsModel(await existingNews(db, id)));
     },
   );
 
@@ -173,7 +118,7 @@ export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
         response: { 200: NewsItem, ...errors },
       },
     },
-    async (request) => newsModel(await existing(request.params.id)),
+    async (request) => newsModel(await existingNews(db, request.params.id)),
   );
 
   app.patch(
@@ -184,36 +129,13 @@ export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
         summary: 'Change a news item: text, kind, or when it is shown',
         tags: ['news'],
         params: IdParams,
-        body: Type.Object(
-          {
-            kind: Type.Optional(Fields.kind),
-            title: Type.Optional(Fields.title),
-            body: Type.Optional(Fields.body),
-            starts_at: Type.Optional(Fields.starts_at),
-            ends_at: Type.Optional(Fields.ends_at),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
+        body: NewsChangeBody,
         response: { 200: NewsItem, ...errors },
       },
     },
     async (request) => {
-      const row = await existing(request.params.id);
-      const b = request.body;
-      const changes: Partial<NewsFields> = {
-        ...(b.kind !== undefined && { kind: b.kind }),
-        ...(b.title !== undefined && { title: b.title.trim() }),
-        ...(b.body !== undefined && { body: b.body }),
-        ...(b.starts_at !== undefined && { starts_at: utc(b.starts_at) ?? null }),
-        ...(b.ends_at !== undefined && { ends_at: utc(b.ends_at) ?? null }),
-      };
-      check({ title: row.title, starts_at: row.starts_at, ends_at: row.ends_at, ...changes });
-      await updateNews(db, row.id, changes);
-      request.log.info(
-        { news_id: row.id, changed: Object.keys(changes), by: request.principal?.name },
-        'news item changed',
-      );
-      return newsModel(await existing(row.id));
+      await changeNews(db, callerOf(request), request.params.id, request.body);
+      return newsModel(await existingNews(db, request.params.id));
     },
   );
 
@@ -229,9 +151,7 @@ export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       },
     },
     async (request, reply) => {
-      const row = await existing(request.params.id);
-      await deleteNews(db, row.id);
-      request.log.info({ news_id: row.id, by: request.principal?.name }, 'news item deleted');
+      await removeNews(db, callerOf(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

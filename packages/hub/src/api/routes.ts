@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HubContext } from '../context.js';
 import type { SpawningService } from '../spawn/index.js';
+import type { Accounts } from '../users/accounts.js';
 import { groupRoutes } from './groups.js';
 import { newsRoutes } from './news.js';
 import { rootRoutes } from './root.js';
@@ -15,9 +16,10 @@ export const API_PREFIX = '/hub/api';
 export const apiRoutes: FastifyPluginAsyncTypebox<{
   hub: HubContext;
   spawning: SpawningService;
-}> = async (app, { hub, spawning }) => {
+  accounts: Accounts;
+}> = async (app, { hub, spawning, accounts }) => {
   await app.register(rootRoutes, { hub });
-  await app.register(userRoutes, { hub });
+  await app.register(userRoutes, { hub, accounts });
   await app.register(tokenRoutes, { hub });
   await app.register(groupRoutes, { hub });
   await app.register(newsRoutes, { hub });

@@ -1,17 +1,16 @@
-// /hub/api/users: list, read, create, change and delete accounts.
+// /hub/api/users: list, read, create, change and delete accounts. The rules of changing them
+// (users/accounts.ts) are shared with the admin pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Paginated, UserSchema } from '@hpchub/protocol';
 import { Type } from '@sinclair/typebox';
-import { deleteSessionsOfUser } from '../auth/sessions.js';
 import type { HubContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
-import { type FieldValidation, HubError, notFound } from '../errors/index.js';
 import { subjectOf, userAccess } from '../http/access.js';
+import { callerOf } from '../http/principal.js';
 import { errorResponses } from '../http/responses.js';
 import { serversOfUsers } from '../spawn/index.js';
-import { usernameProblem } from '../users/names.js';
-import { hashPassword, passwordProblem } from '../users/password.js';
-import { createUser, deleteUser, findUser, groupsOfUsers, listUsers, updateUser } from '../users/store.js';
+import type { Accounts } from '../users/accounts.js';
+import { groupsOfUsers, listUsers } from '../users/store.js';
 import { only, userModel } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';
 
@@ -19,24 +18,10 @@ const NameParams = Type.Object({ name: Type.String({ description: 'The username.
 const UserList = Type.Union([Type.Array(Type.Ref(UserSchema)), Paginated(UserSchema, 'UserPage')]);
 const errors = errorResponses(400, 401, 404, 409);
 
-/** One validation per problem in a new or changed account. */
-function accountProblems(fields: {
-  name?: string | undefined;
-  password?: string | undefined;
-}): FieldValidation[] {
-  const out: FieldValidation[] = [];
-  const nameProblem = fields.name === undefined ? null : usernameProblem(fields.name);
-  if (nameProblem) out.push({ field: 'name', message: nameProblem });
-  const pwProblem = fields.password === undefined ? null : passwordProblem(fields.password);
-  if (pwProblem) out.push({ field: 'password', message: pwProblem });
-  return out;
-}
-
-function rejectIfAny(validations: FieldValidation[]): void {
-  if (validations.length > 0) throw new HubError('validation_failed', undefined, { validations });
-}
-
-export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async (app, { hub }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; accounts: Accounts }> = async (
+  app,
+  { hub, accounts },
+) => {
   const { db } = hub;
 
   async function models(rows: UserRow[]) {
@@ -50,12 +35,6 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
         servers.filter((s) => s.user_id === r.id),
       ),
     );
-  }
-
-  async function existing(name: string): Promise<UserRow> {
-    const row = await findUser(db, name);
-    if (!row) throw notFound();
-    return row;
   }
 
   app.get(
@@ -110,25 +89,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
     },
     async (request, reply) => {
       const { usernames, admin } = request.body;
-      const validations: FieldValidation[] = [];
-      usernames.forEach((name, i) => {
-        const problem = usernameProblem(name);
-        if (problem) validations.push({ field: `usernames.${i}`, message: problem });
-      });
-      rejectIfAny(validations);
-      for (const [i, name] of usernames.entries()) {
-        if ((await findUser(db, name)) || usernames.indexOf(name) !== i) {
-          validations.push({ field: `usernames.${i}`, message: `A user named ${name} already exists.` });
-        }
-      }
-      if (validations.length > 0)
-        throw new HubError('conflict', 'Some of these users already exist.', { validations });
-      const rows = await db.transaction().execute(async (tx) => {
-        const created: UserRow[] = [];
-        for (const name of usernames) created.push(await createUser(tx, { name, admin: admin ?? false }));
-        return created;
-      });
-      request.log.info({ users: usernames, by: request.principal?.name }, 'users created');
+      const rows = await accounts.createMany(callerOf(request), usernames, admin ?? false);
       return reply.code(201).send(await models(rows));
     },
   );
@@ -166,12 +127,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       },
     },
     async (request, reply) => {
-      const { name } = request.params;
-      const body = request.body ?? {};
-      rejectIfAny(accountProblems({ name, password: body.password }));
-      const passwordHash = body.password === undefined ? null : await hashPassword(body.password);
-      const row = await createUser(db, { name, admin: body.admin ?? false, passwordHash });
-      request.log.info({ user: name, admin: row.admin === 1, by: request.principal?.name }, 'user created');
+      const row = await accounts.create(callerOf(request), request.params.name, request.body ?? {});
       return reply.code(201).send(only(await models([row])));
     },
   );
@@ -182,6 +138,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       config: { access: { kind: 'admin' } },
       schema: {
         summary: 'Change a user: rename, admin flag, block, password',
+        description:
+          'Blocking a user ends their sessions and stops their servers; a user whose servers are active cannot be renamed (409).',
         tags: ['users'],
         params: NameParams,
         body: Type.Object(
@@ -197,37 +155,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       },
     },
     async (request) => {
-      const row = await existing(request.params.name);
-      const body = request.body;
-      const validations = accountProblems({ name: body.name, password: body.password });
-      const self = request.principal?.userId === row.id;
-      if (self && body.admin === false)
-        validations.push({ field: 'admin', message: 'You cannot remove your own admin rights.' });
-      if (self && body.blocked === true)
-        validations.push({ field: 'blocked', message: 'You cannot block yourself.' });
-      rejectIfAny(validations);
-      if (body.name !== undefined && body.name !== row.name && (await findUser(db, body.name))) {
-        throw new HubError('conflict', `A user named ${body.name} already exists.`, {
-          validations: [{ field: 'name', message: `A user named ${body.name} already exists.` }],
-        });
-      }
-      const updated = await updateUser(db, row.id, {
-        name: body.name,
-        admin: body.admin,
-        blocked: body.blocked,
-        passwordHash: body.password === undefined ? undefined : await hashPassword(body.password),
-      });
-      // A blocked user or a changed password must not keep old sessions alive.
-      if (body.blocked === true || body.password !== undefined) await deleteSessionsOfUser(db, row.id);
-      request.log.info(
-        {
-          user: row.name,
-          changed: Object.keys(body).filter((k) => k !== 'password'),
-          by: request.principal?.name,
-        },
-        'user changed',
-      );
-      return only(await models([updated]));
+      const row = await accounts.change(callerOf(request), request.params.name, request.body);
+      return only(await models([row]));
     },
   );
 
@@ -237,20 +166,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       config: { access: { kind: 'admin' } },
       schema: {
         summary: 'Delete a user, with their tokens and sessions',
+        description: 'Their servers are stopped first.',
         tags: ['users'],
         params: NameParams,
         response: { 204: Type.Null(), ...errors },
       },
     },
     async (request, reply) => {
-      const row = await existing(request.params.name);
-      if (request.principal?.userId === row.id) {
-        throw new HubError('validation_failed', 'You cannot delete your own account.', {
-          validations: [{ field: 'name', message: 'You cannot delete your own account.' }],
-        });
-      }
-      await deleteUser(db, row.id);
-      request.log.info({ user: row.name, by: request.principal?.name }, 'user deleted');
+      await accounts.delete(callerOf(request), request.params.name);
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
+import type { Caller } from '../auth/caller.js';
 import { resolvePrincipal } from '../auth/principal.js';
 import type { Principal } from '../auth/scopes.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
@@ -16,6 +17,12 @@ declare module 'fastify' {
     /** The raw session id of a cookie-authenticated request (for logout). */
     sessionId: string | null;
   }
+}
+
+/** The signed-in caller of a route that is not public, for the rules it calls. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.principal) throw new HubError('unauthorized');
+  return { principal: request.principal, log: request.log };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,10 +1,11 @@
 // Schema validation at the edge. Two Ajv instances, because bodies and URLs need opposite rules:
 // a JSON body must already have the right types ("admin": "true" is an error, not a boolean) and
 // no unknown fields; query strings and path parameters are text by nature and are coerced.
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { FieldValidation } from '../errors/index.js';
+import { type FieldValidation, HubError } from '../errors/index.js';
 
 const common = { allErrors: true, strict: false, useDefaults: true } as const;
 const bodyAjv = new Ajv({ ...common, coerceTypes: false, removeAdditional: false });
@@ -15,6 +16,25 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   const ajv = httpPart === 'body' ? bodyAjv : urlAjv;
   return ajv.compile(schema as object);
 };
+
+const compiled = new WeakMap<TSchema, ValidateFunction>();
+
+/**
+ * Checks a body that a page built from its form against the schema the REST API declares for the
+ * same action, so that both refuse the same input with the same field messages.
+ */
+export function checkBody<T extends TSchema>(schema: T, value: unknown): asserts value is Static<T> {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = bodyAjv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (!validate(value)) {
+    throw new HubError('validation_failed', undefined, {
+      validations: toFieldValidations(validate.errors ?? [], 'body'),
+    });
+  }
+}
 
 /** Ajv's errors as one message per field, in words a user can act on. */
 export function toFieldValidations(errors: ErrorObject[], part: string): FieldValidation[] {

@@ -6,6 +6,7 @@ export { serverLabel, serverNameProblem, serverPath } from './names.js';
 export type { ProgressEvent, ProgressReader } from './progress.js';
 export {
   ACTIVE_STATUSES,
+  countActive,
   findServer,
   type ServerEndReason,
   serverForPath,

@@ -39,6 +39,7 @@ import {
   type ServerEndReason,
   saveSpawnerState,
   serversForRoutes,
+  serversOfUsers,
 } from './servers-store.js';
 import type { SpawnAccount, Spawner, SpawnerState } from './spawner.js';
 
@@ -286,6 +287,13 @@ export class SpawningService {
       }
     } finally {
       this.#stopping.delete(server.id);
+    }
+  }
+
+  /** Stops every server of the user that is starting, running or stopping (a user locked out). */
+  async stopAll(user: UserRow, reason: ServerEndReason): Promise<void> {
+    for (const server of await serversOfUsers(this.#deps.db, [user.id])) {
+      if (server.status !== 'stopped') await this.stop(user, server.name, reason);
     }
   }
 

@@ -1,8 +1,8 @@
-// Small pieces every form of the pages shares: the CSRF field, reading urlencoded bodies, and
-// showing the API's per-field validations next to their fields.
+// Small pieces every form of the pages shares: the CSRF field, reading urlencoded bodies, running
+// the action a form asks for, and showing per-field validations next to their fields.
 import { Type } from '@sinclair/typebox';
 import type { Principal } from '../auth/scopes.js';
-import type { FieldValidation } from '../errors/index.js';
+import { type FieldValidation, HubError } from '../errors/index.js';
 import { html, type SafeHtml } from '../ui/html.js';
 
 /** A urlencoded form body: repeated names (checkboxes) arrive as arrays. */
@@ -33,6 +33,22 @@ export function formValue(body: FormBody, name: string): string | undefined {
 export function formValues(body: FormBody, name: string): string[] {
   const v = body[name];
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/**
+ * Runs what a form asks for. A refusal the person can act on (a HubError below 500: a field to
+ * change, a name that is taken) comes back to be shown with the form; anything else goes on to
+ * the error page.
+ */
+export async function attempt<T>(
+  action: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; refusal: HubError }> {
+  try {
+    return { ok: true, value: await action() };
+  } catch (err) {
+    if (err instanceof HubError && err.status < 500) return { ok: false, refusal: err };
+    throw err;
+  }
 }
 
 /** Validations by field name, the first message of each. */

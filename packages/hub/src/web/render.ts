@@ -6,11 +6,13 @@ import type { SpawningService } from '../spawn/index.js';
 import type { SafeHtml } from '../ui/html.js';
 import { type PageOptions, page } from '../ui/layout.js';
 import type { Site } from '../ui/site.js';
+import type { Accounts } from '../users/accounts.js';
 
 export interface WebDeps {
   hub: HubContext;
   site: Site;
   spawning: SpawningService;
+  accounts: Accounts;
 }
 
 export type ScreenOptions = Omit<PageOptions, 'principal' | 'csrfToken' | 'site'>;

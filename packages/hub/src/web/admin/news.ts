@@ -1,14 +1,17 @@
 // /hub/admin/news: post, edit, schedule and delete news items and maintenance notices, through
-// the news API as the admin (so its checks apply: a title, an end after the start).
+// the rules the news API uses too (news/rules.ts: a title, an end after the start), with the form
+// checked against the API's schema.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type FieldValidation, notFound } from '../../errors/index.js';
+import { callerOf } from '../../http/principal.js';
+import { checkBody } from '../../http/validation.js';
+import { changeNews, NewNewsBody, NewsChangeBody, postNews, removeNews } from '../../news/rules.js';
 import { allNews, findNews } from '../../news/store.js';
 import { html } from '../../ui/html.js';
-import { callApi, orThrow } from '../api-client.js';
 import { fromLocalInput, toLocalInput } from '../format.js';
-import { type FormBody, FormBodySchema, formValue } from '../forms.js';
+import { attempt, type FormBody, FormBodySchema, formValue } from '../forms.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { EMPTY_NEWS, type NewsFormValues, newsForm, newsList } from './news-form.js';
 import { adminTabs, doneMessage } from './tabs.js';
@@ -36,8 +39,8 @@ function valuesOf(body: FormBody): NewsFormValues {
   };
 }
 
-/** The API body for the form's values, or the fields whose times cannot be read. */
-function apiBody(values: NewsFormValues): { body: Record<string, unknown> } | Refusal {
+/** The item the form's values describe, or the fields whose times cannot be read. */
+function itemOf(values: NewsFormValues): { body: Record<string, unknown> } | Refusal {
   const starts = fromLocalInput(values.starts_at);
   const ends = fromLocalInput(values.ends_at);
   const validations: FieldValidation[] = [];
@@ -88,23 +91,28 @@ export const adminNewsRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     return sendPage(reply.code(status), site, { title: 'Edit notice · Admin', current: 'admin' }, body);
   }
 
-  /** Sends the form to the API; on refusal, the refusal to show with the form. */
-  async function save(
-    request: FastifyRequest,
-    method: 'POST' | 'PATCH',
-    path: string,
-    values: NewsFormValues,
-  ) {
-    const prepared = apiBody(values);
+  /** Posts or changes the item; on refusal, the refusal to show with the form. */
+  async function save(request: FastifyRequest, id: number | null, values: NewsFormValues) {
+    const prepared = itemOf(values);
     if ('error' in prepared) return { refusal: prepared, status: 400 };
-    const result = await callApi(app, request, method, path, prepared.body);
-    if (result.ok) return { refusal: undefined, status: result.status };
+    const { body } = prepared;
+    const result = await attempt(async () => {
+      if (id === null) {
+        checkBody(NewNewsBody, body);
+        await postNews(hub.db, callerOf(request), body);
+      } else {
+        checkBody(NewsChangeBody, body);
+        await changeNews(hub.db, callerOf(request), id, body);
+      }
+    });
+    if (result.ok) return { refusal: undefined, status: 200 };
+    const { code, message, validations, status } = result.refusal;
     return {
       refusal: {
-        error: result.error.code === 'validation_failed' ? 'The notice was not saved.' : result.error.message,
-        validations: result.error.validations ?? [],
+        error: code === 'validation_failed' ? 'The notice was not saved.' : message,
+        validations: validations ?? [],
       },
-      status: result.status,
+      status,
     };
   }
 
@@ -119,7 +127,7 @@ export const adminNewsRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     { config: admin, schema: { hide: true, body: FormBodySchema } },
     async (request, reply) => {
       const values = valuesOf(request.body);
-      const { refusal, status } = await save(request, 'POST', '/news', values);
+      const { refusal, status } = await save(request, null, values);
       if (!refusal) return reply.redirect('/hub/admin/news?done=posted', 303);
       return listPage(request, reply, { values, refusal, status });
     },
@@ -146,7 +154,7 @@ export const adminNewsRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     { config: admin, schema: { hide: true, params: Params, body: FormBodySchema } },
     async (request, reply) => {
       const values = valuesOf(request.body);
-      const { refusal, status } = await save(request, 'PATCH', `/news/${request.params.id}`, values);
+      const { refusal, status } = await save(request, request.params.id, values);
       if (!refusal) return reply.redirect('/hub/admin/news?done=saved', 303);
       if (status === 404) throw notFound();
       return editPage(request, reply, request.params.id, values, refusal, status);
@@ -157,7 +165,7 @@ export const adminNewsRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     '/hub/admin/news/:id/delete',
     { config: admin, schema: { hide: true, params: Params, body: FormBodySchema } },
     async (request, reply) => {
-      orThrow(await callApi(app, request, 'DELETE', `/news/${request.params.id}`));
+      await removeNews(hub.db, callerOf(request), request.params.id);
       return reply.redirect('/hub/admin/news?done=deleted', 303);
     },
   );

@@ -1,17 +1,18 @@
 // /hub/admin: the users, with search and paging, adding a user, the admin flag and blocking.
-// Changes go through the users API as the admin (web/api-client.ts), so its rules apply:
-// nobody removes their own admin rights or blocks themselves.
+// Changes go through the account rules the users API uses too (users/accounts.ts): nobody removes
+// their own admin rights or blocks themselves, and a blocked user's servers stop.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldValidation } from '../../errors/index.js';
+import { callerOf } from '../../http/principal.js';
 import { ACTIVE_STATUSES, serversOfUsers } from '../../spawn/index.js';
 import { html } from '../../ui/html.js';
 import { usernameProblem } from '../../users/names.js';
 import { listUsers } from '../../users/store.js';
-import { callApi } from '../api-client.js';
 import { formatDate } from '../format.js';
 import {
+  attempt,
   csrfField,
   describedBy,
   errorSummary,
@@ -47,7 +48,7 @@ interface Problem {
   name?: string | undefined;
 }
 
-export const adminUserRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site }) => {
+export const adminUserRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site, accounts }) => {
   const admin = { access: { kind: 'admin' } } as const;
   const localAccounts = hub.config.auth.authenticator === 'local';
 
@@ -151,15 +152,15 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     async (request, reply) => {
       const name = (formValue(request.body, 'name') ?? '').trim().toLowerCase();
       const password = formValue(request.body, 'password');
-      const result = await callApi(app, request, 'POST', `/users/${encodeURIComponent(name)}`, {
-        admin: formValue(request.body, 'admin') === 'true',
-        ...(localAccounts && password ? { password } : {}),
-      });
+      const result = await attempt(() =>
+        accounts.create(callerOf(request), name, {
+          admin: formValue(request.body, 'admin') === 'true',
+          ...(localAccounts && password ? { password } : {}),
+        }),
+      );
       if (result.ok) return reply.redirect(`/hub/admin${query({ q: name, done: 'added', user: name })}`, 303);
-      const validations =
-        result.error.validations ??
-        (result.status === 409 ? [{ field: 'name', message: result.error.message }] : []);
-      return show(request, reply, {}, { message: result.error.message, validations, name }, result.status);
+      const { message, validations, status } = result.refusal;
+      return show(request, reply, {}, { message, validations, name }, status);
     },
   );
 
@@ -172,20 +173,21 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
         const value = formValue(request.body, 'value') === 'true';
         const user = request.params.user;
         const change = what === 'admin' ? { admin: value } : { blocked: value };
-        const result = await callApi(app, request, 'PATCH', `/users/${encodeURIComponent(user)}`, change);
+        const result = await attempt(() => accounts.change(callerOf(request), user, change));
         const back = { q: formValue(request.body, 'q'), offset: formValue(request.body, 'offset') };
         if (result.ok) {
           const done = what === 'admin' ? (value ? 'admin' : 'unadmin') : value ? 'blocked' : 'unblocked';
           return reply.redirect(`/hub/admin${query({ ...back, done, user })}`, 303);
         }
-        const message = result.error.validations?.map((v) => v.message).join(' ') || result.error.message;
+        const refusal = result.refusal;
+        const message = refusal.validations?.map((v) => v.message).join(' ') || refusal.message;
         const offset = Number(back.offset);
         return show(
           request,
           reply,
           { q: back.q, offset: Number.isSafeInteger(offset) && offset >= 0 ? offset : 0 },
           { message },
-          result.status,
+          refusal.status,
         );
       },
     );

@@ -1,7 +1,8 @@
 // The API tokens page: the new token (shown once, right after it was made), the form to make one
 // (note, expiry, scopes), and the list of the user's tokens with a revoke button each.
-import type { TokenModel } from '@hpchub/protocol';
 import { type Principal, SCOPES, type Scope } from '../../auth/scopes.js';
+import { tokenScopes } from '../../auth/tokens.js';
+import type { TokenRow } from '../../db/schema.js';
 import type { FieldValidation } from '../../errors/index.js';
 import { html, type SafeHtml } from '../../ui/html.js';
 import { formatDate } from '../format.js';
@@ -12,7 +13,7 @@ export const EXPIRY_DAYS = [0, 1, 7, 30, 90, 365] as const;
 
 export interface TokensView {
   principal: Principal;
-  tokens: TokenModel[];
+  tokens: TokenRow[];
   grantable: Scope[];
   /** Longest lifetime allowed, in seconds; 0: none. */
   maxSeconds: number;
@@ -82,14 +83,14 @@ export function tokensBody(view: TokensView): SafeHtml {
           : html`<div class="table-wrap"><table class="stack">
             <thead><tr><th scope="col">Note</th><th scope="col">Starts with</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span class="muted">Revoke</span></th></tr></thead>
             <tbody>${view.tokens.map(
-              (t) => html`<tr data-token="${t.id}">
+              (t) => html`<tr data-token="${String(t.id)}">
                 <td>${t.note || html`<span class="muted">no note</span>`}</td>
                 <td data-label="Starts with"><code>${t.prefix}…</code></td>
-                <td data-label="Scopes">${t.scopes.join(', ')}</td>
+                <td data-label="Scopes">${tokenScopes(t).join(', ')}</td>
                 <td data-label="Created">${formatDate(t.created)}</td>
                 <td data-label="Expires">${t.expires_at ? formatDate(t.expires_at) : 'never'}</td>
                 <td data-label="Last used">${t.last_activity ? formatDate(t.last_activity) : html`<span class="muted">never</span>`}</td>
-                <td class="row-actions"><form class="inline" method="post" action="/hub/tokens/${t.id}/revoke">${csrfField(view.principal)}
+                <td class="row-actions"><form class="inline" method="post" action="/hub/tokens/${String(t.id)}/revoke">${csrfField(view.principal)}
                   <button type="submit" class="danger small" aria-label="Revoke ${t.note || `${t.prefix}…`}">Revoke</button></form></td>
               </tr>`,
             )}</tbody></table></div>`

@@ -1,20 +1,22 @@
 // /hub/tokens: the signed-in user's API tokens: create (note, expiry, scopes; the token is
-// shown once, in the answer to the form, never in a URL), list, revoke. Through the tokens API.
+// shown once, in the answer to the form, never in a URL), list, revoke. Through the token rules
+// the tokens API uses too (auth/token-issuer.ts), with the form checked against the API's schema.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { NewTokenModel, TokenModel } from '@hpchub/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Principal, scopesOfUser } from '../../auth/scopes.js';
-import { callApi, orThrow } from '../api-client.js';
-import { FormBodySchema, formValue, formValues } from '../forms.js';
+import { scopesOfUser } from '../../auth/scopes.js';
+import { issueToken, NewTokenBody, revokeTokenOf } from '../../auth/token-issuer.js';
+import { listTokens } from '../../auth/tokens.js';
+import { callerOf } from '../../http/principal.js';
+import { checkBody } from '../../http/validation.js';
+import { attempt, FormBodySchema, formValue, formValues } from '../forms.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { type TokensView, tokensBody } from './page.js';
 
 const Query = Type.Object({ done: Type.Optional(Type.Literal('revoked')) });
 
-export const tokenPageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site }) => {
+export const tokenPageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site, accounts }) => {
   const access = { access: { kind: 'authenticated' } } as const;
-  const tokensPath = (p: Principal) => `/users/${encodeURIComponent(p.name)}/tokens`;
 
   async function show(
     request: FastifyRequest,
@@ -22,13 +24,10 @@ export const tokenPageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     extra: Partial<TokensView> = {},
     status = 200,
   ) {
-    const principal = request.principal as Principal;
-    const { api_tokens } = orThrow(
-      await callApi<{ api_tokens: TokenModel[] }>(app, request, 'GET', tokensPath(principal)),
-    );
+    const { principal } = callerOf(request);
     const body = tokensBody({
       principal,
-      tokens: api_tokens,
+      tokens: await listTokens(hub.db, principal.userId),
       grantable: scopesOfUser({ admin: principal.admin }),
       maxSeconds: hub.config.tokens.max_expires_in_seconds,
       ...extra,
@@ -44,27 +43,28 @@ export const tokenPageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     '/hub/tokens',
     { config: access, schema: { hide: true, body: FormBodySchema } },
     async (request, reply) => {
-      const principal = request.principal as Principal;
+      const caller = callerOf(request);
       const note = (formValue(request.body, 'note') ?? '').trim();
       const expires = formValue(request.body, 'expires') ?? '0';
       const days = /^\d{1,4}$/.test(expires) ? Number(expires) : 0;
       const scopes = formValues(request.body, 'scopes');
-      const result = await callApi<NewTokenModel>(app, request, 'POST', tokensPath(principal), {
-        note,
-        expires_in: days === 0 ? null : days * 86400,
-        scopes,
+      const result = await attempt(async () => {
+        const wanted = { note, expires_in: days === 0 ? null : days * 86400, scopes };
+        checkBody(NewTokenBody, wanted);
+        const owner = await accounts.existing(caller.principal.name);
+        return issueToken(hub.db, caller, owner, wanted, hub.config.tokens.max_expires_in_seconds);
       });
-      if (result.ok) return show(request, reply, { created: { token: result.body.token, note } });
+      if (result.ok) return show(request, reply, { created: { token: result.value.token, note } });
+      const refusal = result.refusal;
       return show(
         request,
         reply,
         {
-          error:
-            result.error.code === 'validation_failed' ? 'The token was not created.' : result.error.message,
-          validations: result.error.validations,
+          error: refusal.code === 'validation_failed' ? 'The token was not created.' : refusal.message,
+          validations: refusal.validations,
           values: { note, expires, scopes },
         },
-        result.status,
+        refusal.status,
       );
     },
   );
@@ -80,15 +80,9 @@ export const tokenPageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
       },
     },
     async (request, reply) => {
-      const principal = request.principal as Principal;
-      orThrow(
-        await callApi(
-          app,
-          request,
-          'DELETE',
-          `${tokensPath(principal)}/${encodeURIComponent(request.params.id)}`,
-        ),
-      );
+      const caller = callerOf(request);
+      const owner = await accounts.existing(caller.principal.name);
+      await revokeTokenOf(hub.db, caller, owner, request.params.id);
       return reply.redirect('/hub/tokens?done=revoked', 303);
     },
   );
