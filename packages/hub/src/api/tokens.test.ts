@@ -109,6 +109,12 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       );
       assert.equal((await hub.api('DELETE', '/users/alice/tokens/999999', { token: alice })).status, 404);
       assert.equal((await hub.api('DELETE', '/users/alice/tokens/abc', { token: alice })).status, 404);
+      // Beyond any id the database can hold: still just a token that does not exist.
+      for (const method of ['GET', 'DELETE'])
+        assert.equal(
+          (await hub.api(method, '/users/alice/tokens/99999999999999999999', { token: alice })).status,
+          404,
+        );
       assert.equal((await hub.api('GET', '/user', { token: admin })).status, 200);
     });
 

@@ -136,6 +136,26 @@ describe('proxy access', () => {
     assert.match(after.headers.get('location') ?? '', /^\/hub\/login/);
   });
 
+  it('ends proxy access at once when an admin blocks the user, not when the cache expires', async () => {
+    await shareServer(scene.db, scene.serverId, { userId: await scene.userId('carol') });
+    scene.proxy.authorizer.forgetServer(scene.serverId);
+    const cookie = (await scene.login('carol')).cookieHeader();
+    const token = await scene.hub.tokenFor('carol', ['servers']);
+    assert.equal((await scene.fetch('/user/ada/tree', { cookie })).status, 200);
+    assert.equal((await scene.fetch('/user/ada/tree', { authorization: `token ${token}` })).status, 200);
+    const admin = await scene.hub.tokenFor('root', ['admin']);
+    const blocked = await scene.hub.api('PATCH', '/users/carol', { token: admin, body: { blocked: true } });
+    assert.equal(blocked.status, 200);
+    const page = await scene.fetch('/user/ada/tree', { cookie, accept: 'text/html' });
+    assert.equal(page.status, 302);
+    assert.match(page.headers.get('location') ?? '', /^\/hub\/login/);
+    const api = await scene.fetch('/user/ada/tree', { authorization: `token ${token}` });
+    assert.equal(api.status, 401);
+    assert.equal(JSON.parse(api.text).code, 'invalid_token');
+    // ada's server, which carol could reach, runs on.
+    assert.equal((await (await scene.login('ada')).get('/user/ada/tree')).status, 200);
+  });
+
   it('takes a path segment for a named server only when the user has one by that name', async () => {
     const ada = await scene.login('ada');
     const named = JSON.parse((await ada.get('/user/ada/lab/tree')).text);

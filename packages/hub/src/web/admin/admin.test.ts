@@ -175,6 +175,35 @@ describe('admin pages', () => {
     assert.equal((await boss.postForm(`/hub/admin/news/${id}/delete`, { _xsrf: xsrf })).status, 303);
     assert.match((await boss.get('/hub/admin/news')).text, /Nothing posted yet\./);
   });
+
+  test('a user without a name is refused with the name field marked', async () => {
+    const res = await boss.postForm('/hub/admin/users', { _xsrf: xsrf, name: '  ' });
+    assert.equal(res.status, 400);
+    assert.match(res.text, /id="f-name-error">A username is required\./);
+  });
+
+  test('a notice is held to the news API’s limits: a title of at most 200 characters', async () => {
+    const res = await boss.postForm('/hub/admin/news', {
+      _xsrf: xsrf,
+      kind: 'news',
+      title: 't'.repeat(201),
+      body: '',
+      starts_at: '',
+      ends_at: '',
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.text, /The notice was not saved\./);
+    assert.match(res.text, /id="f-title-error">Must NOT have more than 200 characters\./);
+    assert.doesNotMatch((await boss.get('/hub/admin/news')).text, /t{201}/);
+    const missing = await boss.postForm('/hub/admin/news/999999', {
+      _xsrf: xsrf,
+      kind: 'news',
+      title: 'Gone',
+      starts_at: '',
+      ends_at: '',
+    });
+    assert.equal(missing.status, 404);
+  });
 });
 
 describe('admin servers page without admin access to servers', () => {

@@ -61,6 +61,30 @@ describe('tokens page', () => {
     assert.doesNotMatch(res.text, /id="token-value"/);
   });
 
+  test('the form is held to the tokens API’s limits, and a token that is not hers cannot be revoked', async () => {
+    const long = await alice.postForm('/hub/tokens', {
+      _xsrf: xsrf,
+      note: 'n'.repeat(1001),
+      expires: '1',
+      scopes: 'self',
+    });
+    assert.equal(long.status, 400);
+    assert.match(long.text, /The token was not created\./);
+    assert.match(long.text, /id="f-note-error">Must NOT have more than 1000 characters\./);
+    assert.doesNotMatch(long.text, /id="token-value"/);
+
+    await scene.hub.addUser('eve');
+    const eveToken = await scene.hub.tokenFor('eve');
+    const eve = await scene.hub.api<{ api_tokens: { id: string }[] }>('GET', '/users/eve/tokens', {
+      token: eveToken,
+    });
+    for (const id of [eve.body.api_tokens[0]?.id, 'abc', '99999999999999999999']) {
+      const res = await alice.postForm(`/hub/tokens/${id}/revoke`, { _xsrf: xsrf });
+      assert.equal(res.status, 404, `token ${id}`);
+    }
+    assert.equal((await scene.hub.api('GET', '/user', { token: eveToken })).status, 200);
+  });
+
   test('an admin is offered the admin scopes', async () => {
     await scene.hub.addUser('boss', { password: 'boss-password-1', admin: true });
     const boss = await scene.hub.login('boss', 'boss-password-1');
