@@ -31,7 +31,7 @@ const HUB: Record<string, string[]> = {
   db: ['config', 'errors'],
   users: ['db', 'errors', 'util'],
   auth: ['config', 'db', 'errors', 'users', 'util'],
-  news: ['db', 'util'],
+  news: ['auth', 'db', 'errors', 'util'],
   shares: ['db', 'util'],
   apps: ['config', 'errors'],
   context: ['auth', 'config', 'db'],

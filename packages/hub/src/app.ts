@@ -14,6 +14,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { agentRoutes } from './agent-api/routes.js';
 import { checkHealth } from './api/root.js';
 import { API_PREFIX, apiRoutes } from './api/routes.js';
+import { Accounts } from './auth/accounts.js';
 import { ExpiredCredentialsPurge } from './auth/purge.js';
 import type { HubContext } from './context.js';
 import { accessPlugin } from './http/access.js';
@@ -30,7 +31,6 @@ import {
   serverForPath,
 } from './spawn/index.js';
 import { loadSite } from './ui/site.js';
-import { Accounts } from './users/accounts.js';
 import { proxyPages } from './web/proxy-pages.js';
 import { webRoutes } from './web/routes.js';
 

@@ -1,8 +1,8 @@
 // The REST API under /hub/api, and its OpenAPI document generated from the route schemas.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
 import type { SpawningService } from '../spawn/index.js';
-import type { Accounts } from '../users/accounts.js';
 import { groupRoutes } from './groups.js';
 import { newsRoutes } from './news.js';
 import { rootRoutes } from './root.js';

@@ -1,15 +1,15 @@
 // /hub/api/users: list, read, create, change and delete accounts. The rules of changing them
-// (users/accounts.ts) are shared with the admin pages.
+// (auth/accounts.ts) are shared with the admin pages.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Paginated, UserSchema } from '@hpchub/protocol';
 import { Type } from '@sinclair/typebox';
+import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { subjectOf, userAccess } from '../http/access.js';
 import { callerOf } from '../http/principal.js';
 import { errorResponses } from '../http/responses.js';
 import { serversOfUsers } from '../spawn/index.js';
-import type { Accounts } from '../users/accounts.js';
 import { groupsOfUsers, listUsers } from '../users/store.js';
 import { only, userModel } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';

@@ -1,12 +1,12 @@
 // What every screen needs to answer with a page: the shared dependencies, and sending a page in
 // the frame with the caller's principal, the site's look and the maintenance banner.
 import type { FastifyReply } from 'fastify';
+import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
 import type { SpawningService } from '../spawn/index.js';
 import type { SafeHtml } from '../ui/html.js';
 import { type PageOptions, page } from '../ui/layout.js';
 import type { Site } from '../ui/site.js';
-import type { Accounts } from '../users/accounts.js';
 
 export interface WebDeps {
   hub: HubContext;

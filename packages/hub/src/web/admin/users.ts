@@ -1,5 +1,5 @@
 // /hub/admin: the users, with search and paging, adding a user, the admin flag and blocking.
-// Changes go through the account rules the users API uses too (users/accounts.ts): nobody removes
+// Changes go through the account rules the users API uses too (auth/accounts.ts): nobody removes
 // their own admin rights or blocks themselves, and a blocked user's servers stop.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';

@@ -3,15 +3,17 @@
 // admin may not do to themself (remove their own admin rights, block or delete themself), and
 // what follows a change: a blocked user or a new password ends every session, and a user who is
 // blocked or deleted loses their servers (through AccountHooks, which app.ts wires to the spawning
-// service and the proxy). Each change is logged with who made it.
+// service and the proxy). Each change is logged with who made it. It lives in auth/, not users/,
+// because a change ends sessions, which auth/ owns; users/ keeps the tables and the name and
+// password rules.
 import type { Kysely } from 'kysely';
-import type { Caller } from '../auth/caller.js';
-import { deleteSessionsOfUser } from '../auth/sessions.js';
 import type { Database, UserRow } from '../db/schema.js';
 import { type FieldValidation, HubError, notFound } from '../errors/index.js';
-import { usernameProblem } from './names.js';
-import { hashPassword, passwordProblem } from './password.js';
-import { createUser, deleteUser, findUser, updateUser } from './store.js';
+import { usernameProblem } from '../users/names.js';
+import { hashPassword, passwordProblem } from '../users/password.js';
+import { createUser, deleteUser, findUser, updateUser } from '../users/store.js';
+import type { Caller } from './caller.js';
+import { deleteSessionsOfUser } from './sessions.js';
 
 /** What must happen elsewhere in the hub when an account changes. */
 export interface AccountHooks {
