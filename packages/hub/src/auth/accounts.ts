@@ -134,7 +134,6 @@ export class Accounts {
     if (changes.blocked === true || changes.password !== undefined)
       await deleteSessionsOfUser(this.db, row.id);
     this.hooks.changed(updated);
-    if (changes.blocked === true) await this.hooks.lockedOut(updated);
     caller.log.info(
       {
         user: row.name,
@@ -143,6 +142,8 @@ export class Accounts {
       },
       'user changed',
     );
+    // The change is made (and logged) whatever becomes of stopping the servers.
+    if (changes.blocked === true) await this.hooks.lockedOut(updated);
     return updated;
   }
 
