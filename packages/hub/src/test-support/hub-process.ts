@@ -28,7 +28,7 @@ const run = promisify(execFile);
 export const HUB_ACCOUNT = 'hpchub-hub';
 
 const HPCHUB_BIN = fileURLToPath(new URL('../../bin/hpchub.js', import.meta.url));
-const HPCHUB_DIST = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url));
+const HPCHUB_DIST = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
