@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provision the real components the test suite needs, before every `npm test` (scripts/test.sh)
 # and in CI (.ci/run): Debian packages, PostgreSQL (postgres.sh), the single-node Slurm cluster
-# (slurm.sh up) and the test users (users.sh, when present).
+# (slurm.sh up), the test users (users.sh, when present), the apps (apps.sh) and the Jupyter
+# kernels besides Python (kernels.sh).
 #
 # As root: installs what is missing (one `apt-get update`, only if something is missing) and
 # starts what is not running. As any other user: only checks, and if something is missing or
@@ -12,8 +13,10 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HERE
 # Debian packages the suite needs at run time (slurm-wlm pulls slurmctld, slurmd, slurm-client;
-# listed explicitly anyway); shellcheck checks the generated job scripts in the tests.
-readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck)
+# listed explicitly anyway); shellcheck checks the generated job scripts in the tests; lmod is the
+# nodes' module system (Lmod rather than Environment Modules: most large clusters, Euler among
+# them, run Lmod, and its spider cache and hierarchies are what the hub's module listing must handle).
+readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck lmod)
 readonly LOCK=/run/lock/hpchub-provision.lock
 
 log() { printf '[provision] %s\n' "$*"; }
@@ -77,4 +80,5 @@ bash "$HERE/postgres.sh"
 bash "$HERE/slurm.sh" up
 if [ -f "$HERE/users.sh" ]; then bash "$HERE/users.sh"; fi
 bash "$HERE/apps.sh"
+bash "$HERE/kernels.sh"
 log "ready in $((SECONDS - start)) s"

@@ -110,6 +110,12 @@ export class Agent {
 
   private async startup(): Promise<void> {
     const spec = this.s.spec;
+    const job = this.s.job;
+    if (job.progress) this.progress(job.progress);
+    // The job script could not prepare the app's environment (a module failed to load): starting
+    // the app without it would only hide the problem.
+    if (job.failure)
+      throw new StartFailure({ reason: 'app_failed_to_start', message: job.failure, processExit: 1 });
     const workdir = await createWorkdir(this.s.serverId);
     if (this.ending) {
       // Stopped while the directory was being made: stop() could not remove it.

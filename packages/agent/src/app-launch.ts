@@ -4,6 +4,7 @@
 import net from 'node:net';
 import type { AgentLaunchSpec } from '@hpchub/protocol';
 import { AppAuth } from './app-auth.js';
+import { writeAppFiles } from './app-files.js';
 import { type AppEndpoint, AppTarget } from './app-target.js';
 import { fillCommand, fillEnv, fillPlaceholders, type PlaceholderValues } from './placeholders.js';
 import { socketPath } from './workdir.js';
@@ -40,6 +41,8 @@ export async function prepareLaunch(i: LaunchInputs): Promise<AppLaunch> {
     options: i.options,
     ...('socketPath' in endpoint ? { socket: endpoint.socketPath } : { port: endpoint.port }),
   };
+  // The files the command names exist before it runs.
+  await writeAppFiles(spec.files ?? [], values);
   return {
     argv: fillCommand(spec.command, values),
     env: { ...withoutAgentVariables(i.env), ...fillEnv(spec.env, values) },

@@ -1,9 +1,9 @@
 // Starts that fail, each with a message a user can act on: the app's command is missing, the
 // app exits at once (its last lines are reported), the app never answers, the launch spec is
-// invalid, the hub refuses `ready`.
+// invalid, the hub refuses `ready`, the job script could not load a module.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AGENT_ENV } from '@hpchub/protocol';
+import { AGENT_ENV, AGENT_JOB_ENV } from '@hpchub/protocol';
 import { type AgentRun, alive, NODE, Sandbox, startAgent, testSpec } from './test-support/agent-process.js';
 
 let sandbox: Sandbox;
@@ -122,4 +122,37 @@ test('a picker root that does not exist: app_failed_to_start naming it', async (
   assert.equal(stopping.body.reason, 'app_failed_to_start');
   assert.match(stopping.body.message, /no-such-runs to choose from cannot be opened \(ENOENT\)/);
   assert.equal((await run.exited).code, 1);
+});
+
+test('the job script could not load a module: app_failed_to_start with the module system’s words, no app', async () => {
+  const lmod = `Lmod has detected the following error: The following module(s) are unknown:\n"nosuch/1.0"\n\n\n\n\u001b[1mPlease check the spelling\u001b[0m`;
+  const run = await start(sandbox, {
+    spec: testSpec(sandbox.app),
+    env: { [AGENT_JOB_ENV.failure]: `Loading the modules nosuch/1.0 failed: ${lmod}` },
+  });
+  const stopping = await run.hub.waitFor('stopping');
+  assert.equal(stopping.body.reason, 'app_failed_to_start');
+  assert.equal(
+    stopping.body.message,
+    'Loading the modules nosuch/1.0 failed: Lmod has detected the following error: The following module(s) are unknown:\n"nosuch/1.0"\n\nPlease check the spelling',
+  );
+  assert.equal((await run.exited).code, 1);
+  assert.equal(run.logs().filter((l) => l.event === 'app_started').length, 0, 'the app never started');
+  assert.equal(run.hub.of('ready').length, 0);
+});
+
+test('what the job script loaded is the first progress message; a long failure is cut to what the hub takes', async () => {
+  const loaded = await start(sandbox, {
+    spec: testSpec(sandbox.app),
+    env: { [AGENT_JOB_ENV.progress]: 'Modules loaded: gcc/12.2.0 python/3.11.6' },
+  });
+  await loaded.hub.waitFor('ready');
+  assert.equal(loaded.hub.of('progress')[0]?.body.message, 'Modules loaded: gcc/12.2.0 python/3.11.6');
+  const long = await start(sandbox, {
+    spec: testSpec(sandbox.app),
+    env: { [AGENT_JOB_ENV.failure]: 'x'.repeat(100_000) },
+  });
+  const stopping = await long.hub.waitFor('stopping');
+  assert.equal(stopping.body.message.length, 4000);
+  assert.equal((await long.exited).code, 1);
 });

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { AGENT_ENV, AGENT_TUNING_ENV, type AgentLaunchSpec, AgentLaunchSpecSchema } from '@hpchub/protocol';
 import { Errors } from '@sinclair/typebox/errors';
 import { Check } from '@sinclair/typebox/value';
+import { AppFileError, appFilePath } from './app-files.js';
+import { type JobReport, readJobReport } from './job-report.js';
 import { fillPlaceholders, PlaceholderError } from './placeholders.js';
 
 export interface AgentSettings {
@@ -25,6 +27,8 @@ export interface AgentSettings {
   home: string;
   /** The login name the agent runs as, for `{user}`. */
   user: string;
+  /** What the job script did before the agent: modules loaded, or why the start failed. */
+  job: JobReport;
 }
 
 /** What is needed to tell the hub that the agent cannot start (when that much is valid). */
@@ -112,6 +116,7 @@ export function readSettings(env: NodeJS.ProcessEnv): AgentSettings {
     heartbeatMs: Math.round(heartbeatSeconds * 1000),
     home,
     user: info.username,
+    job: readJobReport(env),
   };
 }
 
@@ -157,6 +162,17 @@ function checkPlaceholders(spec: AgentLaunchSpec, problems: string[]): void {
   };
   for (const [i, arg] of spec.command.entries()) attempt(`command[${i}]`, arg);
   for (const [name, value] of Object.entries(spec.env)) attempt(`env.${name}`, value);
+  for (const [i, file] of (spec.files ?? []).entries()) {
+    attempt(`files[${i}].path`, file.path);
+    if (file.content !== undefined) attempt(`files[${i}].content`, file.content);
+    try {
+      appFilePath(file, values);
+    } catch (err) {
+      if (err instanceof PlaceholderError) continue; // reported just above
+      if (!(err instanceof AppFileError)) throw err;
+      problems.push(`${AGENT_ENV.spec}: files[${i}]: ${err.message}`);
+    }
+  }
   const auth = spec.appAuth;
   if (auth.kind === 'header') attempt('appAuth.value', auth.value);
   if (auth.kind === 'form-login')

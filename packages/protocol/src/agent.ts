@@ -32,6 +32,18 @@ export const AGENT_TUNING_ENV = {
   heartbeatSeconds: 'HPCHUB_AGENT_HEARTBEAT_SECONDS',
 } as const;
 
+/**
+ * Set by the job script for the agent, about what the script prepared before it (the module
+ * system, see job-modules.ts). The agent reports them to the hub before anything else and never
+ * passes them on to the app.
+ */
+export const AGENT_JOB_ENV = {
+  /** A step the script completed, for the progress log ("Modules loaded: gcc/12.2.0 …"). */
+  progress: 'HPCHUB_AGENT_JOB_PROGRESS',
+  /** Why the job cannot start the app (a module failed to load): the agent reports a failed start. */
+  failure: 'HPCHUB_AGENT_JOB_FAILURE',
+} as const;
+
 /** How the agent reaches the app it started. */
 export const AppListenSchema = Type.Union([
   /** A unix socket in the job's private directory, mode 0600 (JupyterLab, code-server). */
@@ -39,6 +51,31 @@ export const AppListenSchema = Type.Union([
   /** A free TCP port on 127.0.0.1 (apps without unix-socket support, e.g. TensorBoard). */
   Type.Literal('tcp'),
 ]);
+
+/**
+ * A file or directory the agent writes into the job's private directory before it starts the
+ * app: configuration the app's command names (RStudio Server's database.conf, its auth helper,
+ * its secure cookie key). Paths start with `{workdir}/`; `content` takes the same placeholders
+ * as the command.
+ */
+export const AppFileSchema = Type.Object(
+  {
+    path: Type.String({ pattern: '^\\{workdir\\}/[A-Za-z0-9._/{}:-]+$', maxLength: 500 }),
+    /**
+     * directory: 0700. file: `content`, 0600. executable: `content`, 0700. secret: 32 random
+     * bytes as hex, 0600, new for every job (keys the app must keep to itself).
+     */
+    kind: Type.Union([
+      Type.Literal('directory'),
+      Type.Literal('file'),
+      Type.Literal('executable'),
+      Type.Literal('secret'),
+    ]),
+    content: Type.Optional(Type.String({ maxLength: 65536 })),
+  },
+  { additionalProperties: false },
+);
+export type AppFile = Static<typeof AppFileSchema>;
 
 export const AgentLaunchSpecSchema = Type.Object(
   {
@@ -57,6 +94,8 @@ export const AgentLaunchSpecSchema = Type.Object(
     command: Type.Array(Type.String(), { minItems: 1 }),
     /** Extra environment for the app (same placeholders). */
     env: Type.Record(Type.String(), Type.String()),
+    /** Files the agent writes into the job's private directory, in this order, before starting the app. */
+    files: Type.Optional(Type.Array(AppFileSchema, { maxItems: 32 })),
     listen: AppListenSchema,
     /** The public prefix this server is reached under: `/user/{name}/` or `/user/{name}/{server}/`. */
     prefix: Type.String({ pattern: '^/.*/$' }),

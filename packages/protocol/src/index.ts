@@ -4,4 +4,6 @@ export * from './api.js';
 export * from './errors.js';
 export * from './html.js';
 export * from './http.js';
+export * from './job-modules.js';
 export * from './job-script.js';
+export * from './shell-quote.js';

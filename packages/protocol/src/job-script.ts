@@ -1,22 +1,14 @@
-// Renders the bash job script that every spawner (and the slurm-gateway) runs: the spawner's own header (#SBATCH
-// lines, output redirection), the agent's environment, the user's custom script sourced with
+// Renders the bash job script that every spawner (and the slurm-gateway) runs: the spawner's own
+// header (#SBATCH lines, output redirection), the agent's environment, the node's module system
+// with the app's and the user's modules (job-modules.ts), the user's custom script sourced with
 // the Euler deployment's semantics, then `exec` of the agent. Every value comes from validated
 // options and is single-quoted here, so nothing a user typed is ever interpreted by the shell.
-import { AGENT_ENV, type AgentLaunchSpec } from './agent.js';
+import { AGENT_ENV, AGENT_JOB_ENV, type AgentLaunchSpec } from './agent.js';
+import { type ModuleSystem, moduleLines } from './job-modules.js';
+import { homePath, shellQuote } from './shell-quote.js';
 
 /** PATH of a job before its own additions (path_prepend, modules): what a clean login shell has. */
 export const JOB_BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
-
-/** Quotes a string for bash: inside single quotes nothing is special except the quote itself. */
-export function shellQuote(value: string): string {
-  if (value.includes('\0')) throw new Error('a NUL byte cannot be passed to a shell');
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** `"$HOME"/'rest'` for a home-relative path (as normalised by apps/fields.ts). */
-export function homePath(relative: string): string {
-  return relative === '.' ? '"$HOME"' : `"$HOME"/${shellQuote(relative)}`;
-}
 
 export interface JobScriptParts {
   /** Lines after the shebang: `#SBATCH …` directives, or nothing. */
@@ -29,12 +21,23 @@ export interface JobScriptParts {
   spec: AgentLaunchSpec;
   /** Home-relative path of the user's custom script. */
   customScript: string;
+  /** The app's modules (from its definition). */
   modules: string[];
+  /** The user's own modules ("Other software"), loaded after the app's. */
+  userModules?: string[];
+  /** Where `module` comes from on the nodes; default: DEFAULT_MODULE_INIT, no extra trees. */
+  moduleSystem?: ModuleSystem;
   pathPrepend: string[];
   nodePath: string;
   agentPath: string;
 }
 
+/**
+ * The script, in this order: modules (so that the custom script can use `module` and its
+ * choices, such as activating a virtual environment, come last on PATH), the custom script,
+ * the agent. When loading a module fails, the custom script is skipped and the agent only
+ * reports the failure (AGENT_JOB_ENV.failure).
+ */
 export function renderJobScript(p: JobScriptParts): string {
   const env: [string, string][] = [
     [AGENT_ENV.hubUrl, p.hubUrl],
@@ -47,28 +50,34 @@ export function renderJobScript(p: JobScriptParts): string {
     ...p.header,
     '# Written by hpchub: starts the hpchub agent, which starts the app and connects it to the hub.',
     ...p.prologue,
-    ...env.map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+    ...env.flatMap(([k, v]) => [
+      // The launch spec is data (an app's files may hold shell text): single quotes keep it so.
+      ...(k === AGENT_ENV.spec ? ['# shellcheck disable=SC2016'] : []),
+      `export ${k}=${shellQuote(v)}`,
+    ]),
   ];
   if (p.pathPrepend.length > 0) lines.push(`export PATH=${shellQuote(p.pathPrepend.join(':'))}:"$PATH"`);
   lines.push(
-    `hpchub_custom_script=${homePath(p.customScript)}`,
-    'if [ -f "$hpchub_custom_script" ]; then',
-    '  echo "hpchub: sourcing $hpchub_custom_script"',
-    '  . "$hpchub_custom_script"',
+    ...moduleLines({
+      app: p.modules,
+      user: p.userModules ?? [],
+      system: p.moduleSystem ?? { init: [], use: [] },
+    }),
+    'if [ -n "$hpchub_failure" ]; then',
+    `  export ${AGENT_JOB_ENV.failure}="$hpchub_failure"`,
+    '  echo "hpchub: $hpchub_failure"',
     'else',
-    '  echo "hpchub: $hpchub_custom_script does not exist; continuing without it"',
+    `  hpchub_custom_script=${homePath(p.customScript)}`,
+    '  if [ -f "$hpchub_custom_script" ]; then',
+    '    echo "hpchub: sourcing $hpchub_custom_script"',
+    '    . "$hpchub_custom_script"',
+    '  else',
+    '    echo "hpchub: $hpchub_custom_script does not exist; continuing without it"',
+    '  fi',
     'fi',
+    `exec ${shellQuote(p.nodePath)} ${shellQuote(p.agentPath)}`,
+    '',
   );
-  if (p.modules.length > 0) {
-    lines.push(
-      'if command -v module >/dev/null 2>&1; then',
-      `  module load ${p.modules.map(shellQuote).join(' ')}`,
-      'else',
-      `  echo "hpchub: no module command on $(hostname); not loading ${p.modules.join(' ')}"`,
-      'fi',
-    );
-  }
-  lines.push(`exec ${shellQuote(p.nodePath)} ${shellQuote(p.agentPath)}`, '');
   return lines.join('\n');
 }
 

@@ -51,3 +51,22 @@ test('a raw script’s partitions are read from its #SBATCH lines only', () => {
   ].join('\n');
   assert.deepEqual(scriptPartitions(script), ['normal', 'short', 'gpu', 'debug']);
 });
+
+test('modules: the app’s then the user’s, with the hub’s module system; a name that is not one is refused', () => {
+  const body = submitBody(ALICE) as SubmitBody;
+  body.job.modules = ['r/4.3'];
+  body.job.user_modules = ['gcc/12.2.0', 'python/3.11.6'];
+  body.job.module_init = ['/etc/profile.d/lmod.sh'];
+  body.job.module_use = ['/cluster/apps/modulefiles'];
+  const script = renderBatchScript(body, account.home);
+  assert.match(script, /for hpchub_init in '\/etc\/profile\.d\/lmod\.sh'; do/);
+  assert.match(script, /module use '\/cluster\/apps\/modulefiles'/);
+  assert.match(script, /if module load 'r\/4\.3' 'gcc\/12\.2\.0' 'python\/3\.11\.6' 2>/);
+  for (const hostile of ['$(id)', 'a b', '-f', '../x', '.hidden']) {
+    body.job.user_modules = [hostile];
+    assert.throws(() => renderBatchScript(body, account.home), /not a module name/, hostile);
+  }
+  body.job.user_modules = [];
+  body.job.module_use = ['relative/tree'];
+  assert.throws(() => renderBatchScript(body, account.home), /not a plain absolute path/);
+});

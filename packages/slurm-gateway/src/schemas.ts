@@ -1,7 +1,12 @@
 // Request and answer schemas of the gateway's API: every field bounded, every string held to a
 // narrow pattern, no unknown fields. Fastify validates requests with them before any handler
 // runs, and @fastify/swagger publishes them as the OpenAPI document (GET /v1/openapi.json).
-import { AgentLaunchSpecSchema, ErrorBodySchema } from '@hpchub/protocol';
+import {
+  AgentLaunchSpecSchema,
+  ErrorBodySchema,
+  MODULE_NAME_MAX,
+  MODULE_NAME_PATTERN,
+} from '@hpchub/protocol';
 import { type Static, Type } from '@sinclair/typebox';
 
 const closed = { additionalProperties: false } as const;
@@ -18,6 +23,7 @@ const HomeRelative = Type.String({
   description: 'A path inside the user’s home directory, relative to it.',
 });
 const AbsolutePath = Type.String({ pattern: '^/[A-Za-z0-9._@+/-]{0,1000}$' });
+const ModuleName = Type.String({ pattern: MODULE_NAME_PATTERN, maxLength: MODULE_NAME_MAX });
 const JobId = Type.String({ pattern: '^[0-9]{1,12}$' });
 
 export const SubmitBodySchema = Type.Object(
@@ -44,7 +50,10 @@ export const SubmitBodySchema = Type.Object(
         secret: Type.String({ pattern: '^[A-Za-z0-9_-]{16,256}$' }),
         spec: AgentLaunchSpecSchema,
         custom_script: HomeRelative,
-        modules: Type.Array(Type.String({ pattern: '^[A-Za-z0-9._/+-]{1,128}$' }), { maxItems: 32 }),
+        modules: Type.Array(ModuleName, { maxItems: 32 }),
+        user_modules: Type.Optional(Type.Array(ModuleName, { maxItems: 32 })),
+        module_init: Type.Optional(Type.Array(AbsolutePath, { maxItems: 16 })),
+        module_use: Type.Optional(Type.Array(AbsolutePath, { maxItems: 32 })),
         path_prepend: Type.Array(AbsolutePath, { maxItems: 32 }),
         node_path: AbsolutePath,
         agent_path: AbsolutePath,

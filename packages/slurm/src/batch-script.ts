@@ -10,7 +10,7 @@
 // before (the second lock).
 
 import type { AgentLaunchSpec } from '@hpchub/protocol';
-import { homePath, JOB_BASE_PATH, renderJobScript, shellQuote } from '@hpchub/protocol';
+import { homePath, isModuleName, JOB_BASE_PATH, renderJobScript, shellQuote } from '@hpchub/protocol';
 
 /** A job described by fields (the slurm-gateway's `POST /v1/jobs` body). */
 export interface SlurmJobRequest {
@@ -36,7 +36,14 @@ export interface SlurmJobRequest {
     secret: string;
     spec: AgentLaunchSpec;
     custom_script: string;
+    /** The app's modules, loaded first. */
     modules: string[];
+    /** The user's modules, loaded after the app's. */
+    user_modules?: string[];
+    /** Init files that make `module` available, tried in order (default: the usual places). */
+    module_init?: string[];
+    /** Module trees to `module use` before loading. */
+    module_use?: string[];
     path_prepend: string[];
     node_path: string;
     agent_path: string;
@@ -50,6 +57,19 @@ const RELATIVE = /^(?!\/)[A-Za-z0-9._@+/-]{1,255}$/;
 function word(name: string, value: string): string {
   if (!WORD.test(value)) throw new Error(`${name} is not a plain word`);
   return value;
+}
+
+function moduleNames(name: string, values: string[] = []): string[] {
+  for (const value of values)
+    if (!isModuleName(value)) throw new Error(`${name} has a name that is not a module name`);
+  return values;
+}
+
+function absolutes(name: string, values: string[] = []): string[] {
+  for (const value of values)
+    if (!HOME.test(value) || value.split('/').includes('..'))
+      throw new Error(`${name} has a path that is not a plain absolute path`);
+  return values;
 }
 
 function count(name: string, value: number, min = 0): number {
@@ -110,7 +130,12 @@ export function renderBatchScript(job: SlurmJobRequest, home: string): string {
     secret: j.secret,
     spec: j.spec,
     customScript: j.custom_script,
-    modules: j.modules,
+    modules: moduleNames('modules', j.modules),
+    userModules: moduleNames('user modules', j.user_modules),
+    moduleSystem: {
+      init: absolutes('module init', j.module_init),
+      use: absolutes('module use', j.module_use),
+    },
     pathPrepend: j.path_prepend,
     nodePath: j.node_path,
     agentPath: j.agent_path,

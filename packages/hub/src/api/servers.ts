@@ -12,15 +12,26 @@ import { errorResponses } from '../http/responses.js';
 import { findServer, type ProgressEvent, type SpawningService } from '../spawn/index.js';
 import { serverModel } from './models.js';
 
+const OptionValue = Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]);
 const StartBody = Type.Object(
   {
     user_options: Type.Optional(
-      Type.Record(
-        Type.String({ maxLength: 40 }),
-        Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]),
+      Type.Object(
         {
+          // Bounded loosely here, so that its own check (modules/names.ts) can say what is wrong.
+          modules: Type.Optional(
+            Type.Union([
+              Type.String({ maxLength: 256 * 1024 }),
+              Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 10_000 }),
+            ]),
+          ),
+        },
+        {
+          additionalProperties: OptionValue,
           maxProperties: 40,
-          description: '`app` (a catalog id) and the fields of that app’s form.',
+          description:
+            '`app` (a catalog id), the fields of that app’s form, and `modules`: environment modules to ' +
+            'load after the app’s, as a list of names or as text (names separated by spaces).',
         },
       ),
     ),

@@ -1,6 +1,7 @@
 // The apps hpchub ships. Each is plain data of the same shape a site's apps file uses, so a site
 // can replace any of them (say, to load a module or use its own image) without code.
 import type { AppDefinition } from './definition.js';
+import { RSTUDIO } from './rstudio.js';
 
 const jupyterCommand = (binary: string) => [
   binary,
@@ -100,41 +101,6 @@ const TENSORBOARD: AppDefinition = {
       picker: true,
     },
   ],
-};
-
-// RStudio Server from an Apptainer image the site provides (not available on our test machines:
-// the generated command and script are tested, not run). rserver gets a per-job data directory
-// and a PAM helper that accepts only the job's own password, which only the agent knows.
-const RSTUDIO: AppDefinition = {
-  id: 'rstudio',
-  title: 'RStudio',
-  description: 'The RStudio IDE for R.',
-  icon: 'rstudio.svg',
-  command: [
-    'rserver',
-    '--www-address=127.0.0.1',
-    '--www-port={port}',
-    '--www-root-path={prefix}',
-    '--server-data-dir={workdir}/rstudio-server',
-    '--database-config-file={workdir}/rstudio-database.conf',
-    '--server-user={user}',
-    '--auth-none=0',
-    '--auth-pam-helper-path={workdir}/rstudio-auth',
-    '--auth-encrypt-password=0',
-  ],
-  env: { RSTUDIO_PASSWORD: '{token}' },
-  listen: 'tcp',
-  prefix: 'strip',
-  ready_path: '/',
-  app_auth: {
-    kind: 'form-login',
-    path: '/auth-do-sign-in',
-    fields: { username: '{user}', password: '{token}', persist: '0', appUri: '' },
-  },
-  modules: [],
-  apptainer: { image: '/opt/apps/rstudio.sif', binds: ['{workdir}'], args: [] },
-  custom_script: '~/.rstudiorc',
-  fields: [],
 };
 
 export const BUILTIN_APPS: readonly AppDefinition[] = [

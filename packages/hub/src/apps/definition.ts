@@ -1,6 +1,7 @@
 // What an app definition says: how to launch an app inside a job, how the agent reaches and
 // authenticates to it, how it handles the URL prefix, and which form fields it adds. Built-ins
 // live in builtins.ts; a site adds or replaces apps with a YAML file of the same shape.
+import { AppFileSchema, MODULE_NAME_MAX, MODULE_NAME_PATTERN } from '@hpchub/protocol';
 import { type Static, Type } from '@sinclair/typebox';
 
 const FieldBase = {
@@ -74,6 +75,8 @@ export const AppDefinitionSchema = Type.Object(
     /** argv with placeholders: {port} {socket} {prefix} {token} {workdir} {option:NAME}. */
     command: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String()),
+    /** Files the agent writes into the job's private directory before the command runs (e.g. RStudio's). */
+    files: Type.Optional(Type.Array(AppFileSchema, { maxItems: 32 })),
     listen: Type.Union([Type.Literal('unix'), Type.Literal('tcp')]),
     prefix: Type.Union([Type.Literal('keep'), Type.Literal('strip')]),
     ready_path: Type.String({ pattern: '^/' }),
@@ -95,7 +98,9 @@ export const AppDefinitionSchema = Type.Object(
       ),
     ]),
     /** Environment modules loaded (`module load`) before the app, when the node has modules. */
-    modules: Type.Array(Type.String({ pattern: '^[A-Za-z0-9._+/-]+$' })),
+    modules: Type.Array(Type.String({ pattern: MODULE_NAME_PATTERN, maxLength: MODULE_NAME_MAX }), {
+      maxItems: 16,
+    }),
     /** Run the command inside this Apptainer/Singularity image. */
     apptainer: Type.Optional(
       Type.Object(

@@ -76,21 +76,32 @@ describe('launch specs of the built-in apps', () => {
     assert.deepEqual(spec.picker, { option: 'logdir', root: '.', title: 'Log directory' });
   });
 
-  test('RStudio runs rserver in the Apptainer image with a per-job data directory and password', () => {
+  test('RStudio runs rserver in the Apptainer image; the agent writes the files it names', () => {
     const spec = specFor('rstudio');
-    assert.deepEqual(spec.command.slice(0, 5), [
+    assert.deepEqual(spec.command.slice(0, 6), [
       'apptainer',
       'exec',
       '--bind',
       '{workdir}',
       '/opt/apps/rstudio.sif',
+      'rserver',
     ]);
     assert.ok(spec.command.includes('--www-root-path=/user/alice/'));
-    assert.ok(spec.command.includes('--server-data-dir={workdir}/rstudio-server'));
     assert.ok(spec.command.includes('--server-user=alice'));
-    assert.ok(spec.command.includes('--auth-pam-helper-path={workdir}/rstudio-auth'));
     assert.deepEqual(spec.env, { RSTUDIO_PASSWORD: '{token}' });
     assert.equal(spec.appAuth.kind, 'form-login');
+    // Each requirement, checked on what a real job gives rserver: rstudio.e2e.test.ts.
+    assert.deepEqual(
+      spec.files?.map((f) => [f.path, f.kind]),
+      [
+        ['{workdir}/rstudio', 'directory'],
+        ['{workdir}/rstudio/run', 'directory'],
+        ['{workdir}/rstudio/db', 'directory'],
+        ['{workdir}/rstudio/database.conf', 'file'],
+        ['{workdir}/rstudio/secure-cookie-key', 'secret'],
+        ['{workdir}/rstudio/auth-helper', 'executable'],
+      ],
+    );
   });
 });
 

@@ -52,6 +52,9 @@ export function buildLaunchSpec({
     app: app.id,
     command,
     env: Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, fill(v)])),
+    ...(app.files
+      ? { files: app.files.map((f) => (f.content === undefined ? f : { ...f, content: fill(f.content) })) }
+      : {}),
     listen: app.listen,
     prefix,
     prefixMode: app.prefix,

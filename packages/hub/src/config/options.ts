@@ -10,6 +10,7 @@ import { AuthSection } from './sections/auth.js';
 import { DbSection } from './sections/db.js';
 import { GeneralOptions } from './sections/general.js';
 import { LogSection } from './sections/log.js';
+import { ModulesSection } from './sections/modules.js';
 import { ProxySection } from './sections/proxy.js';
 import { SessionSection } from './sections/session.js';
 import { SiteSection } from './sections/site.js';
@@ -31,6 +32,7 @@ export const HubConfigSchema = Type.Object(
     spawner: SpawnerSection,
     slurm: SlurmSection,
     apps: AppsSection,
+    modules: ModulesSection,
     site: SiteSection,
     tokens: TokensSection,
     proxy: ProxySection,
@@ -76,6 +78,20 @@ export const CROSS_RULES: CrossRule[] = [
     'Each entry is `APP key=value…` with the keys `cores`, `memory_gb`, `gpus`, `hours`, `partition`.',
     parseAppDefaults,
   ),
+  {
+    keys: ['modules.pattern'],
+    description: '`modules.pattern` is a JavaScript regular expression.',
+    check: ({ modules }) => {
+      try {
+        new RegExp(modules.pattern, 'u');
+        return [];
+      } catch (err) {
+        return [
+          { key: 'modules.pattern', message: `is not a regular expression: ${(err as Error).message}` },
+        ];
+      }
+    },
+  },
   {
     keys: ['tls.cert', 'tls.key'],
     description: '`tls.cert` and `tls.key` are set together or not at all.',

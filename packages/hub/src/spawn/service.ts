@@ -15,6 +15,9 @@ import { buildLaunchSpec, serverPrefix } from '../apps/launch.js';
 import type { HubConfig } from '../config/index.js';
 import type { Database, ServerRow, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
+import type { ModuleCatalogue } from '../modules/catalogue.js';
+import { moduleRules } from '../modules/names.js';
+import { storedModules, validateWithModules } from '../modules/option.js';
 import { touchUser } from '../users/store.js';
 import { newAgentSecret, secretMatches } from './agent-secret.js';
 import { rememberChoices, rememberedChoices } from './choices.js';
@@ -84,6 +87,8 @@ export interface SpawningDeps {
   agent: AgentLocation;
   /** The account a user's servers run as (looks up the system account for PAM users). */
   accountOf(user: UserRow): Promise<SpawnAccount>;
+  /** The nodes' module system and the modules it offers (listed in the background from open()). */
+  modules: ModuleCatalogue;
 }
 
 /** A message of the agent inside a job, already checked against its schema. */
@@ -106,6 +111,8 @@ type ServerWithOwner = ServerRow & { owner: string };
 
 export class SpawningService {
   readonly catalog: AppCatalog;
+  /** The modules the nodes offer, as last listed (for the form's suggestions and tests). */
+  readonly modules: ModuleCatalogue;
   readonly progress: ProgressReader;
   readonly #deps: SpawningDeps;
   readonly #bus = new ProgressBus();
@@ -121,6 +128,7 @@ export class SpawningService {
   constructor(deps: SpawningDeps) {
     this.#deps = deps;
     this.catalog = deps.catalog;
+    this.modules = deps.modules;
     this.progress = this.#bus;
     this.#monitor = new Monitor({
       intervalSeconds: deps.config.spawner.poll_interval_seconds,
@@ -151,9 +159,12 @@ export class SpawningService {
     }
     if (active.length > 0) log.info({ servers: active.length }, 're-adopting active servers');
     await this.#monitor.start();
+    // Listed in the background: a hub with a slow module tree still serves at once.
+    void this.modules.start();
   }
 
   close(): Promise<void> {
+    this.modules.close();
     return this.#monitor.close();
   }
 
@@ -205,14 +216,19 @@ export class SpawningService {
 
     const { app: appId, ...submitted } = options;
     const app = chooseApp(this.catalog, appId);
-    const values = validateOptions(await this.#fields(user, app), submitted);
+    const fields = await this.#fields(user, app);
+    // The user's modules: names the module system listed (or the site's pattern), never shell text.
+    const rules = moduleRules(config, this.modules.current()?.known);
+    const { values, modules } = validateWithModules(submitted, rules, (rest) =>
+      validateOptions(fields, rest),
+    );
     const account = await this.#deps.accountOf(user);
     const { secret, hash } = newAgentSecret();
     const row = await beginStart(db, {
       userId: user.id,
       name: serverName,
       app: app.id,
-      options: { app: app.id, ...values },
+      options: { app: app.id, ...values, ...storedModules(modules) },
       secretHash: hash,
     });
     if (serverName !== '') routes.declare(user.name, serverName);
@@ -243,6 +259,8 @@ export class SpawningService {
           }),
           customScript: String(customScript ?? app.custom_script),
           modules: app.modules,
+          userModules: modules,
+          moduleSystem: this.modules.system,
           pathPrepend: agent.pathPrepend,
           nodePath: agent.nodePath,
           agentPath: agent.agentPath,
@@ -258,7 +276,7 @@ export class SpawningService {
     }
     // Durable before anything waits: a hub restart from here on re-adopts the job.
     await saveSpawnerState(db, row.id, state).finally(() => this.#launching.delete(row.id));
-    await rememberChoices(db, user.id, app.id, values);
+    await rememberChoices(db, user.id, app.id, { ...values, ...storedModules(modules) });
     this.#starts.set(row.id, { timeoutSeconds });
     this.#bus.step(row.id, 'submitted', `Job submitted with ${spawner.id}`);
     log.info(
@@ -390,10 +408,17 @@ export class SpawningService {
   /** Ends a start that cannot succeed: the job is stopped and the user told why. */
   async #fail(server: ServerWithOwner, message: string): Promise<void> {
     this.#starts.delete(server.id);
-    await this.#deps.spawner.stop(parseState(server));
-    if (await recordEnd(this.#deps.db, server, server.owner, 'start_failure', message)) {
-      this.#bus.step(server.id, 'done', `Spawn failed: ${message}`, { failed: true });
-      this.#deps.log.warn({ user: server.owner, server: server.name, message }, 'server start failed');
+    // While the job is being stopped, polls must not record its end first (as "cancelled"),
+    // which would lose the reason given here (often the agent's own words).
+    this.#stopping.add(server.id);
+    try {
+      await this.#deps.spawner.stop(parseState(server));
+      if (await recordEnd(this.#deps.db, server, server.owner, 'start_failure', message)) {
+        this.#bus.step(server.id, 'done', `Spawn failed: ${message}`, { failed: true });
+        this.#deps.log.warn({ user: server.owner, server: server.name, message }, 'server start failed');
+      }
+    } finally {
+      this.#stopping.delete(server.id);
     }
   }
 

@@ -7,6 +7,7 @@ import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
 import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
 import { lookupSystemAccount } from '../auth/system-account.js';
 import type { HubContext } from '../context.js';
+import { ModuleCatalogue, moduleSystemOf } from '../modules/catalogue.js';
 import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
 import { createLocalSpawner } from './local/spawner.js';
@@ -94,5 +95,11 @@ export async function createSpawning(options: SpawningOptions): Promise<Spawning
       pathPrepend: await jobPath(hub, catalog),
     },
     accountOf: accountResolver(config),
+    modules: new ModuleCatalogue({
+      system: moduleSystemOf(config),
+      refreshMs: config.modules.refresh_seconds * 1000,
+      timeoutMs: config.modules.list_timeout_seconds * 1000,
+      log,
+    }),
   });
 }

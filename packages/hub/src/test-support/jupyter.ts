@@ -9,17 +9,30 @@ export interface JupyterClient {
   headers: Record<string, string>;
 }
 
-export async function startKernel(client: JupyterClient): Promise<string> {
+/** Starts a kernel of the named kernelspec (default: the server's Python). */
+export async function startKernel(client: JupyterClient, name = 'python3'): Promise<string> {
   const res = await fetch(`${client.base}api/kernels`, {
     method: 'POST',
     headers: { ...client.headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'python3' }),
+    body: JSON.stringify({ name }),
   });
   if (res.status !== 201) throw new Error(`starting a kernel answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
 
-/** Executes code in the kernel and resolves with the text/plain result (or the stream output). */
+/** The kernelspecs the server offers (`GET api/kernelspecs`), by name, with their argv. */
+export async function kernelSpecs(
+  client: JupyterClient,
+): Promise<Record<string, { argv: string[]; language: string }>> {
+  const res = await fetch(`${client.base}api/kernelspecs`, { headers: client.headers });
+  if (res.status !== 200) throw new Error(`api/kernelspecs answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as {
+    kernelspecs: Record<string, { spec: { argv: string[]; language: string } }>;
+  };
+  return Object.fromEntries(Object.entries(body.kernelspecs).map(([name, k]) => [name, k.spec]));
+}
+
+/** Executes code in the kernel and resolves with the text/plain result (or the stream and display output). */
 export async function execute(
   client: JupyterClient,
   kernelId: string,
@@ -84,6 +97,8 @@ export async function execute(
         };
         if (msg.parent_header.msg_id !== msgId) return;
         if (msg.msg_type === 'execute_result') output = msg.content.data?.['text/plain'] ?? '';
+        // IRkernel shows values as display data rather than as an execute result.
+        if (msg.msg_type === 'display_data') output += msg.content.data?.['text/plain'] ?? '';
         if (msg.msg_type === 'stream') output += msg.content.text ?? '';
         if (msg.msg_type === 'error') {
           clearTimeout(timer);

@@ -81,7 +81,7 @@ test('the whole script: prologue to the user’s log, custom script with Euler s
   assert.ok(lines.slice(0, firstCommand).filter((l) => l.startsWith('#SBATCH')).length >= 10);
   assert.ok(lines.slice(firstCommand).every((l) => !l.startsWith('#SBATCH')));
   assert.match(script, /exec >>"\$HOME"\/'\.hpchub\/logs\/lab\.log' 2>&1/);
-  assert.match(script, /if \[ -f "\$hpchub_custom_script" \]; then\n {2}echo "hpchub: sourcing/);
+  assert.match(script, /if \[ -f "\$hpchub_custom_script" \]; then\n {4}echo "hpchub: sourcing/);
   assert.match(script, /does not exist; continuing without it/);
   assert.match(script, /^exec '\/bin\/sleep' '300'$/m);
   if (spawnSync('shellcheck', ['--version']).status !== 0) throw new Error('shellcheck is not installed');
