@@ -10,7 +10,7 @@ import { createLoginPipeline } from './auth/pipeline.js';
 import type { HubConfig } from './config/index.js';
 import type { HubContext } from './context.js';
 import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
-import { loggerOptions } from './http/logging.js';
+import { logDestination, loggerOptions } from './http/logging.js';
 import type { Spawner } from './spawn/index.js';
 import { generatePassword, hashPassword } from './users/password.js';
 import { countUsers, createUser } from './users/store.js';
@@ -33,7 +33,10 @@ export interface OpenHub {
 }
 
 export function createLogger(config: HubConfig, stream?: NodeJS.WritableStream): Logger {
-  const { stream: s, ...options } = loggerOptions(config.log.level, stream);
+  const { stream: s, ...options } = loggerOptions(
+    config.log.level,
+    logDestination(config.log.format, stream),
+  );
   return s ? pino(options, s) : pino(options);
 }
 
