@@ -30,6 +30,11 @@ export const COMMANDS: Record<string, { usage: string; summary: string; details?
     usage: 'hpchub db upgrade [--dry-run]',
     summary: 'Apply pending database migrations (start does this too).',
   },
+  'db backup': {
+    usage: 'hpchub db backup FILE [--force]',
+    summary: 'Copy the database to FILE while the hub runs (SQLite backup API; pg_dump for PostgreSQL).',
+    details: '  --force   replace FILE if it exists',
+  },
 };
 
 export function commandHelp(name: string): string {

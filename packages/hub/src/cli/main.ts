@@ -6,6 +6,7 @@ import { ConfigError, configFlagOptions, loadConfig } from '../config/index.js';
 import type { CommandInput } from './command.js';
 import { configCheck } from './config-check.js';
 import { dbUpgrade } from './db.js';
+import { dbBackup } from './db-backup.js';
 import { COMMANDS, commandHelp, overview } from './help.js';
 import { CliError, type Io, processIo, usageError } from './io.js';
 import { start } from './start.js';
@@ -37,6 +38,7 @@ const TABLE: Record<string, Command> = {
     run: tokenCreate,
   },
   'db upgrade': { options: { 'dry-run': { type: 'boolean' } }, positionals: [], run: dbUpgrade },
+  'db backup': { options: { force: { type: 'boolean' } }, positionals: ['FILE'], run: dbBackup },
 };
 
 /** Splits argv into the command name (one or two words) and its arguments. */
