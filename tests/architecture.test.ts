@@ -72,7 +72,8 @@ const HUB: Record<string, string[]> = {
     'users',
     'util',
   ],
-  cli: ['auth', 'config', 'context', 'db', 'errors', 'root', 'users', 'util'],
+  doctor: ['auth', 'config', 'db', 'spawn'],
+  cli: ['auth', 'config', 'context', 'db', 'doctor', 'errors', 'root', 'users', 'util'],
   root: ['*'],
 };
 

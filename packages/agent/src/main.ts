@@ -6,6 +6,7 @@ import { AGENT_ENV, AGENT_TUNING_ENV } from '@hpchub/protocol';
 import { Agent } from './agent.js';
 import { HubClient } from './hub-client.js';
 import { createLogger } from './log.js';
+import { runProbe } from './probe.js';
 import { readSettings, SettingsError } from './settings.js';
 
 declare const HPCHUB_AGENT_VERSION: string | undefined;
@@ -24,6 +25,9 @@ Started by the job script, configured by environment variables:
   ${AGENT_TUNING_ENV.host}  host name sent to the hub (default: this host's name)
   ${AGENT_TUNING_ENV.heartbeatSeconds}  seconds between heartbeats (default 60)
 Logs are JSON lines on stderr.
+
+hpchub-agent --probe: the test job of \`hpchub doctor\`: checks this Node.js, that the hub URL
+answers as an hpchub hub, and this node's clock against the hub's; exits 0 when all is well.
 `;
 
 async function main(): Promise<number> {
@@ -37,6 +41,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = createLogger();
+  if (arg === '--probe') return runProbe(process.env, log);
   const secret = process.env[AGENT_ENV.secret];
   if (secret) log.redact(secret);
   let agent: Agent;

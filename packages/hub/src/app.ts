@@ -4,18 +4,19 @@
 // with what follows a change, the REST API, the agent API and the pages, each given the services
 // it calls.
 
-import { hostname } from 'node:os';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SHARED_SCHEMAS } from '@hpchub/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { probeRoutes } from './agent-api/probe.js';
 import { agentRoutes } from './agent-api/routes.js';
 import { checkHealth } from './api/root.js';
 import { API_PREFIX, apiRoutes } from './api/routes.js';
 import { Accounts } from './auth/accounts.js';
 import { ExpiredCredentialsPurge } from './auth/purge.js';
+import { listeningBaseUrl } from './config/hub-url.js';
 import type { HubContext } from './context.js';
 import { accessPlugin } from './http/access.js';
 import { installErrorHandlers } from './http/errors.js';
@@ -53,9 +54,7 @@ declare module 'fastify' {
 function listeningUrl(app: FastifyInstance, hub: HubContext, https: boolean): string {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : hub.config.port;
-  const ip = hub.config.ip;
-  const host = ip === '0.0.0.0' || ip === '::' ? hostname() : ip.includes(':') ? `[${ip}]` : ip;
-  return `${https ? 'https' : 'http'}://${host}:${port}`;
+  return listeningBaseUrl(hub.config.ip, port, https);
 }
 
 export async function buildApp({
@@ -156,6 +155,7 @@ export async function buildApp({
 
   await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });
+  await app.register(probeRoutes, { prefix: `${API_PREFIX}/agent`, version: hub.version });
   await app.register(webRoutes, { hub, site, spawning: service, accounts });
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.

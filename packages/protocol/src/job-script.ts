@@ -5,6 +5,7 @@
 // options and is single-quoted here, so nothing a user typed is ever interpreted by the shell.
 import { AGENT_ENV, AGENT_JOB_ENV, type AgentLaunchSpec } from './agent.js';
 import { type ModuleSystem, moduleLines } from './job-modules.js';
+import { PROBE_EXIT } from './probe.js';
 import { homePath, shellQuote } from './shell-quote.js';
 
 /** PATH of a job before its own additions (path_prepend, modules): what a clean login shell has. */
@@ -30,6 +31,8 @@ export interface JobScriptParts {
   pathPrepend: string[];
   nodePath: string;
   agentPath: string;
+  /** The test job of `hpchub doctor`: run `hpchub-agent --probe` instead of an app (see probe.ts). */
+  probe?: boolean;
 }
 
 /**
@@ -75,9 +78,20 @@ export function renderJobScript(p: JobScriptParts): string {
     '    echo "hpchub: $hpchub_custom_script does not exist; continuing without it"',
     '  fi',
     'fi',
-    `exec ${shellQuote(p.nodePath)} ${shellQuote(p.agentPath)}`,
-    '',
   );
+  if (p.probe) {
+    // Say which part is missing in the job's log, and in an exit code the doctor can name.
+    lines.push(
+      `if [ ! -r ${shellQuote(p.agentPath)} ]; then`,
+      `  echo "hpchub: $(id -un) cannot read the agent "${shellQuote(p.agentPath)}" on $(hostname)"`,
+      `  exit ${PROBE_EXIT.agentUnreadable}`,
+      'fi',
+      `exec ${shellQuote(p.nodePath)} ${shellQuote(p.agentPath)} --probe`,
+      '',
+    );
+    return lines.join('\n');
+  }
+  lines.push(`exec ${shellQuote(p.nodePath)} ${shellQuote(p.agentPath)}`, '');
   return lines.join('\n');
 }
 

@@ -11,7 +11,6 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { generateCertificate } from '@hpchub/agent';
 import type { FastifyInstance } from 'fastify';
 import { lookupSystemAccount } from '../../hub/src/auth/system-account.js';
 import {
@@ -27,7 +26,7 @@ import {
 import { HUB_ACCOUNT, type HubProcess, runAsHubAccount } from '../../hub/src/test-support/hub-process.js';
 import { kernelRunsAs } from '../../hub/src/test-support/jupyter.js';
 import { testSystemUser, testSystemUsers } from '../../hub/src/test-support/system-users.js';
-import { type AuditLine, TOKENS, testGateway } from './test-support.js';
+import { type AuditLine, listeningGateway, TOKENS } from './test-support.js';
 
 const run = promisify(execFile);
 const alice = testSystemUser(testSystemUsers(), 'hpchub-alice');
@@ -49,20 +48,15 @@ describe('JupyterLab as a Slurm job, the hub using the slurm-gateway', () => {
   let session: Session;
 
   before(async () => {
-    const certificate = generateCertificate({ commonName: 'hpchub-slurm-gateway', altNames: ['127.0.0.1'] });
-    ({ app: gateway, audit } = await testGateway({
-      https: { cert: certificate.certPem, key: certificate.keyPem },
-    }));
-    await gateway.listen({ host: '127.0.0.1', port: 0 });
-    const address = gateway.server.address();
-    if (!address || typeof address === 'string') throw new Error('the gateway is not listening');
+    const listening = await listeningGateway();
+    ({ app: gateway, audit } = listening);
     hub = await startSlurmHubProcess({
       // A token without raw_script, limited to alice: the hub sends structured jobs only.
       files: { 'gateway-token': `${TOKENS.alice}\n` },
       configure: (config) => {
-        config.slurm.gateway_url = `https://127.0.0.1:${address.port}`;
+        config.slurm.gateway_url = listening.url;
         config.slurm.gateway_token_file = join(config.data_dir, 'gateway-token');
-        config.slurm.gateway_fingerprint = certificate.fingerprint;
+        config.slurm.gateway_fingerprint = listening.fingerprint;
         // Were the hub to run a Slurm command itself, it would fail.
         config.slurm.bin_dir = join(config.data_dir, 'no-slurm-here');
         config.slurm.command_prefix = '/bin/false {user}';

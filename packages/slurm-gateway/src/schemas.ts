@@ -57,6 +57,11 @@ export const SubmitBodySchema = Type.Object(
         path_prepend: Type.Array(AbsolutePath, { maxItems: 32 }),
         node_path: AbsolutePath,
         agent_path: AbsolutePath,
+        probe: Type.Optional(
+          Type.Boolean({
+            description: '`hpchub doctor`’s test job: the agent checks the node and the hub URL, no app.',
+          }),
+        ),
       },
       { ...closed, description: 'What the job runs: the hpchub agent and its launch data.' },
     ),

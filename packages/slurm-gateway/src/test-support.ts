@@ -1,6 +1,7 @@
 // Test helpers: a gateway on the real cluster with a set of tokens (every endpoint, alice only,
 // no submit, expired), its audit lines captured, and a job of a user submitted directly.
 import { Writable } from 'node:stream';
+import { generateCertificate } from '@hpchub/agent';
 import { pino } from 'pino';
 import { buildGateway } from './app.js';
 import { checkConfig } from './config.js';
@@ -72,6 +73,16 @@ export async function testGateway(options: { https?: { cert: string; key: string
   const app = await buildGateway({ config: testConfig(), logger: pino({ level: 'info' }, sink), ...options });
   await app.ready();
   return { app, audit };
+}
+
+/** A gateway listening on loopback over HTTPS with a fresh self-signed certificate, as hubs reach it. */
+export async function listeningGateway() {
+  const certificate = generateCertificate({ commonName: 'hpchub-slurm-gateway', altNames: ['127.0.0.1'] });
+  const { app, audit } = await testGateway({ https: { cert: certificate.certPem, key: certificate.keyPem } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the gateway is not listening');
+  return { app, audit, url: `https://127.0.0.1:${address.port}`, fingerprint: certificate.fingerprint };
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

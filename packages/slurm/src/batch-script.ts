@@ -47,6 +47,8 @@ export interface SlurmJobRequest {
     path_prepend: string[];
     node_path: string;
     agent_path: string;
+    /** `hpchub doctor`'s test job: the agent checks the node and the hub URL instead of starting an app. */
+    probe?: boolean;
   };
 }
 
@@ -139,5 +141,6 @@ export function renderBatchScript(job: SlurmJobRequest, home: string): string {
     pathPrepend: j.path_prepend,
     nodePath: j.node_path,
     agentPath: j.agent_path,
+    probe: j.probe === true,
   });
 }

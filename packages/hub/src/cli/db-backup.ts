@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { BackupError, backupDatabase } from '../db/backup.js';
 import { redactUrl } from '../db/index.js';
-import type { CommandInput } from './index.js';
+import type { CommandInput } from './command.js';
 import { CliError } from './io.js';
 
 export async function dbBackup({ config, positionals, values, io }: CommandInput): Promise<number> {

@@ -30,6 +30,16 @@ export const COMMANDS: Record<string, { usage: string; summary: string; details?
     usage: 'hpchub db upgrade [--dry-run]',
     summary: 'Apply pending database migrations (start does this too).',
   },
+  doctor: {
+    usage: 'hpchub doctor [--user ACCOUNT] [--partition NAME] [--job-timeout SECONDS] [--no-job]',
+    summary:
+      'Check the set-up (configuration, database, Slurm, certificate, hub URL, a test job) and say how to fix it.',
+    details:
+      '  --user ACCOUNT         run the test job as this account (needed with Slurm or PAM)\n' +
+      '  --partition NAME       submit the test job to this partition\n' +
+      '  --job-timeout SECONDS  give up on the test job after this long (default 300)\n' +
+      '  --no-job               skip the test job',
+  },
   'db backup': {
     usage: 'hpchub db backup FILE [--force]',
     summary: 'Copy the database to FILE while the hub runs (SQLite backup API; pg_dump for PostgreSQL).',

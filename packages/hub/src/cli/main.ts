@@ -7,6 +7,7 @@ import type { CommandInput } from './command.js';
 import { configCheck } from './config-check.js';
 import { dbUpgrade } from './db.js';
 import { dbBackup } from './db-backup.js';
+import { doctor } from './doctor.js';
 import { COMMANDS, commandHelp, overview } from './help.js';
 import { CliError, type Io, processIo, usageError } from './io.js';
 import { start } from './start.js';
@@ -38,6 +39,16 @@ const TABLE: Record<string, Command> = {
     run: tokenCreate,
   },
   'db upgrade': { options: { 'dry-run': { type: 'boolean' } }, positionals: [], run: dbUpgrade },
+  doctor: {
+    options: {
+      user: { type: 'string' },
+      partition: { type: 'string' },
+      'job-timeout': { type: 'string' },
+      'no-job': { type: 'boolean' },
+    },
+    positionals: [],
+    run: doctor,
+  },
   'db backup': { options: { force: { type: 'boolean' } }, positionals: ['FILE'], run: dbBackup },
 };
 

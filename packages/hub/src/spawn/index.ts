@@ -1,5 +1,7 @@
 // The spawning service's public surface: what the pages, the REST API, the agent API, the proxy
 // wiring and the CLI may use of spawn/. Everything else in this folder is its own business.
+
+export { installAgent } from './agent-install.js';
 export type { FormField, SpawnForm } from './form.js';
 export { SpawnFormSchema } from './form.js';
 export { serverLabel, serverNameProblem, serverPath } from './names.js';
@@ -13,5 +15,5 @@ export {
   serversOfUsers,
 } from './servers-store.js';
 export type { AgentMessage, RoutedServer, RouteSink, SpawningService } from './service.js';
-export { createSpawning, type SpawningOptions } from './setup.js';
-export type { Spawner } from './spawner.js';
+export { createSpawning, type SpawningOptions, standaloneSpawner } from './setup.js';
+export type { PollResult, SpawnAccount, Spawner, SpawnerState } from './spawner.js';

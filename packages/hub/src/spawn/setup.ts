@@ -3,9 +3,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOB_BASE_PATH } from '@hpchub/protocol';
+import type { SlurmClient } from '@hpchub/slurm';
+import type { Logger } from 'pino';
 import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
 import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
 import { lookupSystemAccount } from '../auth/system-account.js';
+import { agentApiUrl } from '../config/hub-url.js';
+import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { ModuleCatalogue, moduleSystemOf } from '../modules/catalogue.js';
 import { accountResolver } from './accounts.js';
@@ -13,7 +17,9 @@ import { installAgent, makeTraversable } from './agent-install.js';
 import { createLocalSpawner } from './local/spawner.js';
 import { SecretBox } from './secret-box.js';
 import { type RouteSink, SpawningService } from './service.js';
-import { createSlurmSpawning } from './slurm/setup.js';
+import { slurmSettings } from './slurm/settings.js';
+import { configuredSlurmClient, createSlurmSpawning } from './slurm/setup.js';
+import { createSlurmSpawner } from './slurm/spawner.js';
 import type { Spawner } from './spawner.js';
 
 export interface SpawningOptions {
@@ -27,31 +33,55 @@ export interface SpawningOptions {
   spawner?: Spawner | undefined;
 }
 
+/** The local spawner as configured. */
+async function configuredLocalSpawner(config: HubConfig): Promise<Spawner> {
+  let localUser: { name: string; uid: number; gid: number } | undefined;
+  if (process.getuid?.() === 0) {
+    const account = await lookupSystemAccount(config.spawner.local_user);
+    if (!account)
+      throw new Error(`spawner.local_user ${config.spawner.local_user} is not an account on this machine.`);
+    localUser = { name: account.name, uid: account.uid, gid: account.gid };
+  }
+  const usersDir = join(config.data_dir, 'users');
+  if (localUser) {
+    // The working directories belong to spawner.local_user, which must be able to reach them.
+    mkdirSync(usersDir, { recursive: true, mode: 0o711 });
+    makeTraversable(config.data_dir);
+    makeTraversable(usersDir);
+  }
+  return createLocalSpawner({ usersDir, localUser });
+}
+
 /** The spawner `spawner.kind` names. */
 async function configuredSpawner(hub: HubContext): Promise<Spawner> {
   switch (hub.config.spawner.kind) {
-    case 'local': {
-      let localUser: { name: string; uid: number; gid: number } | undefined;
-      if (process.getuid?.() === 0) {
-        const account = await lookupSystemAccount(hub.config.spawner.local_user);
-        if (!account)
-          throw new Error(
-            `spawner.local_user ${hub.config.spawner.local_user} is not an account on this machine.`,
-          );
-        localUser = { name: account.name, uid: account.uid, gid: account.gid };
-      }
-      const usersDir = join(hub.config.data_dir, 'users');
-      if (localUser) {
-        // The working directories belong to spawner.local_user, which must be able to reach them.
-        mkdirSync(usersDir, { recursive: true, mode: 0o711 });
-        makeTraversable(hub.config.data_dir);
-        makeTraversable(usersDir);
-      }
-      return createLocalSpawner({ usersDir, localUser });
-    }
+    case 'local':
+      return configuredLocalSpawner(hub.config);
     case 'slurm':
       return createSlurmSpawning(hub).spawner;
   }
+}
+
+/**
+ * The spawner `spawner.kind` names, from the configuration alone, without a running hub: what
+ * `hpchub doctor` runs its test job with, exactly as the hub would start a server. With Slurm,
+ * also the client it submits with. Throws when it cannot be set up (no spawner.local_user, no
+ * gateway token file).
+ */
+export async function standaloneSpawner(
+  config: HubConfig,
+  log: Pick<Logger, 'info' | 'warn'>,
+): Promise<{ spawner: Spawner; slurm?: SlurmClient }> {
+  if (config.spawner.kind === 'local') return { spawner: await configuredLocalSpawner(config) };
+  const slurm = configuredSlurmClient(config, log);
+  const settings = slurmSettings(config);
+  const spawner = createSlurmSpawner({
+    client: slurm,
+    signalSeconds: settings.signalSeconds,
+    stopTimeoutMs: settings.stopTimeoutMs,
+    log,
+  });
+  return { spawner, slurm };
 }
 
 /**
@@ -89,7 +119,7 @@ export async function createSpawning(options: SpawningOptions): Promise<Spawning
     routes,
     box: new SecretBox(options.cookieSecret),
     agent: {
-      hubUrl: () => `${(config.spawner.hub_url || hubUrl()).replace(/\/$/, '')}/hub/api/agent`,
+      hubUrl: () => agentApiUrl(config, hubUrl()),
       nodePath: config.spawner.node_path,
       agentPath: installAgent(config, log),
       pathPrepend: await jobPath(hub, catalog),

@@ -57,6 +57,7 @@ export function slurmJob(request: SpawnRequest, options: SlurmScriptOptions): Sl
       agent_path: j.agentPath,
     },
   };
+  if (j.probe) job.job.probe = true;
   if (r.partition !== undefined) job.partition = text('partition', r.partition);
   if (r.account !== undefined) job.account = text('account', r.account);
   return job;

@@ -3,8 +3,10 @@
 // partitions they see).
 import { readFileSync } from 'node:fs';
 import { CliSlurmClient, GatewaySlurmClient, type SlurmClient } from '@hpchub/slurm';
+import type { Logger } from 'pino';
 import type { AppField } from '../../apps/definition.js';
 import { lookupSystemAccount } from '../../auth/system-account.js';
+import type { HubConfig } from '../../config/index.js';
 import type { HubContext } from '../../context.js';
 import type { UserRow } from '../../db/schema.js';
 import { groupsOfUsers } from '../../users/store.js';
@@ -21,18 +23,7 @@ export interface SlurmSpawning {
 
 export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): SlurmSpawning {
   const settings = slurmSettings(hub.config);
-  const slurm =
-    client ??
-    slurmClientOf(
-      hub,
-      settings.timeoutMs,
-      () =>
-        new CliSlurmClient({
-          userPrefix: settings.userPrefix,
-          binDir: settings.binDir,
-          timeoutMs: settings.timeoutMs,
-        }),
-    );
+  const slurm = client ?? configuredSlurmClient(hub.config, hub.log);
   const cluster = new ClusterCache(slurm, settings.cacheMs, hub.log);
   const { ip } = hub.config;
   if (!hub.config.spawner.hub_url && (ip.startsWith('127.') || ip === '::1' || ip === 'localhost')) {
@@ -70,16 +61,22 @@ export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): Slur
   };
 }
 
-/** The gateway's client when `slurm.gateway_url` is set (the hub then holds no Slurm rights), else the CLI one. */
-function slurmClientOf(hub: HubContext, timeoutMs: number, cli: () => SlurmClient): SlurmClient {
-  const {
-    gateway_url: url,
-    gateway_token_file: tokenFile,
-    gateway_fingerprint: fingerprint,
-  } = hub.config.slurm;
-  if (!url) return cli();
+/**
+ * The gateway's client when `slurm.gateway_url` is set (the hub then holds no Slurm rights), else
+ * the CLI one. Also what `hpchub doctor` checks Slurm with.
+ */
+export function configuredSlurmClient(config: HubConfig, log: Pick<Logger, 'info'>): SlurmClient {
+  const settings = slurmSettings(config);
+  const { gateway_url: url, gateway_token_file: tokenFile, gateway_fingerprint: fingerprint } = config.slurm;
+  if (!url) {
+    return new CliSlurmClient({
+      userPrefix: settings.userPrefix,
+      binDir: settings.binDir,
+      timeoutMs: settings.timeoutMs,
+    });
+  }
   if (!tokenFile) throw new Error('slurm.gateway_url is set but slurm.gateway_token_file is not');
   const token = readFileSync(tokenFile, 'utf8').trim();
-  hub.log.info({ url, pinned: fingerprint !== '' }, 'Slurm jobs go through the slurm-gateway');
-  return new GatewaySlurmClient({ url, token, fingerprint, timeoutMs });
+  log.info({ url, pinned: fingerprint !== '' }, 'Slurm jobs go through the slurm-gateway');
+  return new GatewaySlurmClient({ url, token, fingerprint, timeoutMs: settings.timeoutMs });
 }
