@@ -15,8 +15,10 @@ readonly HERE
 # Debian packages the suite needs at run time (slurm-wlm pulls slurmctld, slurmd, slurm-client;
 # listed explicitly anyway); shellcheck checks the generated job scripts in the tests; lmod is the
 # nodes' module system (Lmod rather than Environment Modules: most large clusters, Euler among
-# them, run Lmod, and its spider cache and hierarchies are what the hub's module listing must handle).
-readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck lmod)
+# them, run Lmod, and its spider cache and hierarchies are what the hub's module listing must handle);
+# systemd brings systemd-analyze, which checks the unit files in deploy/systemd (nothing is
+# started with it: the machine need not boot with systemd).
+readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck lmod systemd)
 readonly LOCK=/run/lock/hpchub-provision.lock
 
 log() { printf '[provision] %s\n' "$*"; }

@@ -81,7 +81,8 @@ export async function buildApp({
     bodyLimit: 1024 * 1024,
     // JupyterHub clients send names as path segments; keep the whole segment, encoded or not.
     routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
-    trustProxy: false,
+    // X-Forwarded-* only from the reverse proxies the site named; from anyone else they are lies.
+    trustProxy: hub.config.trusted_proxies.length > 0 ? hub.config.trusted_proxies : false,
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 

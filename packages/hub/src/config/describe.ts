@@ -90,11 +90,13 @@ function shape(key: string, schema: TSchema): Shape {
     };
   }
   if (KindGuard.IsArray(schema) && KindGuard.IsString(schema.items)) {
+    // A list whose entries have a syntax says which, like a string with a pattern.
+    const entry = schema.items.pattern !== undefined ? shape(key, schema.items).expected : undefined;
     return {
       kind: 'list',
       type: 'list of strings',
-      constraints: [],
-      expected: 'a list of non-empty strings',
+      constraints: entry ? [`each entry ${entry}`] : [],
+      expected: entry ? `a list whose entries are each ${entry}` : 'a list of non-empty strings',
     };
   }
   throw new Error(`config option ${key}: describe.ts does not know how to read this kind of value`);

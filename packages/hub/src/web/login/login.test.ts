@@ -53,6 +53,21 @@ describe('login and logout', () => {
     assert.equal(replay.status, 401);
   });
 
+  test('X-Forwarded-Proto from a client that is not a trusted proxy changes nothing', async () => {
+    // trusted_proxies is empty by default: anyone could send this header (see tests/deploy.test.ts
+    // for a hub behind nginx that it believes).
+    const browser = new Browser(hub.url);
+    const page = await browser.get('/hub/login');
+    const xsrf = /name="_xsrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const res = await browser.request('POST', '/hub/login', {
+      body: new URLSearchParams({ username: 'alice', password: 'alice-password-1', _xsrf: xsrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+    });
+    assert.equal(res.status, 303);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('hpchub-session='));
+    assert.doesNotMatch(cookie ?? '', /Secure/i);
+  });
+
   test('wrong password, unknown user and blocked user get clear messages and no session', async () => {
     for (const [name, password, status, message] of [
       ['alice', 'wrong-password', 403, /Invalid username or password/],
