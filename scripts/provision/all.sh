@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Provision the real components the test suite needs, before every `npm test` (scripts/test.sh)
 # and in CI (.ci/run): Debian packages, PostgreSQL (postgres.sh), the single-node Slurm cluster
-# (slurm.sh up), the test users (users.sh, when present), the apps (apps.sh) and the Jupyter
-# kernels besides Python (kernels.sh).
+# (slurm.sh up), the test users (users.sh, when present), the apps (apps.sh), the Jupyter
+# kernels besides Python (kernels.sh) and Schemathesis for the API fuzzing test (schemathesis.sh).
 #
 # As root: installs what is missing (one `apt-get update`, only if something is missing) and
 # starts what is not running. As any other user: only checks, and if something is missing or
@@ -83,4 +83,5 @@ bash "$HERE/slurm.sh" up
 if [ -f "$HERE/users.sh" ]; then bash "$HERE/users.sh"; fi
 bash "$HERE/apps.sh"
 bash "$HERE/kernels.sh"
+bash "$HERE/schemathesis.sh"
 log "ready in $((SECONDS - start)) s"

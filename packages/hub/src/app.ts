@@ -12,6 +12,7 @@ import { SHARED_SCHEMAS } from '@hpchub/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { probeRoutes } from './agent-api/probe.js';
 import { agentRoutes } from './agent-api/routes.js';
+import { openApiOptions } from './api/openapi-doc.js';
 import { checkHealth } from './api/root.js';
 import { API_PREFIX, apiRoutes } from './api/routes.js';
 import { Accounts } from './auth/accounts.js';
@@ -94,31 +95,7 @@ export async function buildApp({
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie, { secret: cookieSecret, hook: 'onRequest' });
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'hpchub REST API',
-        version: hub.version,
-        description:
-          'Shaped like the JupyterHub REST API. Authenticate with `Authorization: token <token>` (or `bearer`). ' +
-          'A request you may not make answers 404, exactly like a missing resource.',
-      },
-      components: {
-        securitySchemes: {
-          token: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'token <api token>' },
-        },
-      },
-      security: [{ token: [] }],
-    },
-    hideUntagged: false,
-    // Name shared schemas after their $id (User, Token, Error…) instead of def-0, def-1…
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transform: ({ schema, url }) => ({
-      schema: url.startsWith(API_PREFIX) ? schema : { ...(schema ?? {}), hide: true },
-      url,
-    }),
-  });
+  await app.register(fastifySwagger, openApiOptions(hub.version));
   // A request without a body is validated as an empty object, so a route whose fields are all
   // optional (POST /hub/api/users/NAME) accepts it, and one with required fields names them.
   app.addHook('preValidation', async (request) => {

@@ -86,6 +86,35 @@ export function Paginated<T extends TSchema>(item: T, id: string) {
 
 export const PAGINATION_MEDIA_TYPE = 'application/jupyterhub-pagination+json';
 
+/**
+ * One event of a start's progress stream (server-sent events, JupyterHub's fields): the
+ * percentage, a message in text and HTML, and at the end `ready` with the server's `url`, or
+ * `failed`. While a Slurm job waits, `queue` has Slurm's reason and estimated start.
+ */
+export const ProgressEventSchema = Type.Object(
+  {
+    progress: Type.Number({ minimum: 0, maximum: 100 }),
+    message: Type.String(),
+    html_message: Type.String(),
+    ready: Type.Optional(Type.Boolean()),
+    failed: Type.Optional(Type.Boolean()),
+    url: Type.Optional(Type.String()),
+    queue: Type.Optional(
+      Type.Object({ reason: Type.Optional(Type.String()), estimated_start: Type.Optional(Type.String()) }),
+    ),
+  },
+  { $id: 'ProgressEvent' },
+);
+export type ProgressEventModel = Static<typeof ProgressEventSchema>;
+
+/** One server-sent event of a progress stream, as OpenAPI 3.0 can say it: its data is a ProgressEvent in JSON. */
+export const ProgressStreamEventSchema = Type.Object({
+  data: Type.String({ description: 'A ProgressEvent (see the schema of that name), as JSON.' }),
+  event: Type.Optional(Type.String()),
+  id: Type.Optional(Type.String()),
+  retry: Type.Optional(Type.Integer()),
+});
+
 /** A user's server, as JupyterHub describes it, with hpchub's additions (app, status, end). */
 export const ServerSchema = Type.Object(
   {
@@ -118,4 +147,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   NewTokenSchema,
   GroupSchema,
   ServerSchema,
+  ProgressEventSchema,
 ];

@@ -41,6 +41,8 @@ const NewsItem = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) });
+// Digits only, so that /news/all is never taken for an item: other methods there answer 405.
+const NEWS_ITEM = '/news/:id(^\\d+$)';
 const errors = errorResponses(400, 401, 404);
 
 function newsModel(row: NewsWithAuthor) {
@@ -108,7 +110,7 @@ export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
   );
 
   app.get(
-    '/news/:id',
+    NEWS_ITEM,
     {
       config: { access: admin },
       schema: {
@@ -122,7 +124,7 @@ export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
   );
 
   app.patch(
-    '/news/:id',
+    NEWS_ITEM,
     {
       config: { access: admin },
       schema: {
@@ -140,7 +142,7 @@ export const newsRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
   );
 
   app.delete(
-    '/news/:id',
+    NEWS_ITEM,
     {
       config: { access: admin },
       schema: {

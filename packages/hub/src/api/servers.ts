@@ -2,14 +2,14 @@
 // as JupyterHub's API does. The start body is `{"user_options": {...}}` with `app` naming a
 // catalog entry; the progress stream is JupyterHub's server-sent event format.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ServerSchema } from '@hpchub/protocol';
+import { type ProgressEventModel, ProgressStreamEventSchema, ServerSchema } from '@hpchub/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.js';
 import { notFound } from '../errors/index.js';
 import { subjectOf, userAccess } from '../http/access.js';
 import { errorResponses } from '../http/responses.js';
-import { findServer, type ProgressEvent, type SpawningService } from '../spawn/index.js';
+import { findServer, type SpawningService } from '../spawn/index.js';
 import { serverModel } from './models.js';
 
 const OptionValue = Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]);
@@ -100,7 +100,8 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
       'x-accel-buffering': 'no',
       'x-content-type-options': 'nosniff',
     });
-    const send = (event: ProgressEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
+    // The document promises ProgressEventSchema for each event: a ProgressEvent must fit it.
+    const send = (event: ProgressEventModel) => res.write(`data: ${JSON.stringify(event)}\n\n`);
     for (const e of events) send(e);
     if (done || events.some((e) => e.ready || e.failed)) {
       res.end();
@@ -128,7 +129,13 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   const sse = {
     summary: 'Progress of a start, as server-sent events (JupyterHub format)',
     tags: ['servers'],
-    produces: ['text/event-stream'],
+    response: {
+      200: {
+        description: 'The progress events, until the server is ready or its start failed.',
+        content: { 'text/event-stream': { schema: ProgressStreamEventSchema } },
+      },
+      ...errorResponses(400, 401, 404),
+    },
   };
 
   app.post(

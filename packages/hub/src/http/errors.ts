@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { type ErrorCode, HubError } from '../errors/index.js';
 import { errorPage } from '../ui/error-page.js';
 import type { Site } from '../ui/site.js';
+import { trackRouteMethods } from './methods.js';
 import { toFieldValidations } from './validation.js';
 
 const FRAMEWORK_CODES: Record<string, ErrorCode> = {
@@ -54,8 +55,17 @@ export function sendError(reply: FastifyReply, err: HubError, site: Site): Fasti
 }
 
 export function installErrorHandlers(app: FastifyInstance, site: Site): void {
+  const routes = trackRouteMethods(app);
+  /** 405 with Allow when the path exists with other methods, else 404. */
+  const unrouted = (request: FastifyRequest): HubError => {
+    const allowed = routes.allowed(request.url.split('?')[0] ?? '');
+    return allowed.length > 0 && !allowed.includes(request.method)
+      ? new HubError('method_not_allowed', undefined, { headers: { allow: allowed.join(', ') } })
+      : new HubError('not_found');
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const err = toHubError(error);
+    // A request no route takes can fail before the not-found handler (a body-less QUERY, say).
+    const err = request.is404 ? unrouted(request) : toHubError(error);
     if (err.status >= 500) {
       request.log.error({ err: error, detail: err.detail }, 'request failed');
     } else {
@@ -63,5 +73,5 @@ export function installErrorHandlers(app: FastifyInstance, site: Site): void {
     }
     return sendError(reply, err, site);
   });
-  app.setNotFoundHandler((_request, reply) => sendError(reply, new HubError('not_found'), site));
+  app.setNotFoundHandler((request, reply) => sendError(reply, unrouted(request), site));
 }
