@@ -2,10 +2,11 @@
 // from the routes' schemas. What each operation demands of the caller is taken from the route's
 // access declaration, so the document cannot claim a token where none is needed: public routes
 // need no credentials, and agents' messages about a server take its secret instead of a token.
-// The links between operations (create, then read, change, delete) are declared below. Two
-// answers hold for every operation and are added to each here: 401 for a request whose
-// token is invalid (refused before any route, public ones included), and an optional body where
-// no field is required (a missing body counts as `{}`, as JupyterHub clients expect).
+// The links between operations (create, then read, change, delete) are declared below. What
+// holds for every operation is added to each here: 401 for a request whose token is invalid
+// (refused before any route, public ones included); for one with a body, 413 and 415 (refused
+// before any route too), and an optional body where no field is required (a missing body counts
+// as `{}`, as JupyterHub clients expect).
 // Schemathesis checks every answer against this document (tests/api-fuzz.test.ts).
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
@@ -94,11 +95,8 @@ const LINKS: [string, string, [string, string, Record<string, string>][]][] = [
             `${P}/users/{name}/servers/{server_name}/progress`,
             { name: '$request.path.name', server_name: '$request.path.server_name' },
           ],
-          [
-            'delete',
-            `${P}/users/{name}/servers/{server_name}`,
-            { name: '$request.path.name', server_name: '$request.path.server_name' },
-          ],
+          // No link to DELETE: it stops the server, which stays (with its last progress) until
+          // it is deleted with {"remove": true}, as in JupyterHub; a client would not take it for gone.
         ],
       ] as [string, string, [string, string, Record<string, string>][]],
   ),
@@ -131,11 +129,18 @@ function completeOperations(document: Document): void {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       operation.responses ??= {};
-      operation.responses['401'] ??= {
-        description: 'The request carried a token or cookie that is not (or no longer) valid.',
+      const error = (description: string) => ({
+        description,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
+      });
+      operation.responses['401'] ??= error(
+        'The request carried a token or cookie that is not (or no longer) valid.',
+      );
       const body = operation.requestBody;
+      if (body) {
+        operation.responses['413'] ??= error('The body is larger than the hub accepts (1 MiB).');
+        operation.responses['415'] ??= error('The body is neither JSON nor a form.');
+      }
       const schemas = Object.values(body?.content ?? {}).map((c) => c.schema);
       if (body && schemas.every((schema) => !schema?.required?.length)) body.required = false;
     }
