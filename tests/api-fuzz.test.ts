@@ -7,7 +7,8 @@
 // Servers are started by the fake spawner: what is under test is the API, not the spawner.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createFakeSpawner } from '../packages/hub/src/test-support/fake-spawner.js';
@@ -85,7 +86,9 @@ function runSchemathesis(
     '--no-color',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(SCHEMATHESIS, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/tmp' });
+    // Its own working directory, for the cache it keeps there (.schemathesis/), removed after.
+    const cwd = mkdtempSync(join(tmpdir(), 'hpchub-schemathesis-'));
+    const child = spawn(SCHEMATHESIS, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
     let output = '';
     child.stdout.on('data', (c: Buffer) => {
       output += String(c);
@@ -93,8 +96,14 @@ function runSchemathesis(
     child.stderr.on('data', (c: Buffer) => {
       output += String(c);
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
+    child.on('error', (err) => {
+      rmSync(cwd, { recursive: true, force: true });
+      reject(err);
+    });
+    child.on('close', (code) => {
+      rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, output });
+    });
   });
 }
 
