@@ -134,6 +134,11 @@ export const ServerSchema = Type.Object(
     /** Why the server last ended (user_stop, time_limit, start_failure…), and what to tell the user. */
     end_reason: Type.Union([Type.String(), Type.Null()]),
     end_detail: Type.Union([Type.String(), Type.Null()]),
+    line_position: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description:
+        'While the start waits in the hub’s line for a free start slot: its place (1 = next). ' +
+        'Null once it has a slot, and for servers that are not starting. `pending` is `spawn` throughout.',
+    }),
   },
   { $id: 'Server' },
 );

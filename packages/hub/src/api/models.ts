@@ -5,7 +5,10 @@ import { serverPrefix } from '../apps/launch.js';
 import { tokenScopes } from '../auth/tokens.js';
 import type { GroupRow, ServerRow, TokenRow, UserRow } from '../db/schema.js';
 
-export function serverModel(row: ServerRow, owner: string): ServerModel {
+/** Where a start stands in the hub's line for a start slot (the spawning service's `line`). */
+export type PlaceInLine = (serverId: number) => number | null;
+
+export function serverModel(row: ServerRow, owner: string, placeOf: PlaceInLine): ServerModel {
   const url = serverPrefix(owner, row.name);
   const progress =
     row.name === ''
@@ -31,11 +34,17 @@ export function serverModel(row: ServerRow, owner: string): ServerModel {
     user_options: options,
     end_reason: row.end_reason,
     end_detail: row.end_detail,
+    line_position: row.status === 'pending' ? placeOf(row.id) : null,
   };
 }
 
 /** A user, with the servers that are starting, running or stopping (JupyterHub lists only those). */
-export function userModel(row: UserRow, groups: string[], servers: ServerRow[] = []): UserModel {
+export function userModel(
+  row: UserRow,
+  groups: string[],
+  servers: ServerRow[],
+  placeOf: PlaceInLine,
+): UserModel {
   const active = servers.filter((s) => s.status !== 'stopped');
   const def = active.find((s) => s.name === '');
   return {
@@ -48,7 +57,7 @@ export function userModel(row: UserRow, groups: string[], servers: ServerRow[] =
     pending: def?.status === 'pending' ? 'spawn' : def?.status === 'stopping' ? 'stop' : null,
     created: row.created,
     last_activity: row.last_activity,
-    servers: Object.fromEntries(active.map((s) => [s.name, serverModel(s, row.name)])),
+    servers: Object.fromEntries(active.map((s) => [s.name, serverModel(s, row.name, placeOf)])),
   };
 }
 

@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { HubContext } from '../context.js';
 import { HubError } from '../errors/index.js';
-import { serversOfUsers } from '../spawn/index.js';
+import { type LineReader, serversOfUsers } from '../spawn/index.js';
 import { findUserById, groupsOfUsers } from '../users/store.js';
 import { userModel } from './models.js';
 
@@ -20,7 +20,10 @@ export async function checkHealth(hub: HubContext): Promise<{ status: 'ok'; data
   return { status: 'ok', database: 'ok' };
 }
 
-export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async (app, { hub }) => {
+export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; line: LineReader }> = async (
+  app,
+  { hub, line },
+) => {
   app.get(
     '/',
     {
@@ -96,7 +99,7 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async 
       if (!p || !row) throw new HubError('unauthorized');
       const groups = (await groupsOfUsers(hub.db, [row.id])).get(row.id) ?? [];
       return {
-        ...userModel(row, groups, await serversOfUsers(hub.db, [row.id])),
+        ...userModel(row, groups, await serversOfUsers(hub.db, [row.id]), (id) => line.placeOf(id)),
         scopes: [...p.scopes].sort(),
         token_id: p.tokenId === undefined ? null : String(p.tokenId),
       };

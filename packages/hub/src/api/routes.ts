@@ -18,8 +18,8 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   spawning: SpawningService;
   accounts: Accounts;
 }> = async (app, { hub, spawning, accounts }) => {
-  await app.register(rootRoutes, { hub });
-  await app.register(userRoutes, { hub, accounts });
+  await app.register(rootRoutes, { hub, line: spawning.line });
+  await app.register(userRoutes, { hub, accounts, line: spawning.line });
   await app.register(tokenRoutes, { hub });
   await app.register(groupRoutes, { hub });
   await app.register(newsRoutes, { hub });

@@ -51,6 +51,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   { hub, spawning },
 ) => {
   const { progress } = spawning;
+  const placeOf = (id: number) => spawning.line.placeOf(id);
   const servers = userAccess('servers');
 
   async function start(
@@ -61,7 +62,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   ) {
     const user = subjectOf(request);
     const row = await spawning.start(user, serverName, options);
-    return reply.code(row.status === 'running' ? 201 : 202).send(serverModel(row, user.name));
+    return reply.code(row.status === 'running' ? 201 : 202).send(serverModel(row, user.name, placeOf));
   }
 
   async function stop(request: FastifyRequest, reply: FastifyReply, serverName: string, remove: boolean) {
@@ -85,7 +86,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
           ready: true,
           message: 'Server ready',
           html_message: 'Server ready',
-          url: serverModel(row, user.name).url,
+          url: serverModel(row, user.name, placeOf).url,
         });
       else if (row.status === 'stopped') {
         const message = row.end_detail ?? `The server is not running (${row.end_reason ?? 'stopped'}).`;

@@ -9,7 +9,7 @@ import type { UserRow } from '../db/schema.js';
 import { subjectOf, userAccess } from '../http/access.js';
 import { callerOf } from '../http/principal.js';
 import { errorResponses } from '../http/responses.js';
-import { serversOfUsers } from '../spawn/index.js';
+import { type LineReader, serversOfUsers } from '../spawn/index.js';
 import { groupsOfUsers, listUsers } from '../users/store.js';
 import { only, userModel } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';
@@ -18,10 +18,11 @@ const NameParams = Type.Object({ name: Type.String({ description: 'The username.
 const UserList = Type.Union([Type.Array(Type.Ref(UserSchema)), Paginated(UserSchema, 'UserPage')]);
 const errors = errorResponses(400, 401, 404, 409);
 
-export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; accounts: Accounts }> = async (
-  app,
-  { hub, accounts },
-) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{
+  hub: HubContext;
+  accounts: Accounts;
+  line: LineReader;
+}> = async (app, { hub, accounts, line }) => {
   const { db } = hub;
 
   async function models(rows: UserRow[]) {
@@ -33,6 +34,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; accounts: 
         r,
         groups.get(r.id) ?? [],
         servers.filter((s) => s.user_id === r.id),
+        (id) => line.placeOf(id),
       ),
     );
   }

@@ -85,6 +85,11 @@ export interface ServersTable {
   /** 'user_stop' | 'admin_stop' | 'start_failure' | 'time_limit' | 'node_failure' | 'exit_code' | 'idle_cull' | 'cancelled' | … */
   end_reason: string | null;
   end_detail: string | null;
+  /**
+   * The start's place in the hub's line for a start slot: the order the hub accepted it in
+   * (lower goes first). Set from the start request until its job is launched; null otherwise.
+   */
+  line_ticket: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** A user or group (exactly one of the two) that may reach another user's server. */

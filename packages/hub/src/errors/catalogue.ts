@@ -24,6 +24,10 @@ export const ERRORS = {
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   conflict: { status: 409, message: 'That already exists.' },
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
+  start_line_full: {
+    status: 429,
+    message: 'Too many servers are starting or waiting to start; try again after Retry-After seconds.',
+  },
   internal: { status: 500, message: 'Something went wrong on the hub. The error has been logged.' },
   unavailable: { status: 503, message: 'The service is not available right now.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,6 +1,7 @@
 // The spawning service's public surface: what the pages, the REST API, the agent API, the proxy
 // wiring and the CLI may use of spawn/. Everything else in this folder is its own business.
 
+export type { LineReader } from './admission.js';
 export { installAgent } from './agent-install.js';
 export type { FormField, SpawnForm } from './form.js';
 export { SpawnFormSchema } from './form.js';

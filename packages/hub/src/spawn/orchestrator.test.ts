@@ -221,8 +221,8 @@ describe('starting and stopping a server', () => {
 });
 
 describe('limits', () => {
-  test('servers per user and concurrent starts are limited', async () => {
-    const { hub, alice, admin } = await fakeHub('never', (c) => {
+  test('servers per user are limited; a start past the start slots waits in line', async () => {
+    const { hub, alice, admin } = await fakeHub('instant', (c) => {
       c.spawner.servers_per_user = 2;
       c.spawner.concurrent_spawns = 3;
     });
@@ -242,9 +242,13 @@ describe('limits', () => {
       assert.match(third.body.message, /already have 2 servers/);
       assert.equal((await hub.api('POST', '/users/boss/server', { token: admin, body: {} })).status, 202);
       await hub.addUser('dan');
-      const busy = await hub.api('POST', '/users/dan/server', { token: await hub.tokenFor('dan'), body: {} });
-      assert.equal(busy.status, 429);
-      assert.equal(busy.headers.get('retry-after'), '30');
+      const waits = await hub.api<ServerModel>('POST', '/users/dan/server', {
+        token: await hub.tokenFor('dan'),
+        body: {},
+      });
+      assert.equal(waits.status, 202, waits.text);
+      assert.equal(waits.body.pending, 'spawn');
+      assert.equal(waits.body.line_position, 1);
     } finally {
       await hub.stop();
     }

@@ -19,6 +19,8 @@ export interface PollReport {
   /** The start in progress of a server, if it is one. */
   startOf(id: number): { runningSince?: number; timeoutSeconds: number; agentFailure?: string } | undefined;
   fail(server: Server, message: string): Promise<void>;
+  /** The job of a start was first seen running: the agent will report in (start-slots.ts). */
+  jobRunning(id: number): void;
   /** The server's spawner state as the database holds it now. */
   stateNow(id: number): Promise<string | undefined>;
   /** Records the end of a server that was running (route removed); false if already recorded. */
@@ -64,6 +66,7 @@ export async function reportPoll(report: PollReport, server: Server, result: Pol
       if (server.status !== 'pending' || !start) return;
       if (start.runningSince === undefined) {
         start.runningSince = Date.now();
+        report.jobRunning(server.id);
         const where = result.host ? ` on ${result.host}` : '';
         report.bus.step(server.id, 'running', `Job running${where}, starting ${server.app}`);
         return;

@@ -10,6 +10,10 @@ import { escapeHtml } from '@hpchub/protocol';
 export const STEPS = {
   /** The request was accepted and the server row written. */
   requested: 5,
+  /** Waiting in the hub's line for a free start slot (start-line.ts); the place changes, not the bar. */
+  line: 10,
+  /** The start's turn came: it left the line and is being launched. */
+  admitted: 15,
   /** The job was launched (a pid, a Slurm job id) and its state saved. */
   submitted: 20,
   /** A restarted hub picked up a start that was under way. */
@@ -38,10 +42,12 @@ export interface ProgressEvent {
   url?: string;
   /** Slurm queue details while pending. */
   queue?: { reason?: string; estimated_start?: string };
+  /** The place in the hub's line for a start slot (1 = next); 0 once it is the start's turn. */
+  line?: { position: number };
 }
 
-/** What a step adds to its message: the end of a start, its URL, the queue details. */
-export type StepDetail = Pick<ProgressEvent, 'ready' | 'failed' | 'url' | 'queue'>;
+/** What a step adds to its message: the end of a start, its URL, the queue or line details. */
+export type StepDetail = Pick<ProgressEvent, 'ready' | 'failed' | 'url' | 'queue' | 'line'>;
 
 type Listener = (event: ProgressEvent) => void;
 
@@ -96,6 +102,9 @@ export class ProgressBus implements ProgressReader {
     // The same message twice in a row (a queue reason polled again) is not news.
     const last = log.events.at(-1);
     if (last && last.message === full.message && !full.ready && !full.failed) return;
+    // A new place in line replaces the old one in the log: a page opened late shows where the
+    // start stands, not every step it moved up. Listeners still hear each move.
+    if (last?.line && full.line && full.line.position > 0) log.events.pop();
     log.events.push(full);
     if (log.events.length > MAX_EVENTS) log.events.splice(1, log.events.length - MAX_EVENTS);
     if (full.ready || full.failed) log.done = true;

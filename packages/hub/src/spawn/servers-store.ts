@@ -20,6 +20,16 @@ export type ServerEndReason =
 
 export const ACTIVE_STATUSES = ['pending', 'running', 'stopping'] as const;
 
+/** A JSON text column (options, spawner state) as the object it holds, or {} when it holds none. */
+export function jsonColumn(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 export function findServer(db: Db, userId: number, name: string): Promise<ServerRow | undefined> {
   return db
     .selectFrom('servers')
@@ -56,10 +66,14 @@ export async function countActive(db: Db, userId?: number): Promise<number> {
   return Number(row.n);
 }
 
-/** Creates the server row, or resets a stopped one, as pending for a new start. */
+/**
+ * Creates the server row, or resets a stopped one, as pending for a new start, holding its place
+ * in the hub's start line (`line_ticket`) until its job is launched. No agent secret yet: one is
+ * made when the start leaves the line (setAgentSecret).
+ */
 export async function beginStart(
   db: Db,
-  fields: { userId: number; name: string; app: string; options: object; secretHash: string },
+  fields: { userId: number; name: string; app: string; options: object; lineTicket: number },
 ): Promise<ServerRow> {
   const now = nowIso();
   const values = {
@@ -68,7 +82,8 @@ export async function beginStart(
     spawner_state: '{}',
     status: 'pending',
     route: null,
-    secret_hash: fields.secretHash,
+    secret_hash: null,
+    line_ticket: fields.lineTicket,
     started: now,
     ready: null,
     stopped: null,
@@ -88,11 +103,35 @@ export async function beginStart(
     .executeTakeFirstOrThrow();
 }
 
-export async function saveSpawnerState(db: Db, id: number, state: object): Promise<void> {
-  await db
+/** The hash of the secret the agent of the job about to be launched will present. */
+export async function setAgentSecret(db: Db, id: number, secretHash: string): Promise<void> {
+  await db.updateTable('servers').set({ secret_hash: secretHash }).where('id', '=', id).execute();
+}
+
+/**
+ * The job is launched: its state is saved and the start has left the line. False when the start
+ * was stopped meanwhile (the row is no longer pending): then the caller stops the job.
+ */
+export async function saveLaunch(db: Db, id: number, state: object): Promise<boolean> {
+  const res = await db
     .updateTable('servers')
-    .set({ spawner_state: JSON.stringify(state) })
+    .set({ spawner_state: JSON.stringify(state), line_ticket: null })
     .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Starts waiting in the line, with their owners, in ticket order: what a restarted hub lines up again. */
+export function waitingServers(db: Db) {
+  return db
+    .selectFrom('servers')
+    .innerJoin('users', 'users.id', 'servers.user_id')
+    .selectAll('servers')
+    .select(['users.name as owner', 'users.blocked as owner_blocked'])
+    .where('servers.status', '=', 'pending')
+    .where('servers.line_ticket', 'is not', null)
+    .orderBy('servers.line_ticket')
     .execute();
 }
 
@@ -109,7 +148,7 @@ export async function markReady(db: Db, id: number, route: string): Promise<void
 export async function markStopping(db: Db, id: number): Promise<void> {
   await db
     .updateTable('servers')
-    .set({ status: 'stopping', route: null })
+    .set({ status: 'stopping', route: null, line_ticket: null })
     .where('id', '=', id)
     .where('status', '!=', 'stopped')
     .execute();

@@ -4,14 +4,15 @@
 //
 // The database is the source of truth: a server's row and spawner state are written before
 // anything waits, so a restarted hub re-adopts every job (open()). The agent inside the job
-// reports readiness; the service turns that into a route.
+// reports readiness; the service turns that into a route. Starts past the hub's start slots
+// wait in line (admission.ts), also in the database (servers.line_ticket).
 import type { AgentHeartbeat, AgentProgress, AgentReady, AgentStopping } from '@hpchub/protocol';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AppCatalog } from '../apps/catalog.js';
 import type { AppDefinition, AppField } from '../apps/definition.js';
 import { validateOptions } from '../apps/fields.js';
-import { buildLaunchSpec, serverPrefix } from '../apps/launch.js';
+import { serverPrefix } from '../apps/launch.js';
 import type { HubConfig } from '../config/index.js';
 import type { Database, ServerRow, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
@@ -19,9 +20,11 @@ import type { ModuleCatalogue } from '../modules/catalogue.js';
 import { moduleRules } from '../modules/names.js';
 import { storedModules, validateWithModules } from '../modules/option.js';
 import { touchUser } from '../users/store.js';
-import { newAgentSecret, secretMatches } from './agent-secret.js';
-import { rememberChoices, rememberedChoices } from './choices.js';
+import { type LineReader, StartAdmission } from './admission.js';
+import { secretMatches } from './agent-secret.js';
+import { rememberedChoices } from './choices.js';
 import { chooseApp, describeForm, type SpawnForm } from './form.js';
+import { type AgentLocation, type LaunchContext, launchStart } from './launch.js';
 import { Monitor } from './monitor.js';
 import { serverLabel, serverNameProblem } from './names.js';
 import { type PollReport, reportPoll } from './poll-report.js';
@@ -35,16 +38,18 @@ import {
   deleteServerRow,
   findServer,
   findServerById,
+  jsonColumn,
   markReady,
   markStopping,
   recordActivity,
   recordEnd,
   type ServerEndReason,
-  saveSpawnerState,
   serversForRoutes,
   serversOfUsers,
+  waitingServers,
 } from './servers-store.js';
 import type { SpawnAccount, Spawner, SpawnerState } from './spawner.js';
+import type { LineEntry } from './start-line.js';
 
 /** A server as the proxy's route table knows it. */
 export interface RoutedServer {
@@ -63,16 +68,6 @@ export interface RouteSink {
   declare(owner: string, name: string): void;
   /** A named server was deleted. */
   forget(owner: string, name: string): void;
-}
-
-/** Where jobs find the agent and reach the hub. */
-export interface AgentLocation {
-  /** Base URL of the hub's agent API as jobs reach it. */
-  hubUrl(): string;
-  nodePath: string;
-  agentPath: string;
-  /** Directories put in front of PATH in jobs (spawner.path_prepend, and the hub's own venv). */
-  pathPrepend: string[];
 }
 
 export interface SpawningDeps {
@@ -114,8 +109,11 @@ export class SpawningService {
   /** The modules the nodes offer, as last listed (for the form's suggestions and tests). */
   readonly modules: ModuleCatalogue;
   readonly progress: ProgressReader;
+  /** Places in the line for a start slot. */
+  readonly line: LineReader;
   readonly #deps: SpawningDeps;
   readonly #bus = new ProgressBus();
+  readonly #admission: StartAdmission;
   readonly #monitor: Monitor<ServerWithOwner & { state: SpawnerState }>;
   /** Starts in progress, by server id. */
   readonly #starts = new Map<number, StartInProgress>();
@@ -130,11 +128,22 @@ export class SpawningService {
     this.catalog = deps.catalog;
     this.modules = deps.modules;
     this.progress = this.#bus;
+    this.#admission = new StartAdmission({
+      limits: () => ({
+        slots: deps.config.spawner.concurrent_spawns,
+        line: deps.config.spawner.start_line_max,
+      }),
+      bus: this.#bus,
+      log: deps.log,
+      launch: (entry) => this.#launch(entry),
+    });
+    this.line = this.#admission;
     this.#monitor = new Monitor({
       intervalSeconds: deps.config.spawner.poll_interval_seconds,
+      // Starts in line have no job yet; starts being launched are the launch's business.
       list: async () =>
         (await activeServers(deps.db))
-          .filter((s) => !this.#launching.has(s.id))
+          .filter((s) => !this.#launching.has(s.id) && s.line_ticket === null)
           .map((s) => ({ ...s, state: parseState(s) })),
       pollMany: (states) => deps.spawner.pollMany(states),
       report: (server, result) =>
@@ -145,22 +154,45 @@ export class SpawningService {
     });
   }
 
-  /** Routes the running servers again, re-adopts the starting ones, then polls every interval. */
+  /**
+   * Routes the running servers again, re-adopts the starting ones, lines up again the starts
+   * that were waiting for a slot, then polls every interval.
+   */
   async open(): Promise<void> {
-    const { db, log, config, catalog } = this.#deps;
+    const { db, log, config, catalog, spawner } = this.#deps;
     await this.#loadRoutes();
     const active = await activeServers(db);
     for (const server of active) {
-      if (server.status !== 'pending') continue;
+      if (server.status !== 'pending' || server.line_ticket !== null) continue;
       const timeoutSeconds =
         catalog.get(server.app)?.start_timeout_seconds ?? config.spawner.start_timeout_seconds;
       this.#starts.set(server.id, { timeoutSeconds });
+      // A job in a scheduler's queue takes its slot again when it is seen running.
+      if (!spawner.queuesJobs) this.#admission.take(server.id);
       this.#bus.step(server.id, 'readopted', 'The hub restarted; picking up this server where it was.');
     }
     if (active.length > 0) log.info({ servers: active.length }, 're-adopting active servers');
+    await this.#lineUpAgain();
     await this.#monitor.start();
+    this.#admission.pump();
     // Listed in the background: a hub with a slow module tree still serves at once.
     void this.modules.start();
+  }
+
+  /** The starts that waited for a slot when the hub stopped, in their order; a blocked user's are dropped. */
+  async #lineUpAgain(): Promise<void> {
+    const { db, log } = this.#deps;
+    const entries: LineEntry[] = [];
+    for (const server of await waitingServers(db)) {
+      if (server.owner_blocked) {
+        await this.#dropBlocked(server, server.owner);
+        continue;
+      }
+      entries.push({ serverId: server.id, userId: server.user_id, ticket: server.line_ticket ?? 0 });
+      this.#bus.step(server.id, 'requested', 'The hub restarted; this start keeps its place in line.');
+    }
+    this.#admission.restore(entries);
+    if (entries.length > 0) log.info({ waiting: entries.length }, 'starts waiting for a slot lined up again');
   }
 
   close(): Promise<void> {
@@ -182,13 +214,15 @@ export class SpawningService {
   }
 
   /**
-   * Starts a server and returns once the job is launched (not ready): the progress stream and
-   * the agent's `ready` take it from there. A second start of a server that is starting is the
-   * same start (idempotent); of a running one, an error. `options` are the form's values with
-   * `app` naming the app.
+   * Starts a server: accepted at once (or refused: bad values, too many servers, the line full),
+   * then launched as soon as a start slot is free and its turn in line has come. Returns once the
+   * job is launched when that is at once, else as soon as the start waits in line (its place is
+   * in `line`); the progress stream and the agent's `ready` take it from there. A second start of
+   * a server that is starting is the same start (idempotent); of a running one, an error.
+   * `options` are the form's values with `app` naming the app.
    */
   async start(user: UserRow, serverName: string, options: Record<string, unknown>): Promise<ServerRow> {
-    const { db, config, spawner, log, routes, agent } = this.#deps;
+    const { db, config, log, routes } = this.#deps;
     const nameProblem = serverNameProblem(serverName);
     if (nameProblem)
       throw new HubError('validation_failed', undefined, {
@@ -208,11 +242,6 @@ export class SpawningService {
         `You already have ${config.spawner.servers_per_user} servers, the most allowed at once. Stop one first.`,
       );
     }
-    if (this.#starts.size + this.#launching.size >= config.spawner.concurrent_spawns) {
-      throw new HubError('rate_limited', 'Many servers are starting right now; try again in a minute.', {
-        headers: { 'retry-after': '30' },
-      });
-    }
 
     const { app: appId, ...submitted } = options;
     const app = chooseApp(this.catalog, appId);
@@ -222,68 +251,75 @@ export class SpawningService {
     const { values, modules } = validateWithModules(submitted, rules, (rest) =>
       validateOptions(fields, rest),
     );
-    const account = await this.#deps.accountOf(user);
-    const { secret, hash } = newAgentSecret();
-    const row = await beginStart(db, {
-      userId: user.id,
-      name: serverName,
-      app: app.id,
-      options: { app: app.id, ...values, ...storedModules(modules) },
-      secretHash: hash,
-    });
+    // An account that cannot run jobs hears so now, not when its turn comes.
+    await this.#deps.accountOf(user);
+    const ticket = this.#admission.ticket();
+    let row: ServerRow;
+    try {
+      row = await beginStart(db, {
+        userId: user.id,
+        name: serverName,
+        app: app.id,
+        options: { app: app.id, ...values, ...storedModules(modules) },
+        lineTicket: ticket,
+      });
+    } catch (err) {
+      this.#admission.dropped(ticket);
+      throw err;
+    }
     if (serverName !== '') routes.declare(user.name, serverName);
     this.#bus.reset(row.id);
     this.#bus.step(row.id, 'requested', `Server requested: ${app.title}`);
-
-    const timeoutSeconds = app.start_timeout_seconds ?? config.spawner.start_timeout_seconds;
-    const { custom_script: customScript, ...resources } = values;
-    let state: SpawnerState;
-    this.#launching.add(row.id);
-    try {
-      state = await spawner.start({
-        serverId: row.id,
-        account,
-        serverName,
-        appId: app.id,
-        resources,
-        job: {
-          hubUrl: agent.hubUrl(),
-          serverId: row.id,
-          secret,
-          spec: buildLaunchSpec({
-            app,
-            user: user.name,
-            serverName,
-            options: values,
-            startTimeoutSeconds: timeoutSeconds,
-          }),
-          customScript: String(customScript ?? app.custom_script),
-          modules: app.modules,
-          userModules: modules,
-          moduleSystem: this.modules.system,
-          pathPrepend: agent.pathPrepend,
-          nodePath: agent.nodePath,
-          agentPath: agent.agentPath,
-        },
-      });
-    } catch (err) {
-      this.#launching.delete(row.id);
-      const message = err instanceof HubError ? err.message : 'The server could not be launched.';
-      log.error({ err, user: user.name, server: serverName }, 'spawner start failed');
-      await recordEnd(db, row, user.name, 'start_failure', message);
-      this.#bus.step(row.id, 'done', `Spawn failed: ${message}`, { failed: true });
-      throw err instanceof HubError ? err : new HubError('unavailable', message);
-    }
-    // Durable before anything waits: a hub restart from here on re-adopts the job.
-    await saveSpawnerState(db, row.id, state).finally(() => this.#launching.delete(row.id));
-    await rememberChoices(db, user.id, app.id, { ...values, ...storedModules(modules) });
-    this.#starts.set(row.id, { timeoutSeconds });
-    this.#bus.step(row.id, 'submitted', `Job submitted with ${spawner.id}`);
+    const launch = this.#admission.joined({ serverId: row.id, userId: user.id, ticket });
+    if (launch) return (await launch) ?? row;
     log.info(
-      { user: user.name, server: serverName, app: app.id, server_id: row.id },
-      'server start requested',
+      { user: user.name, server: serverName, place: this.line.placeOf(row.id), ticket },
+      'server start waits for a free start slot',
     );
-    return { ...row, spawner_state: JSON.stringify(state) };
+    return row;
+  }
+
+  /** Launches a start whose turn has come (launch.ts); it holds a slot until then, and maybe after. */
+  async #launch(entry: LineEntry): Promise<ServerRow | undefined> {
+    const id = entry.serverId;
+    this.#launching.add(id);
+    let launched = false;
+    try {
+      const result = await launchStart(this.#launchContext, entry);
+      launched = result.launched;
+      return result.server;
+    } finally {
+      this.#launching.delete(id);
+      // In a scheduler's queue the job waits without a slot; it takes one again when it runs.
+      if (!launched || this.#deps.spawner.queuesJobs) this.#admission.release(id);
+    }
+  }
+
+  /** What a launch may use and do (see launch.ts). */
+  get #launchContext(): LaunchContext {
+    const { db, config, spawner, log, agent, accountOf } = this.#deps;
+    return {
+      db,
+      config,
+      catalog: this.catalog,
+      spawner,
+      log,
+      agent,
+      accountOf,
+      moduleSystem: this.modules.system,
+      bus: this.#bus,
+      dropBlocked: (server, owner) => this.#dropBlocked(server, owner),
+      launched: (serverId, timeoutSeconds) => this.#starts.set(serverId, { timeoutSeconds }),
+    };
+  }
+
+  /** Ends a start in line whose user was blocked meanwhile. */
+  async #dropBlocked(server: ServerRow, owner: string): Promise<void> {
+    const detail = 'The account was blocked while this start waited for a free start slot.';
+    this.#admission.leave(server.id);
+    await markStopping(this.#deps.db, server.id);
+    if (await recordEnd(this.#deps.db, server, owner, 'admin_stop', detail))
+      this.#bus.step(server.id, 'done', detail, { failed: true });
   }
 
   /** Stops a server (user or admin request, idle culling) and records why. Idempotent. */
@@ -292,12 +328,14 @@ export class SpawningService {
     const server = await findServer(db, user.id, serverName);
     if (!server) throw notFound();
     if (server.status === 'stopped') return;
+    // A start waiting in line leaves it at once, and those behind move up.
+    const waited = this.#admission.leave(server.id);
     this.#stopping.add(server.id);
     try {
       routes.remove(server.id);
       await markStopping(db, server.id);
-      this.#starts.delete(server.id);
-      await spawner.stop(parseState(server));
+      this.#endStart(server.id);
+      if (!waited) await spawner.stop(parseState(server));
       if (await recordEnd(db, server, user.name, reason, null)) {
         if (server.status === 'pending')
           this.#bus.step(server.id, 'done', 'The start was cancelled.', { failed: true });
@@ -380,7 +418,7 @@ export class SpawningService {
       routes.remove(server.id);
       throw err;
     }
-    this.#starts.delete(server.id);
+    this.#endStart(server.id);
     const url = serverPrefix(server.owner, server.name);
     this.#bus.step(server.id, 'done', `Server ready at ${url}`, { ready: true, url });
     log.info({ user: server.owner, server: server.name, host: ready.host, port: ready.port }, 'server ready');
@@ -407,7 +445,7 @@ export class SpawningService {
 
   /** Ends a start that cannot succeed: the job is stopped and the user told why. */
   async #fail(server: ServerWithOwner, message: string): Promise<void> {
-    this.#starts.delete(server.id);
+    this.#endStart(server.id);
     // While the job is being stopped, polls must not record its end first (as "cancelled"),
     // which would lose the reason given here (often the agent's own words).
     this.#stopping.add(server.id);
@@ -422,6 +460,12 @@ export class SpawningService {
     }
   }
 
+  /** A start is over (ready, failed, stopped): its slot goes to the next in line. */
+  #endStart(serverId: number): void {
+    this.#starts.delete(serverId);
+    this.#admission.release(serverId);
+  }
+
   /** What a poll result may do to a server (see poll-report.ts). */
   readonly #pollReport: PollReport = {
     bus: this.#bus,
@@ -433,6 +477,9 @@ export class SpawningService {
     },
     startOf: (id) => this.#starts.get(id),
     fail: (server, message) => this.#fail(server, message),
+    jobRunning: (id) => {
+      if (this.#deps.spawner.queuesJobs) this.#admission.take(id);
+    },
     stateNow: async (id) => (await findServerById(this.#deps.db, id))?.spawner_state,
     ended: async (server, reason, detail) => {
       this.#deps.routes.remove(server.id);
@@ -468,12 +515,7 @@ export class SpawningService {
 }
 
 export function parseState(row: Pick<ServerRow, 'spawner_state'>): SpawnerState {
-  try {
-    const parsed: unknown = JSON.parse(row.spawner_state);
-    return parsed && typeof parsed === 'object' ? (parsed as SpawnerState) : {};
-  } catch {
-    return {};
-  }
+  return jsonColumn(row.spawner_state);
 }
 
 async function ownerName(db: Kysely<Database>, userId: number): Promise<string> {

@@ -53,6 +53,13 @@ export interface Spawner {
   /** Stable id for configuration and logs: 'local', 'slurm', 'fake-instant'… */
   readonly id: string;
   /**
+   * Whether a launched job may wait in a scheduler's own queue before it runs (Slurm). Such a
+   * start gives its hub start slot back once the job is submitted, and takes one again when the
+   * job runs, until its agent reports in: the scheduler is the line for its queue, the hub's line
+   * is for the hub's own work. A spawner that says false must never poll a job as pending.
+   */
+  readonly queuesJobs: boolean;
+  /**
    * Launches the job and resolves as soon as the launch is durable (a pid, a Slurm job id), not
    * when the app is ready. Rejects with a HubError whose message a user can act on when the
    * launch itself fails (no such account, sbatch refused the request).

@@ -31,6 +31,8 @@ export interface FakeSpawner extends Spawner {
   scriptOf(serverId: number): string | undefined;
   /** Jobs currently not stopped. */
   liveJobs(): number;
+  /** The server ids of every start() so far, in the order the hub launched them. */
+  readonly launched: number[];
   /** How many times pollMany() was called, and with how many states in total. */
   readonly calls: { pollMany: number; polled: number };
 }
@@ -46,6 +48,7 @@ export function createFakeSpawner(behaviour: FakeBehaviour, options: FakeSpawner
   const jobs = new Map<string, Job>();
   const latest = new Map<number, string>();
   const calls = { pollMany: 0, polled: 0 };
+  const launched: number[] = [];
 
   function poll(state: SpawnerState): PollResult {
     const job = typeof state.job === 'string' ? jobs.get(state.job) : undefined;
@@ -73,8 +76,12 @@ export function createFakeSpawner(behaviour: FakeBehaviour, options: FakeSpawner
 
   return {
     id: `fake-${behaviour}`,
+    // Jobs that poll as pending stand for a scheduler's queue, as Slurm's do.
+    queuesJobs: behaviour === 'slow' || behaviour === 'never',
     calls,
+    launched,
     async start(request) {
+      launched.push(request.serverId);
       if (behaviour === 'refuse') throw new HubError('unavailable', 'The fake scheduler refused the job.');
       const id = randomUUID();
       const script = renderJobScript({ ...request.job, header: ['# fake'], prologue: [] });

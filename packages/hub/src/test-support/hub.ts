@@ -9,7 +9,7 @@ import type { Scope } from '../auth/scopes.js';
 import { createToken } from '../auth/tokens.js';
 import { type HubConfig, loadConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
-import { listen, openHub, type RunningHub } from '../hub.js';
+import { listen, type OpenHub, openHub, type RunningHub } from '../hub.js';
 import type { Spawner } from '../spawn/spawner.js';
 import { hashPassword } from '../users/password.js';
 import { createUser } from '../users/store.js';
@@ -32,12 +32,30 @@ export interface ApiResponse<T = unknown> {
 
 export class TestHub {
   private constructor(
-    readonly hub: HubContext,
-    readonly running: RunningHub,
+    private open: OpenHub,
+    private current: RunningHub,
     private readonly cleanup: () => Promise<void>,
     /** Every log line the hub wrote, as text. */
     readonly logLines: string[],
+    private readonly reopen: () => Promise<{ open: OpenHub; running: RunningHub }>,
   ) {}
+
+  get hub(): HubContext {
+    return this.open.hub;
+  }
+
+  get running(): RunningHub {
+    return this.current;
+  }
+
+  /**
+   * Stops the hub and starts it again on the same data directory, database and spawner, as a
+   * site restarting the service would (only the port may change).
+   */
+  async restart(): Promise<void> {
+    await this.current.close();
+    ({ open: this.open, running: this.current } = await this.reopen());
+  }
 
   get url(): string {
     return this.running.url;
@@ -65,15 +83,20 @@ export class TestHub {
           done();
         },
       });
-      const open = await openHub(config, { logStream });
-      const running = await listen(open, { spawner: options.spawner });
+      const start = async () => {
+        const open = await openHub(config, { logStream });
+        return { open, running: await listen(open, { spawner: options.spawner }) };
+      };
+      const { open, running } = await start();
       const db = testDb;
+      let hub: TestHub | undefined;
       const cleanup = async () => {
-        await running.close();
+        await hub?.running.close();
         await db?.close();
         await rm(dataDir, { recursive: true, force: true });
       };
-      return new TestHub(open.hub, running, cleanup, lines);
+      hub = new TestHub(open, running, cleanup, lines, start);
+      return hub;
     } catch (err) {
       await testDb?.close();
       await rm(dataDir, { recursive: true, force: true });

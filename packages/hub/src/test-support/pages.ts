@@ -86,7 +86,11 @@ export async function serverIdOf(hub: TestHub, user: string, server = ''): Promi
 
 /** The test standing in for a server's agent: its messages, sent with the server's secret. */
 export async function agentOf(scene: PagesScene, user: string, server: string) {
-  const id = await serverIdOf(scene.hub, user, server);
+  return agentById(scene, await serverIdOf(scene.hub, user, server));
+}
+
+/** The agent of the job launched for server `id` (as agentOf). */
+export function agentById(scene: PagesScene, id: number) {
   const script = scene.spawner.scriptOf(id) ?? '';
   const secret = new RegExp(`^export ${AGENT_ENV.secret}='([^']*)'$`, 'm').exec(script)?.[1];
   if (!secret) throw new Error(`no agent secret in the job script of server ${id}`);

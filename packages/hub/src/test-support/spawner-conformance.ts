@@ -47,6 +47,14 @@ export function spawnerConformance(name: string, setup: () => Promise<Conformanc
       assert.match(spawner.id, /^[a-z][a-z0-9-]*$/);
     });
 
+    it('a spawner whose jobs never wait in a queue never polls a job as pending', async () => {
+      assert.equal(typeof spawner.queuesJobs, 'boolean');
+      if (spawner.queuesJobs) return;
+      const state = await spawner.start(ctx.request(6));
+      started.push(state);
+      for (let i = 0; i < 3; i++) assert.notEqual((await spawner.poll(state)).status, 'pending');
+    });
+
     it('start() resolves to a JSON state that survives a round trip through the database', async () => {
       const state = await spawner.start(ctx.request(1));
       started.push(state);

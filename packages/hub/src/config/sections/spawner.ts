@@ -24,7 +24,17 @@ export const SpawnerSection = section(
       minimum: 1,
       default: 20,
       description:
-        'Servers starting at the same time, hub-wide; more start requests get 429 with Retry-After.',
+        'Start slots: servers the hub starts at the same time. A start holds a slot while its job is ' +
+        'launched and, once the job runs, until its app answers; a Slurm job waiting in Slurm’s queue ' +
+        'holds none. Further starts wait in line (`start_line_max`), first come, first served.',
+    }),
+    start_line_max: Type.Integer({
+      minimum: 0,
+      maximum: 100000,
+      default: 1000,
+      description:
+        'Starts that may wait in line for a free start slot; past this a start request gets 429 with a ' +
+        'Retry-After from how fast the line moves. 0: no line, every start past `concurrent_spawns` is refused.',
     }),
     servers_per_user: Type.Integer({
       minimum: 1,

@@ -5,11 +5,13 @@ import type { Engine } from '../url.js';
 import { initial } from './0001_initial.js';
 import { shares } from './0002_shares.js';
 import { spawnChoices } from './0003_spawn_choices.js';
+import { startLine } from './0004_start_line.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     '0001_initial': initial(engine),
     '0002_shares': shares(engine),
     '0003_spawn_choices': spawnChoices(engine),
+    '0004_start_line': startLine(engine),
   };
 }

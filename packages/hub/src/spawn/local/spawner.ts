@@ -93,6 +93,8 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
 
   return {
     id: 'local',
+    // The process runs at once, on the hub's machine: its start holds a slot until it answers.
+    queuesJobs: false,
 
     async start(request) {
       const { argv, cwd } = await commandFor(request);

@@ -81,6 +81,8 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
 
   return {
     id: 'slurm',
+    // A submitted job waits in Slurm's queue; the hub's start slots are not a second line for it.
+    queuesJobs: true,
 
     async start(request) {
       const system = request.account.system;

@@ -50,7 +50,13 @@
     const text = describe(event);
     const item = document.createElement('li');
     item.textContent = text;
-    log.append(item);
+    // A new place in the line for a start slot replaces the previous one: the log says where the
+    // start stands, not every step it moved up.
+    const inLine = event.line && event.line.position > 0;
+    const previous = log.lastElementChild;
+    if (inLine) item.dataset.line = '1';
+    if (inLine && previous?.dataset.line) previous.replaceWith(item);
+    else log.append(item);
     if (typeof event.progress === 'number') {
       bar.value = event.progress;
       bar.textContent = `${event.progress}%`;

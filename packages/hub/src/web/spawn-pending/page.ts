@@ -42,6 +42,11 @@ export function eventText(e: ProgressEvent): string {
   return (extra ? `${e.message} (${extra})` : e.message).replace(ISO_TIME, (iso) => formatDate(iso));
 }
 
+/** A place in the line for a start slot: the log shows only the latest one (progress.js too). */
+function isPlaceInLine(e: ProgressEvent): boolean {
+  return (e.line?.position ?? 0) > 0;
+}
+
 export function pendingBody(view: PendingView): SafeHtml {
   const last = view.events.at(-1);
   const value = view.failure ? 100 : (last?.progress ?? 0);
@@ -64,7 +69,7 @@ export function pendingBody(view: PendingView): SafeHtml {
       </div>
       <details class="event-log" open>
         <summary>Event log</summary>
-        <ol id="event-log">${view.events.map((e) => html`<li>${eventText(e)}</li>`)}</ol>
+        <ol id="event-log">${view.events.map((e) => (isPlaceInLine(e) ? html`<li data-line="1">${eventText(e)}</li>` : html`<li>${eventText(e)}</li>`))}</ol>
       </details>
       <form method="post" action="/hub/servers/${encodeURIComponent(view.owner)}/stop" id="cancel-form"${view.failure ? html` hidden` : ''}>
         ${csrfField(view.principal)}
