@@ -62,8 +62,9 @@ export class HubProcess {
   private stopped: Promise<void> | undefined;
 
   private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
+    private child: ChildProcess,
+    /** Where the hub answers; a new port after restart(). */
+    public url: string,
     readonly dataDir: string,
     private readonly configFile: string,
     /**
@@ -110,16 +111,7 @@ export class HubProcess {
       owned(configFile);
 
       const lines: string[] = [];
-      child = spawn(
-        'setpriv',
-        [...asAccount(), process.execPath, HPCHUB_BIN, 'start', '--config', configFile],
-        {
-          cwd: dataDir,
-          env: ENV,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      live.add(child);
+      child = startProcess(configFile, dataDir);
       const url = await running(child, lines);
       const sqlite = new SqliteDatabase(join(dataDir, 'hpchub.sqlite'), {
         readonly: true,
@@ -132,6 +124,19 @@ export class HubProcess {
       await rm(dataDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * Kills the hub with SIGKILL (no shutdown of any kind, as a crash or an OOM killer would) and
+   * starts it again on the same data directory and configuration. Its log goes on in logLines.
+   */
+  async killAndRestart(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+    live.delete(this.child);
+    this.child = startProcess(this.configFile, this.dataDir);
+    this.url = await running(this.child, this.logLines);
   }
 
   /** Who the hub process is, as the kernel sees it. */
@@ -186,6 +191,17 @@ export class HubProcess {
   logText(): string {
     return this.logLines.join('\n');
   }
+}
+
+/** `hpchub start` as HUB_ACCOUNT, output piped for running() to read. */
+function startProcess(configFile: string, dataDir: string): ChildProcess {
+  const child = spawn('setpriv', [...asAccount(), process.execPath, HPCHUB_BIN, 'start', '--config', configFile], {
+    cwd: dataDir,
+    env: ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  return child;
 }
 
 /** setpriv's arguments that run a command as HUB_ACCOUNT, with its groups and no capabilities. */
