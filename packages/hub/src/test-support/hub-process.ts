@@ -195,11 +195,15 @@ export class HubProcess {
 
 /** `hpchub start` as HUB_ACCOUNT, output piped for running() to read. */
 function startProcess(configFile: string, dataDir: string): ChildProcess {
-  const child = spawn('setpriv', [...asAccount(), process.execPath, HPCHUB_BIN, 'start', '--config', configFile], {
-    cwd: dataDir,
-    env: ENV,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'setpriv',
+    [...asAccount(), process.execPath, HPCHUB_BIN, 'start', '--config', configFile],
+    {
+      cwd: dataDir,
+      env: ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   live.add(child);
   return child;
 }

@@ -49,7 +49,10 @@ describe('a hub killed with SIGKILL while starts wait in line', () => {
     const users = await api<UserModel[]>('GET', '/users?limit=200').catch(() => undefined);
     for (const user of users?.body ?? [])
       for (const name of Object.keys(user.servers ?? {}))
-        await api('DELETE', name === '' ? `/users/${user.name}/server` : `/users/${user.name}/servers/${name}`);
+        await api(
+          'DELETE',
+          name === '' ? `/users/${user.name}/server` : `/users/${user.name}/servers/${name}`,
+        );
     await hub?.stop();
     rmSync(appsDir, { recursive: true, force: true });
   });
@@ -67,7 +70,9 @@ describe('a hub killed with SIGKILL while starts wait in line', () => {
       assert.equal(res.body.line_position, null);
     }
     for (const [i, name] of names.entries()) {
-      const res = await api<ServerModel>('POST', `/users/${name}/server`, { user_options: { app: TINY_APP } });
+      const res = await api<ServerModel>('POST', `/users/${name}/server`, {
+        user_options: { app: TINY_APP },
+      });
       assert.equal(res.status, 202, res.text);
       assert.equal(res.body.line_position, i + 1, `${name} is ${i + 1}th in line`);
     }
@@ -86,7 +91,11 @@ describe('a hub killed with SIGKILL while starts wait in line', () => {
     const logFrom = hub.logLines.length;
     for (const [i, name] of names.entries()) {
       const user = await api<UserModel>('GET', `/users/${name}`);
-      assert.equal((user.body.servers[''] as ServerModel | undefined)?.line_position, i + 1, `${name} kept its place`);
+      assert.equal(
+        (user.body.servers[''] as ServerModel | undefined)?.line_position,
+        i + 1,
+        `${name} kept its place`,
+      );
     }
 
     // The holders give up their slots; the line moves. Servers are stopped as soon as they are

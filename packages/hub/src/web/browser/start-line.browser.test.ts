@@ -17,7 +17,10 @@ describe('a start waiting in line, in Chromium', () => {
 
   before(async () => {
     // One start slot, and fake jobs that run at once: each start holds the slot until its agent reports.
-    scene = await startPagesHub({ behaviour: 'instant', configure: (c) => (c.spawner.concurrent_spawns = 1) });
+    scene = await startPagesHub({
+      behaviour: 'instant',
+      configure: (c) => (c.spawner.concurrent_spawns = 1),
+    });
     await scene.hub.addUser('alice', { password: 'alice-password-1' });
     await scene.hub.addUser('boss', { admin: true });
     for (const name of ['carol', 'dave']) await scene.hub.addUser(name);
@@ -48,17 +51,20 @@ describe('a start waiting in line, in Chromium', () => {
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await page.waitForURL('**/hub/spawn-pending/alice');
     const status = page.locator('#progress-status');
-    await page.locator('#progress-status', { hasText: 'Waiting for a free start slot: 2nd in line' }).waitFor();
+    await page
+      .locator('#progress-status', { hasText: 'Waiting for a free start slot: 2nd in line' })
+      .waitFor();
     await screenshots(page, 'progress-in-line');
 
     // dave gives up: alice moves up, and the log keeps one line for her place.
     assert.equal((await hub.api('DELETE', '/users/dave/server', { token: admin })).status, 204);
-    await page.locator('#progress-status', { hasText: 'Waiting for a free start slot: 1st in line' }).waitFor();
+    await page
+      .locator('#progress-status', { hasText: 'Waiting for a free start slot: 1st in line' })
+      .waitFor();
     assert.equal(await page.locator('#event-log li', { hasText: 'in line' }).count(), 1);
-    assert.deepEqual(
-      await page.locator('#event-log li', { hasText: 'in line' }).allTextContents(),
-      ['Waiting for a free start slot: 1st in line'],
-    );
+    assert.deepEqual(await page.locator('#event-log li', { hasText: 'in line' }).allTextContents(), [
+      'Waiting for a free start slot: 1st in line',
+    ]);
 
     // carol's server answers: the slot is alice's, her job is launched, her agent reports in.
     await (await agentOf(scene, 'carol', '')).ready();
