@@ -1,6 +1,8 @@
 // Turns the launch spec into what starting the app needs: where it will listen (a socket in
 // the private work directory, or a free loopback port), its argv and environment with every
 // placeholder filled, and how to reach and authenticate to it.
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AgentLaunchSpec } from '@hpchub/protocol';
 import { AppAuth } from './app-auth.js';
@@ -58,14 +60,51 @@ function withoutAgentVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
-/** A free TCP port on loopback (released just before the app takes it). */
-function freePort(): Promise<number> {
+/** Where Linux says it hands out ports of its own choosing (bind to port 0, outgoing connections). */
+const EPHEMERAL_RANGE = '/proc/sys/net/ipv4/ip_local_port_range';
+/** The lowest port tried outside that range (below: well-known and common service ports). */
+const LOWEST_PORT = 10000;
+const TRIES = 20;
+
+/**
+ * A free TCP port on loopback, released just before the app takes it. Taken at random below the
+ * kernel's ephemeral range where there is room: a port from inside it may be handed to another
+ * socket in that instant (any outgoing connection, another agent asking for port 0), and with many
+ * apps starting at once on one machine that happens. Falls back to a port the kernel chooses.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let i = 0; low !== undefined && low - LOWEST_PORT > TRIES && i < TRIES; i++) {
+    const port = LOWEST_PORT + randomInt(low - LOWEST_PORT);
+    if (await bindable(port)) return port;
+  }
+  return listenOn(0);
+}
+
+function ephemeralLow(): number | undefined {
+  try {
+    const low = Number(readFileSync(EPHEMERAL_RANGE, 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Listens on `port` of loopback and closes again; resolves with the port it got. */
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: got } = server.address() as net.AddressInfo;
+      server.close(() => resolve(got));
     });
   });
 }
