@@ -89,7 +89,8 @@ export const PAGINATION_MEDIA_TYPE = 'application/jupyterhub-pagination+json';
 /**
  * One event of a start's progress stream (server-sent events, JupyterHub's fields): the
  * percentage, a message in text and HTML, and at the end `ready` with the server's `url`, or
- * `failed`. While a Slurm job waits, `queue` has Slurm's reason and estimated start.
+ * `failed`. While a Slurm job waits, `queue` has Slurm's reason and estimated start; while the
+ * start waits in the hub's line for a start slot, `line` has its place (0 once its turn came).
  */
 export const ProgressEventSchema = Type.Object(
   {
@@ -101,6 +102,15 @@ export const ProgressEventSchema = Type.Object(
     url: Type.Optional(Type.String()),
     queue: Type.Optional(
       Type.Object({ reason: Type.Optional(Type.String()), estimated_start: Type.Optional(Type.String()) }),
+    ),
+    line: Type.Optional(
+      Type.Object(
+        { position: Type.Integer({ minimum: 0 }) },
+        {
+          description:
+            'The place in the hub’s line for a start slot (1 = next); 0 once it is the start’s turn.',
+        },
+      ),
     ),
   },
   { $id: 'ProgressEvent' },

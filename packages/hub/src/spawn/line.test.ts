@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServerModel } from '@hpchub/protocol';
+import { ProgressEventSchema, type ServerModel } from '@hpchub/protocol';
+import { Value } from '@sinclair/typebox/value';
 import type { HubConfig } from '../config/index.js';
 import { databaseEngines } from '../test-support/db.js';
 import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from '../test-support/fake-spawner.js';
@@ -143,6 +144,11 @@ describe('a class starting at once waits in line', () => {
         ended.every((events) => events.at(-1)?.ready === true),
         'every progress stream ends with ready',
       );
+      for (const event of ended.flat())
+        assert.ok(
+          Value.Check(ProgressEventSchema, event),
+          `as the OpenAPI document says: ${JSON.stringify(event)}`,
+        );
       assert.equal(spawner.launched.length, 200, 'each start was launched once');
       assert.deepEqual(
         spawner.launched.slice(20),
