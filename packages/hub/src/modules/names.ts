@@ -78,3 +78,14 @@ export function checkModuleList(raw: unknown, rules: ModuleRules): string[] | { 
     rules.known && problems.some((p) => p.endsWith('this cluster has')) ? ' (`module avail` lists them)' : '';
   return { problem: `${named}${more > 0 ? `; and ${more} more` : ''}${hint}.` };
 }
+
+/**
+ * What is left of a remembered list (`gcc/12.2.0 python/3.11.6`, as stored) under today's rules:
+ * each name that is still acceptable, in order, each once — a module removed since is dropped
+ * and the rest kept — and no more than the site allows now.
+ */
+export function keptNames(stored: unknown, rules: ModuleRules): string[] {
+  if (typeof stored !== 'string') return [];
+  const names = [...new Set(stored.split(/[\s,]+/u).filter((n) => n !== ''))];
+  return names.filter((n) => nameProblem(n, rules) === undefined).slice(0, rules.maxCount);
+}

@@ -10,13 +10,16 @@ export const MODULES_OPTION = 'modules';
 
 /**
  * Splits `modules` off the submitted options and checks it; `validate` checks the rest (the
- * form's fields). Throws one validation_failed with the problems of both.
+ * form's fields). Throws one validation_failed with the problems of both. Without `rules` (an app
+ * whose form has no "Other software" field) nothing is split off: `validate` sees `modules` too,
+ * and refuses it as an option the form does not have.
  */
 export function validateWithModules<T>(
   submitted: Record<string, unknown>,
-  rules: ModuleRules,
+  rules: ModuleRules | undefined,
   validate: (rest: Record<string, unknown>) => T,
 ): { values: T; modules: string[] } {
+  if (!rules) return { values: validate(submitted), modules: [] };
   const { [MODULES_OPTION]: raw, ...rest } = submitted;
   const checked = checkModuleList(raw, rules);
   const problems: FieldValidation[] = Array.isArray(checked)

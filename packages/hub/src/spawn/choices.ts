@@ -1,6 +1,7 @@
 // Each user's last spawn-form choices per app: written when a start is accepted (the options
 // were validated then), read to pre-fill the form. A remembered value that no longer fits the
-// form (a partition gone, a lower limit) is simply not offered; the field's default is.
+// form (a partition gone, a lower limit) is simply not offered; the field's default is. A
+// server's own options (to start it again as it was) are read the same way.
 import type { Kysely } from 'kysely';
 import type { OptionValues } from '../apps/fields.js';
 import type { Database } from '../db/schema.js';
@@ -30,13 +31,21 @@ export async function rememberedChoices(db: Db, userId: number, app: string): Pr
     .where('user_id', '=', userId)
     .where('app', '=', app)
     .executeTakeFirst();
-  if (!row) return {};
+  return row ? parseOptions(row.options) : {};
+}
+
+/**
+ * Stored options (a remembered choice, a server's `options`) as values, without `app`; anything
+ * unreadable is left out, and what is kept is checked against the form by its description.
+ */
+export function parseOptions(json: string): OptionValues {
   try {
-    const parsed: unknown = JSON.parse(row.options);
+    const parsed: unknown = JSON.parse(json);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
     return Object.fromEntries(
-      Object.entries(parsed).filter((e): e is [string, string | number | boolean] =>
-        ['string', 'number', 'boolean'].includes(typeof e[1]),
+      Object.entries(parsed).filter(
+        (e): e is [string, string | number | boolean] =>
+          e[0] !== 'app' && ['string', 'number', 'boolean'].includes(typeof e[1]),
       ),
     );
   } catch {

@@ -1,13 +1,17 @@
 // The spawn form, described once: the apps, and each field of the chosen app with its type,
 // label, help, limits (per partition with Slurm), default and the value to show — the user's
-// last choice for this app when it still fits, else the default. The web form is rendered from
-// this description, the REST API answers it, and a start is validated against the very same
-// fields (apps/fields.ts), so what the browser offers and what the hub accepts cannot drift.
+// last choice for this app (or the settings of the server being started again) when it still
+// fits, else the default. The web form is rendered from this description, the REST API answers
+// it, and a start is validated against the very same fields (apps/fields.ts, and for "Other
+// software" modules/option.ts with the same rules), so what the browser offers and what the hub
+// accepts cannot drift.
 import { type Static, Type } from '@sinclair/typebox';
 import type { AppCatalog } from '../apps/catalog.js';
 import type { AppDefinition, AppField } from '../apps/definition.js';
 import { checkField, type OptionValues, validateOptions } from '../apps/fields.js';
 import { HubError } from '../errors/index.js';
+import type { SoftwareField } from '../modules/field.js';
+import { keptNames } from '../modules/names.js';
 
 const Value = Type.Union([Type.String(), Type.Integer(), Type.Boolean()]);
 
@@ -19,6 +23,7 @@ const FormFieldSchema = Type.Object(
       Type.Literal('integer'),
       Type.Literal('boolean'),
       Type.Literal('home_path'),
+      Type.Literal('modules'),
     ]),
     label: Type.String(),
     help: Type.Optional(Type.String()),
@@ -33,13 +38,23 @@ const FormFieldSchema = Type.Object(
         }),
       }),
     ),
+    suggestions: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'For `modules` ("Other software": environment modules to load, separated by spaces): the full ' +
+          'names the module system lists, as the hub last listed them. Names without a version (`gcc`) ' +
+          'are accepted too.',
+      }),
+    ),
     picker: Type.Optional(
       Type.Boolean({ description: 'Chosen in the directory picker when the server starts.' }),
     ),
     default: Value,
     value: Type.Union([Type.String(), Type.Integer(), Type.Boolean()], {
       description:
-        'What the form shows: the user’s last choice for this app if it still fits, else the default.',
+        'What the form shows: the user’s last choice for this app (or, with `from_server`, that server’s) ' +
+        'if it still fits, else the default. For `modules`, each remembered module that is no longer ' +
+        'acceptable (gone from the cluster) is dropped and the rest kept.',
     }),
     fixed: Type.Boolean({ description: 'A choice with a single option: show it, nothing to choose.' }),
   },
@@ -58,7 +73,17 @@ export const SpawnFormSchema = Type.Object(
       }),
     ),
     fields: Type.Array(FormFieldSchema),
-    remembered: Type.Boolean({ description: 'Whether values come from the user’s last start of this app.' }),
+    remembered: Type.Boolean({
+      description:
+        'Whether values come from an earlier start: the user’s last of this app, or `from_server`.',
+    }),
+    from_server: Type.Optional(
+      Type.String({
+        description:
+          'The server whose last start the values come from (`""` is the default server), when the form ' +
+          'was asked for with `server`.',
+      }),
+    ),
   },
   { $id: 'SpawnForm', additionalProperties: false },
 );
@@ -128,25 +153,59 @@ function fitToLimits(fields: readonly AppField[], chosen: OptionValues): string[
   return unmet;
 }
 
-/** The form of `app` with `fields` (the spawner's and the app's), pre-filled from `remembered`. */
+/** Where a form's values come from, beyond the defaults. */
+export interface Prefill {
+  /** The user's last choices for the app, or the options of the server being started again. */
+  values: OptionValues;
+  /** The server those values are from, when it is one. */
+  server?: string | undefined;
+}
+
+/** The "Other software" field with the modules still acceptable of those remembered. */
+function softwareEntry(software: SoftwareField, remembered: OptionValues): FormField {
+  return {
+    name: software.name,
+    type: 'modules',
+    label: software.label,
+    help: software.help,
+    suggestions: [...software.suggestions],
+    default: '',
+    value: keptNames(remembered[software.name], software.rules).join(' '),
+    fixed: false,
+  };
+}
+
+/**
+ * The form of `app` with `fields` (the spawner's and the app's), pre-filled from `prefill`, and
+ * with the "Other software" field (before the custom script, which runs after the modules) when
+ * the app's form has one.
+ */
 export function describeForm(
   catalog: AppCatalog,
   app: AppDefinition,
   fields: readonly AppField[],
-  remembered: OptionValues,
+  prefill: Prefill,
+  software?: SoftwareField,
 ): SpawnForm {
+  const remembered = prefill.values;
   const values = currentValues(fields, remembered);
+  const described: FormField[] = fields.map((field) => {
+    const value = values[field.name] ?? field.default;
+    return {
+      ...field,
+      value: field.type === 'home_path' && typeof value === 'string' ? typedPath(value) : value,
+      fixed: field.type === 'choice' && field.choices.length === 1,
+    };
+  });
+  if (software) {
+    const at = described.findIndex((f) => f.name === 'custom_script');
+    described.splice(at < 0 ? described.length : at, 0, softwareEntry(software, remembered));
+  }
   return {
     app: app.id,
     apps: catalog.apps.map(({ id, title, description, icon }) => ({ id, title, description, icon })),
-    fields: fields.map((field) => {
-      const value = values[field.name] ?? field.default;
-      return {
-        ...field,
-        value: field.type === 'home_path' && typeof value === 'string' ? typedPath(value) : value,
-        fixed: field.type === 'choice' && field.choices.length === 1,
-      };
-    }),
+    fields: described,
     remembered: Object.keys(remembered).length > 0,
+    ...(prefill.server !== undefined && { from_server: prefill.server }),
   };
 }

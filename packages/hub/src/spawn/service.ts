@@ -17,13 +17,13 @@ import type { HubConfig } from '../config/index.js';
 import type { Database, ServerRow, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
 import type { ModuleCatalogue } from '../modules/catalogue.js';
-import { moduleRules } from '../modules/names.js';
+import { type SoftwareField, softwareField } from '../modules/field.js';
 import { storedModules, validateWithModules } from '../modules/option.js';
 import { touchUser } from '../users/store.js';
 import { type LineReader, StartAdmission } from './admission.js';
 import { secretMatches } from './agent-secret.js';
-import { rememberedChoices } from './choices.js';
-import { chooseApp, describeForm, type SpawnForm } from './form.js';
+import { parseOptions, rememberedChoices } from './choices.js';
+import { chooseApp, describeForm, type Prefill, type SpawnForm } from './form.js';
 import { type AgentLocation, type LaunchContext, launchStart } from './launch.js';
 import { Monitor } from './monitor.js';
 import { serverLabel, serverNameProblem } from './names.js';
@@ -205,12 +205,23 @@ export class SpawningService {
     return this.#monitor.pollOnce();
   }
 
-  /** The spawn form of `appId` (default: the first app) for `user`. */
-  async describeForm(user: UserRow, appId?: string): Promise<SpawnForm> {
-    const app = chooseApp(this.catalog, appId);
+  /**
+   * The spawn form for `user` of app `choice.app`, pre-filled with the user's last choices for it.
+   * With `choice.server` (a server of the user, `''` the default one), the form to start that
+   * server again: its app (unless `choice.app` names one) and the options of its last start, each
+   * still checked against today's form. A server that no longer exists, or whose app is no longer
+   * offered, falls back like a remembered value: the first app, the last choices.
+   */
+  async describeForm(user: UserRow, choice: { app?: string; server?: string } = {}): Promise<SpawnForm> {
+    const { db } = this.#deps;
+    const earlier = choice.server === undefined ? undefined : await findServer(db, user.id, choice.server);
+    const offered = earlier && this.catalog.get(earlier.app) ? earlier.app : undefined;
+    const app = chooseApp(this.catalog, choice.app ?? offered);
     const fields = await this.#fields(user, app);
-    const remembered = await rememberedChoices(this.#deps.db, user.id, app.id);
-    return describeForm(this.catalog, app, fields, remembered);
+    const prefill: Prefill = earlier
+      ? { values: parseOptions(earlier.options), server: earlier.name }
+      : { values: await rememberedChoices(db, user.id, app.id) };
+    return describeForm(this.catalog, app, fields, prefill, this.#software(app));
   }
 
   /**
@@ -247,8 +258,7 @@ export class SpawningService {
     const app = chooseApp(this.catalog, appId);
     const fields = await this.#fields(user, app);
     // The user's modules: names the module system listed (or the site's pattern), never shell text.
-    const rules = moduleRules(config, this.modules.current()?.known);
-    const { values, modules } = validateWithModules(submitted, rules, (rest) =>
+    const { values, modules } = validateWithModules(submitted, this.#software(app)?.rules, (rest) =>
       validateOptions(fields, rest),
     );
     // An account that cannot run jobs hears so now, not when its turn comes.
@@ -430,7 +440,17 @@ export class SpawningService {
       const message = stopping.message || `The app stopped (${stopping.reason}).`;
       const start = this.#starts.get(server.id);
       if (start) start.agentFailure = message;
-      await this.#fail(server, message);
+      // The agent exits only once it has this answer (or has waited its grace period), and the job
+      // ends only when the agent has exited: the failure is recorded and answered first, and the
+      // job stopped after, or every failed start would wait out that grace period.
+      await this.#recordFailure(server, message);
+      this.#endStart(server.id);
+      void this.#deps.spawner.stop(parseState(server)).catch((err: unknown) => {
+        this.#deps.log.warn(
+          { server_id: server.id, err: (err as Error).message },
+          'stopping a failed job failed',
+        );
+      });
       return;
     }
     if (server.status === 'running') {
@@ -451,10 +471,7 @@ export class SpawningService {
     this.#stopping.add(server.id);
     try {
       await this.#deps.spawner.stop(parseState(server));
-      if (await recordEnd(this.#deps.db, server, server.owner, 'start_failure', message)) {
-        this.#bus.step(server.id, 'done', `Spawn failed: ${message}`, { failed: true });
-        this.#deps.log.warn({ user: server.owner, server: server.name, message }, 'server start failed');
-      }
+      await this.#recordFailure(server, message);
     } finally {
       this.#stopping.delete(server.id);
     }
@@ -464,6 +481,14 @@ export class SpawningService {
   #endStart(serverId: number): void {
     this.#starts.delete(serverId);
     this.#admission.release(serverId);
+  }
+
+  /** Records that a start failed and tells the user why (once, whoever records it first). */
+  async #recordFailure(server: ServerWithOwner, message: string): Promise<void> {
+    if (await recordEnd(this.#deps.db, server, server.owner, 'start_failure', message)) {
+      this.#bus.step(server.id, 'done', `Spawn failed: ${message}`, { failed: true });
+      this.#deps.log.warn({ user: server.owner, server: server.name, message }, 'server start failed');
+    }
   }
 
   /** What a poll result may do to a server (see poll-report.ts). */
@@ -486,6 +511,11 @@ export class SpawningService {
       return recordEnd(this.#deps.db, server, server.owner, reason, detail);
     },
   };
+
+  /** The "Other software" field of the app's form, with the modules as last listed. */
+  #software(app: AppDefinition): SoftwareField | undefined {
+    return softwareField(this.#deps.config, app.id, this.modules.current());
+  }
 
   async #fields(user: UserRow, app: AppDefinition): Promise<AppField[]> {
     return this.catalog.fields(app, (await this.#deps.spawner.formFields?.(user, app.id)) ?? []);

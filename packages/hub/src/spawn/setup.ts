@@ -12,6 +12,7 @@ import { agentApiUrl } from '../config/hub-url.js';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { ModuleCatalogue, moduleSystemOf } from '../modules/catalogue.js';
+import { unknownFieldApps } from '../modules/field.js';
 import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
 import { createLocalSpawner } from './local/spawner.js';
@@ -110,6 +111,9 @@ export async function createSpawning(options: SpawningOptions): Promise<Spawning
   const { hub, routes, hubUrl } = options;
   const { config, log } = hub;
   const catalog = loadCatalog(config.apps);
+  const unknown = unknownFieldApps(config, (id) => catalog.get(id) !== undefined);
+  if (unknown.length > 0)
+    throw new Error(`modules.field_apps names apps that are not offered: ${unknown.join(', ')}`);
   return new SpawningService({
     db: hub.db,
     config,

@@ -27,6 +27,7 @@ export interface ServerView {
   /** Seconds until the job's time limit, when it has one. */
   leftSeconds: number | null;
   url: string;
+  /** The spawn form with this server's app and the options of its last start ("Start again"). */
   spawnUrl: string;
   pendingUrl: string;
   /** For a stopped server: how it ended, and when. */
@@ -67,6 +68,15 @@ function nodeOf(row: ServerRow): string | null {
   }
 }
 
+/**
+ * The spawn form to start a server again as it last was: `?again=1` on the server's own form
+ * names nothing but the server, whose options the hub reads and checks itself.
+ */
+export function startAgainUrl(owner: string, name: string, next?: string): string {
+  const params = new URLSearchParams({ again: '1', ...(next && { next }) });
+  return `/hub/spawn${serverPath({ owner, name })}?${params}`;
+}
+
 const seconds = (from: string | null, now: number) =>
   from ? Math.max(0, Math.floor((now - Date.parse(from)) / 1000)) : null;
 
@@ -91,7 +101,7 @@ export function serverView(row: ServerRow, owner: string, catalog: AppCatalog, n
     usedSeconds: used,
     leftSeconds: running && hours !== null && used !== null ? Math.max(0, hours * 3600 - used) : null,
     url: serverPrefix(owner, row.name),
-    spawnUrl: `/hub/spawn${path}`,
+    spawnUrl: startAgainUrl(owner, row.name),
     pendingUrl: `/hub/spawn-pending${path}`,
     ended:
       row.status === 'stopped'

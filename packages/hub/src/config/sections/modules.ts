@@ -64,6 +64,24 @@ export const ModulesSection = section(
       default: 100,
       description: 'The longest module name a user may give, in characters.',
     }),
+    field_label: Type.String({
+      default: 'Other software',
+      minLength: 1,
+      maxLength: 80,
+      description:
+        'The label of the spawn form’s field where users list modules to load (remembered per user and app, ' +
+        'with suggestions from the modules the hub listed).',
+    }),
+    field_apps: Type.Array(
+      Type.String({ pattern: '^(\\*|[a-z][a-z0-9-]{0,39})$', errorMessage: 'an app id or *' }),
+      {
+        default: ['*'],
+        maxItems: 64,
+        description:
+          'The apps whose spawn form has that field, by catalog id; `*` is every app, `[]` none. For an app ' +
+          'without it, the `modules` option of a start is refused (the app’s own `modules` are still loaded).',
+      },
+    ),
     refresh_seconds: Type.Integer({
       minimum: 60,
       maximum: 7 * 86400,

@@ -1,7 +1,8 @@
 // Progressive enhancement of the spawn form (web/spawn/): choosing another app shows its fields
-// at once, and numbers whose limits depend on the partition follow the chosen partition (the
-// `max` the browser enforces, the hint beside the field, a message saying why a value is too
-// large). The form works without this script; the hub checks every value again.
+// at once, numbers whose limits depend on the partition follow the chosen partition (the `max`
+// the browser enforces, the hint beside the field, a message saying why a value is too large),
+// and "Other software" suggests modules for every name typed, not just the first. The form works
+// without this script; the hub checks every value again.
 (() => {
   const form = document.getElementById('spawn-form');
   if (!form) return;
@@ -53,6 +54,35 @@
       if (hint) hint.textContent = `${input.min} to ${max} in ${input.dataset.limitsBy} ${by.value}`;
       check(input);
     }
+  }
+
+  // "Other software": the page's <datalist> suggests whole values, so without this only the first
+  // name gets suggestions. Here the list is rebuilt as the user types, offering for the name
+  // being typed (after the last space or comma) the listed modules that contain it, each as the
+  // whole new value; names already in the field are not offered again.
+  const software = form.querySelector('input[data-suggest]');
+  const suggestions = software?.list;
+  if (software && suggestions) {
+    const names = [...suggestions.options].map((option) => option.value);
+    const suggest = () => {
+      const text = software.value;
+      const cut = text.search(/[^\s,]*$/);
+      const head = text.slice(0, cut);
+      const typed = text.slice(cut).toLowerCase();
+      const chosen = new Set(head.split(/[\s,]+/));
+      const options = names
+        .filter((name) => !chosen.has(name) && name.toLowerCase().includes(typed))
+        .slice(0, 100)
+        .map((name) => {
+          const option = document.createElement('option');
+          option.value = head + name;
+          option.label = name;
+          return option;
+        });
+      suggestions.replaceChildren(...options);
+    };
+    software.addEventListener('input', suggest);
+    software.addEventListener('focus', suggest);
   }
 
   form.addEventListener('change', (event) => {

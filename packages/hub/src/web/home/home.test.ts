@@ -74,7 +74,8 @@ describe('home page', () => {
       'failed to start: &lt;b&gt;no GPU&lt;/b&gt; free',
       'stopped after being idle',
     ]);
-    assert.match(res.text, /href="\/hub\/spawn\/alice\/gpu">Start again<\/a>/);
+    assert.match(res.text, /href="\/hub\/spawn\/alice\/gpu\?again=1">Start again<\/a>/);
+    assert.match(res.text, /href="\/hub\/spawn\/alice\?again=1">Start again<\/a>/);
     assert.match(res.text, /action="\/hub\/servers\/alice\/delete"/);
     assert.equal([...res.text.matchAll(/>Delete<\/button>/g)].length, 2, 'named servers only');
   });

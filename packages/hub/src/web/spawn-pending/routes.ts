@@ -11,6 +11,7 @@ import { html } from '../../ui/html.js';
 import { endSentence } from '../home/end-reasons.js';
 import { safeNext } from '../login/routes.js';
 import { sendPage, type WebDeps } from '../render.js';
+import { startAgainUrl } from '../servers.js';
 import { query } from '../spawn/form-page.js';
 import { pendingBody } from './page.js';
 
@@ -61,7 +62,7 @@ export const pendingRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { h
       failure,
       progressUrl: `/hub/api/users/${encodeURIComponent(user.name)}/${apiServer}/progress`,
       target: next ?? url,
-      spawnUrl: `/hub/spawn${path}${query({ next })}`,
+      spawnUrl: startAgainUrl(user.name, serverName, next),
       selfUrl: `/hub/spawn-pending${path}${query({ next })}`,
     });
     const refresh = failure

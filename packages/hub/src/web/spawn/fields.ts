@@ -1,7 +1,8 @@
 // One input per field of a form description, with its label, help, limits and error. Limits go
 // on the input itself (min, max, required), so the browser enforces them before sending; a
 // number limited per partition also carries those limits for spawn-form.js, which changes
-// `max` and the hint when another partition is chosen. The hub checks everything again.
+// `max` and the hint when another partition is chosen; "Other software" carries its suggestions.
+// The hub checks everything again.
 
 import type { FormField } from '../../spawn/index.js';
 import { html, type SafeHtml } from '../../ui/html.js';
@@ -95,5 +96,29 @@ export function renderField(
         <input id="${id}" name="${field.name}" type="text" autocapitalize="none" spellcheck="false"
           maxlength="1024" value="${value}"${describedBy(field.name, errors, true)}>
         ${hint(field, 'A path in your home directory, like ~/project')}`);
+    case 'modules':
+      return wrap(softwareInput(field, value, errors));
   }
+}
+
+/**
+ * "Other software": names typed into one line, suggested from the modules the hub listed — by the
+ * browser from the `<datalist>` (for the first name; spawn-form.js makes it suggest for the name
+ * being typed, wherever it is), and in a list to read, which needs no script at all.
+ */
+function softwareInput(field: FormField, value: string, errors: Map<string, string>): SafeHtml {
+  const id = fieldId(field.name);
+  const names = field.suggestions ?? [];
+  const listed = names.length > 0;
+  return html`<label for="${id}">${field.label}</label>
+    <input id="${id}" name="${field.name}" type="text" autocapitalize="none" autocomplete="off" spellcheck="false"
+      value="${value}"${listed ? html` list="${id}-list" data-suggest` : ''}${describedBy(field.name, errors, true)}>
+    ${listed ? html`<datalist id="${id}-list">${names.map((n) => html`<option value="${n}">`)}</datalist>` : ''}
+    ${hint(field)}
+    ${
+      listed
+        ? html`<details class="module-list"><summary>Modules on this cluster (${String(names.length)})</summary>
+          <ul>${names.map((n) => html`<li>${n}</li>`)}</ul></details>`
+        : ''
+    }`;
 }

@@ -52,6 +52,14 @@ export function query(params: Record<string, string | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+/** Where the values shown come from, when not from the defaults. */
+function prefillNote(form: SpawnForm, appTitle: string): string {
+  if (form.from_server === undefined)
+    return `Filled in with your choices from the last time you started ${appTitle}.`;
+  const server = form.from_server === '' ? 'the default server' : `server ${form.from_server}`;
+  return `Filled in with the settings ${server} last started with.`;
+}
+
 export function spawnFormBody(view: SpawnFormView): SafeHtml {
   const { form, owner, serverName } = view;
   const errors = errorsByField(view.validations);
@@ -92,11 +100,7 @@ export function spawnFormBody(view: SpawnFormView): SafeHtml {
     }
     <fieldset class="fields">
       <legend>Options for ${appTitle}</legend>
-      ${
-        form.remembered && !view.reset && !view.submitted
-          ? html`<p class="muted small">Filled in with your choices from the last time you started ${appTitle}.</p>`
-          : ''
-      }
+      ${form.remembered && !view.reset && !view.submitted ? html`<p class="muted small">${prefillNote(form, appTitle)}</p>` : ''}
       ${form.fields.map((f) => renderField(f, form.fields, shown, errors))}
     </fieldset>
     <div class="form-actions">

@@ -1,7 +1,10 @@
 // /hub/spawn/{user}[/{server}]: the spawn form (GET) and starting the server (POST, through the
 // spawning service, which validates the values against the same form description), then on to
 // the progress page. /hub/spawn is the signed-in user's own form. `next` (the page that asked for
-// the server) is carried through to the end.
+// the server) is carried through to the end. `?again=1` ("Start again", "Try again") opens the
+// form of the server in the path (the default server without one) with the app and options of
+// its last start: the URL names only the server, whose options the hub reads itself and checks
+// against today's form like remembered ones, so a link cannot put values into anyone's form.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -21,6 +24,7 @@ const Params = Type.Object({
 const Query = Type.Object({
   app: Type.Optional(Type.String({ maxLength: 40 })),
   reset: Type.Optional(Type.String({ maxLength: 5 })),
+  again: Type.Optional(Type.String({ maxLength: 5 })),
   next: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
@@ -91,7 +95,11 @@ export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
       const redirected = await redirectIfActive(reply, user.name, user.id, server, next);
       if (redirected) return redirected;
     }
-    const form = await spawning.describeForm(user, request.query.app);
+    const { app: appId, again } = request.query;
+    const form = await spawning.describeForm(user, {
+      ...(appId !== undefined && { app: appId }),
+      ...(again === '1' && { server: server ?? '' }),
+    });
     return show(reply, {
       owner: user.name,
       serverName: server,
@@ -117,7 +125,7 @@ export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
     const view = async (appId: string | undefined) => ({
       owner: user.name,
       serverName: fixedServer ?? null,
-      form: await spawning.describeForm(user, appId),
+      form: await spawning.describeForm(user, appId === undefined ? {} : { app: appId }),
       next,
       defaultActive: fixedServer === undefined && (await defaultActive(user.id)),
     });

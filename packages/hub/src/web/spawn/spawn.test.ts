@@ -153,6 +153,7 @@ describe('spawn form', () => {
       cores: '1',
       memory_gb: '2',
       hours: '1',
+      modules: '',
       custom_script: '~/envs/a.sh',
     });
     const page = await alice.get('/hub/spawn/alice?app=jupyterlab');
@@ -201,7 +202,8 @@ describe('spawn form', () => {
     const after = await alice.get('/hub/spawn-pending/alice/cancelme');
     assert.match(after.text, /Your server cancelme did not start/);
     assert.match(after.text, /<span id="failure-message">The start was cancelled\.<\/span>/);
-    assert.match(after.text, /href="\/hub\/spawn\/alice\/cancelme">Try again<\/a>/);
+    // Try again: the form of this server with the settings it was started with.
+    assert.match(after.text, /href="\/hub\/spawn\/alice\/cancelme\?again=1">Try again<\/a>/);
     await alice.postForm('/hub/servers/alice/delete', { _xsrf: xsrf, server: 'cancelme' });
   });
 
@@ -288,7 +290,10 @@ describe('progress page of a failed start', () => {
     }
     assert.match(page.text, /Your server did not start/);
     assert.match(page.text, /<div id="progress-failed" class="alert error" role="alert">/);
-    assert.match(page.text, /<a class="button" id="try-again" href="\/hub\/spawn\/alice">Try again<\/a>/);
+    assert.match(
+      page.text,
+      /<a class="button" id="try-again" href="\/hub\/spawn\/alice\?again=1">Try again<\/a>/,
+    );
     assert.doesNotMatch(page.text, /http-equiv="refresh"/);
     const home = await alice.get('/hub/home');
     assert.match(home.text, /Recently ended/);
