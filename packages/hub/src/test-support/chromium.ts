@@ -63,6 +63,38 @@ export async function openPage(
   return { context, page, watch };
 }
 
+/** Signs in through the login page and waits for the home page. */
+export async function signIn(page: Page, url: string, name: string, password: string): Promise<void> {
+  await page.goto(`${url}/hub/login`);
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/hub/home');
+}
+
+/**
+ * Stands in for `user`'s apps behind the proxy: a fake spawner's servers have an address that
+ * does not answer, so the page the browser is taken to once a server is ready comes from here.
+ */
+export async function standInForApps(page: Page, user: string): Promise<void> {
+  await page.route(`**/user/${user}/**`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: `<title>App</title><h1>The app of ${user}</h1>` }),
+  );
+}
+
+/** A page of its own (see openPage) signed in as `name`, with the user's apps stood in for. */
+export async function openSignedIn(
+  browser: Browser,
+  url: string,
+  name: string,
+  password: string,
+): Promise<{ page: Page; watch: PageWatch }> {
+  const { page, watch } = await openPage(browser);
+  await standInForApps(page, name);
+  await signIn(page, url, name, password);
+  return { page, watch };
+}
+
 // Runs in the page: every visible form field and button without an accessible name.
 const UNNAMED = `[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
   .filter((el) => el.getClientRects().length > 0 || el.closest('.tile'))

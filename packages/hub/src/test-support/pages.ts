@@ -55,9 +55,17 @@ export interface PagesScene {
   spawner: FakeSpawner;
 }
 
-/** A hub with a fake spawner; with `resources`, the spawn form has the fields above. */
+/**
+ * A hub with a fake spawner; with `resources`, the spawn form has the fields above; with
+ * `moduleTree` (a test module tree, test-support/modules.ts), the modules listed from it.
+ */
 export async function startPagesHub(
-  opts: { behaviour?: FakeBehaviour; resources?: boolean; configure?: (c: HubConfig) => void } = {},
+  opts: {
+    behaviour?: FakeBehaviour;
+    resources?: boolean;
+    moduleTree?: string;
+    configure?: (c: HubConfig) => void;
+  } = {},
 ): Promise<PagesScene> {
   const spawner = createFakeSpawner(opts.behaviour ?? 'instant', {
     pendingPolls: 2,
@@ -67,9 +75,12 @@ export async function startPagesHub(
     spawner,
     configure: (c) => {
       c.spawner.poll_interval_seconds = 1;
+      if (opts.moduleTree) c.modules.use = [opts.moduleTree];
       opts.configure?.(c);
     },
   });
+  // The listing the hub started in the background, finished.
+  if (opts.moduleTree) await hub.running.app.spawning.modules.refresh();
   return { hub, spawner };
 }
 

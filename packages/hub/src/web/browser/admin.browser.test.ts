@@ -5,20 +5,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPage, type PageWatch, screenshots } from '../../test-support/chromium.js';
+import {
+  launchChromium,
+  openPage,
+  type PageWatch,
+  screenshots,
+  signIn,
+} from '../../test-support/chromium.js';
 import { agentReports, type PagesScene, startPagesHub } from '../../test-support/pages.js';
 
 const XSS_TITLE = 'Cluster upgrade <img src=x onerror=alert(1)>';
 const XSS_BODY =
   'The **new nodes** are in `gpu`. <script>alert(2)</script> [docs](javascript:alert(3)) [guide](https://docs.example.org/gpu)';
-
-async function signIn(page: Page, url: string, name: string, password: string) {
-  await page.goto(`${url}/hub/login`);
-  await page.getByLabel('Username').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/hub/home');
-}
 
 describe('the admin in Chromium', () => {
   let scene: PagesScene;

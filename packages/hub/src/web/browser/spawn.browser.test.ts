@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPage, type PageWatch, screenshots } from '../../test-support/chromium.js';
+import { launchChromium, openSignedIn, type PageWatch, screenshots } from '../../test-support/chromium.js';
 import { agentOf, type PagesScene, startPagesHub } from '../../test-support/pages.js';
 
 /** What these tests read of an input in the page (the DOM types are not in this project's lib). */
@@ -25,16 +25,7 @@ describe('spawn form and progress page in Chromium', () => {
     scene = await startPagesHub({ behaviour: 'slow', resources: true });
     await scene.hub.addUser('alice', { password: 'alice-password-1' });
     chromium = await launchChromium();
-    ({ page, watch } = await openPage(chromium));
-    // The fake server's address does not answer: stand in for the app behind the proxy.
-    await page.route('**/user/alice/**', (route) =>
-      route.fulfill({ contentType: 'text/html', body: '<title>App</title><h1>The app of alice</h1>' }),
-    );
-    await page.goto(`${scene.hub.url}/hub/login`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('alice-password-1');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/hub/home');
+    ({ page, watch } = await openSignedIn(chromium, scene.hub.url, 'alice', 'alice-password-1'));
   });
   after(async () => {
     await chromium?.close();
@@ -149,7 +140,7 @@ describe('spawn form and progress page in Chromium', () => {
     assert.equal(await page.evaluate('document.activeElement?.id'), 'try-again');
     await screenshots(page, 'progress-failed');
     await page.getByRole('link', { name: 'Try again' }).click();
-    await page.waitForURL('**/hub/spawn/alice/broken');
+    await page.waitForURL('**/hub/spawn/alice/broken?again=1');
   });
 
   test('a form posted without its CSRF token is refused with the error page', async () => {

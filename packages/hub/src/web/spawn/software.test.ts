@@ -36,8 +36,8 @@ describe('"Other software" and "Start again" in the spawn form', () => {
     scene = await startPagesHub({
       behaviour: 'instant',
       resources: true,
+      moduleTree: tree.dir,
       configure: (c) => {
-        c.modules.use = [tree.dir];
         c.modules.field_label = 'Other software (modules)';
         c.modules.field_apps = ['jupyterlab', 'rstudio'];
       },
@@ -45,7 +45,6 @@ describe('"Other software" and "Start again" in the spawn form', () => {
     await scene.hub.addUser('alice', { password: 'alice-password-1' });
     alice = await scene.hub.login('alice', 'alice-password-1');
     xsrf = await alice.csrfToken();
-    await scene.hub.running.app.spawning.modules.refresh();
   });
   after(async () => {
     await scene?.hub.stop();
