@@ -1,6 +1,7 @@
 // Software the way clusters deliver it, end to end on the real Slurm cluster: hpchub-alice starts
 // JupyterLab with two environment modules from the real Lmod (a test module tree the hub lists
-// with `module use`); the progress log says what was loaded, and through the proxy a Python
+// with `module use`), chosen in the spawn form's "Other software", which shows them again next
+// time; the progress log says what was loaded, and through the proxy a Python
 // kernel, the Bash kernel (bash_kernel) and the R kernel (IRkernel) see the modules' variable and
 // PATH entry; the Bash kernel runs as her; a kernel she installed from her own venv is offered and
 // runs. A module that disappeared after the hub listed it, and one whose load fails, fail the
@@ -87,15 +88,23 @@ describe('modules and kernels in a JupyterLab job', () => {
     );
   });
 
-  test('two modules: reported as loaded, and the kernels see them', async () => {
-    const started = await session.start('soft', {
+  test('two modules chosen in "Other software": reported as loaded, the kernels see them, the next form shows them', async () => {
+    // Through the spawn form, typed as a user types them.
+    const started = await session.postForm(`/hub/spawn/${alice.name}/soft`, {
       app: 'jupyterlab',
-      cores: 1,
-      memory_gb: 1,
-      hours: 1,
-      modules: [tree.a.name, tree.b.name],
+      form_app: 'jupyterlab',
+      cores: '1',
+      memory_gb: '1',
+      hours: '1',
+      modules: `${tree.a.name} ${tree.b.name}`,
     });
-    assert.equal(started.status, 202, started.text);
+    assert.equal(started.status, 303, started.text.slice(0, 2000));
+    assert.equal(started.headers.get('location'), `/hub/spawn-pending/${alice.name}/soft`);
+    const form = await session.browser.get(`/hub/spawn/${alice.name}`);
+    assert.match(
+      form.text,
+      new RegExp(`<input id="f-modules" name="modules"[^>]*value="${tree.a.name} ${tree.b.name}"`),
+    );
     const events = await session.progress(hub.url, 'soft');
     assert.equal(events.at(-1)?.ready, true, JSON.stringify(events.map((e) => e.message)));
     assert.ok(

@@ -115,6 +115,11 @@ export class Session {
     return { status: res.status, body: parsed as T, text: res.text };
   }
 
+  /** Posts a page's form (the spawn form, say) as the browser would, with the session's CSRF token. */
+  postForm(path: string, fields: Record<string, string>) {
+    return this.browser.postForm(path, { _xsrf: this.xsrf, ...fields });
+  }
+
   /** Starts a server with these user_options; resolves with the answer (202 when accepted). */
   start(server: string, options: Record<string, unknown>): Promise<Answer<{ progress_url: string }>> {
     return this.api(
