@@ -60,7 +60,7 @@ describe('JupyterLab as a Slurm job, as a system user', () => {
     const byName = new Map(form.body.fields.map((f) => [f.name, f]));
     assert.deepEqual(
       form.body.fields.map((f) => f.name),
-      ['partition', 'cores', 'gpus', 'memory_gb', 'hours', 'custom_script'],
+      ['partition', 'cores', 'gpus', 'memory_gb', 'hours', 'modules', 'custom_script'],
     );
     assert.deepEqual(byName.get('partition')?.choices, ['normal', 'short']);
     assert.equal(byName.get('partition')?.value, 'normal');
@@ -133,6 +133,7 @@ describe('JupyterLab as a Slurm job, as a system user', () => {
       gpus: 0,
       memory_gb: 1,
       hours: 1,
+      modules: '',
       custom_script: '~/.jupyterlabrc',
     });
     const other = await session.api<Form>('GET', `/users/${alice.name}/spawn-form?app=notebook`);
