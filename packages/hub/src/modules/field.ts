@@ -23,7 +23,7 @@ export interface Listing {
 }
 
 /** Whether the form of app `appId` has the field. */
-export function hasSoftwareField(config: Pick<HubConfig, 'modules'>, appId: string): boolean {
+function hasSoftwareField(config: Pick<HubConfig, 'modules'>, appId: string): boolean {
   const apps = config.modules.field_apps;
   return apps.includes('*') || apps.includes(appId);
 }

@@ -242,4 +242,17 @@ describe('"Other software" and "Start again" in the spawn form', () => {
     assert.equal(none.status, 200);
     assert.doesNotMatch(none.text, /last started with/);
   });
+
+  test('"Start again" of someone else’s server: an admin sees its settings, another user nothing', async () => {
+    await scene.hub.addUser('boss', { password: 'boss-password-1', admin: true });
+    await scene.hub.addUser('bob', { password: 'bob-password-1' });
+    const boss = await scene.hub.login('boss', 'boss-password-1');
+    const forAlice = await boss.get('/hub/spawn/alice?again=1');
+    assert.equal(forAlice.status, 200);
+    assert.match(forAlice.text, /<h1>Start a server for alice<\/h1>/);
+    assert.equal(shownValue(forAlice.text, 'memory_gb'), '1');
+    const bob = await scene.hub.login('bob', 'bob-password-1');
+    assert.equal((await bob.get('/hub/spawn/alice?again=1')).status, 404);
+    assert.equal((await bob.get('/hub/spawn/alice/stats?again=1')).status, 404);
+  });
 });
