@@ -6,6 +6,7 @@
 // directory, exit.
 import os from 'node:os';
 import type { AgentStopping } from '@hpchub/protocol';
+import { type ActivityReader, activityReader } from './app-activity.js';
 import type { AppAuth } from './app-auth.js';
 import { prepareLaunch } from './app-launch.js';
 import { AppOutput, withOutput } from './app-output.js';
@@ -54,6 +55,8 @@ export class Agent {
   private app: AppProcess | undefined;
   private frontend: Frontend | undefined;
   private heartbeat: Heartbeat | undefined;
+  /** Reads the app's own activity once it runs (with a picker, heartbeats begin before). */
+  private running: ActivityReader | undefined;
   private ending: Ending | undefined;
   /** Of the certificate the frontend serves, for `ready`. */
   private fingerprint = '';
@@ -128,6 +131,7 @@ export class Agent {
       options[spec.picker.option] = await this.pick(spec.picker, options);
       const { target, auth } = await this.launch(options);
       (this.frontend as Frontend).setRunning(target, auth, `${this.title} is running.`);
+      this.running = activityReader(this.s.spec.activity?.source ?? 'traffic', target, auth);
       this.progress(`${this.title} is running`);
       return;
     }
@@ -141,6 +145,7 @@ export class Agent {
     const { target, auth } = await launching;
     const frontend = this.frontend as Frontend;
     frontend.setRunning(target, auth, `${this.title} is running.`);
+    this.running = activityReader(this.s.spec.activity?.source ?? 'traffic', target, auth);
     await this.goLive(await listening);
   }
 
@@ -173,7 +178,12 @@ export class Agent {
       });
     }
     this.log.info('ready_sent', { host: ready.host, port });
-    this.heartbeat = new Heartbeat(this.hub, this.s.heartbeatMs, () => frontend.lastActivity);
+    this.heartbeat = new Heartbeat(
+      this.hub,
+      this.s.heartbeatMs,
+      () => frontend.lastActivity,
+      () => this.running?.() ?? Promise.resolve(undefined),
+    );
     this.heartbeat.start();
   }
 

@@ -1,6 +1,7 @@
 // Heartbeats: every interval, one `heartbeat` message with the last time a request or WebSocket
-// message passed through the agent, which the hub's idle culler reads. One attempt each (the
-// next beat comes anyway), never two in flight.
+// message passed through the agent and what the app says of its own use (app-activity.ts), which
+// the hub's idle culler reads. One attempt each (the next beat comes anyway), never two in flight.
+import type { ActivityReader } from './app-activity.js';
 import type { HubClient } from './hub-client.js';
 
 export class Heartbeat {
@@ -11,6 +12,7 @@ export class Heartbeat {
     private readonly hub: HubClient,
     private readonly intervalMs: number,
     private readonly lastActivity: () => number | null,
+    private readonly appActivity: ActivityReader = () => Promise.resolve(undefined),
   ) {}
 
   start(): void {
@@ -27,10 +29,11 @@ export class Heartbeat {
     if (this.inFlight) return;
     this.inFlight = true;
     try {
+      const app = await this.appActivity().catch(() => undefined);
       const last = this.lastActivity();
       await this.hub.send(
         'heartbeat',
-        { last_activity: last === null ? null : new Date(last).toISOString() },
+        { last_activity: last === null ? null : new Date(last).toISOString(), ...(app ? { app } : {}) },
         { attempts: 1 },
       );
     } finally {

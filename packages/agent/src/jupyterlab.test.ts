@@ -1,6 +1,8 @@
 // Real JupyterLab behind the agent, launched the way the catalog launches it: on a 0600 unix
 // socket in the job's private directory, under the prefix, with a token only the agent knows.
-// Checks the status API through the agent and runs 1+1 in a kernel over its WebSocket.
+// Checks the status API through the agent and runs 1+1 in a kernel over its WebSocket, and that
+// the agent's heartbeats tell what Jupyter says: a kernel computing with no output, connections,
+// last activity that the agent's own questions do not move.
 // JupyterLab comes from the test venv that `bash scripts/provision/apps.sh` installs.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -8,13 +10,31 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import { AGENT_SECRET_HEADER, AGENT_TUNING_ENV } from '@hpchub/protocol';
 import WebSocket from 'ws';
 import { type AgentRun, agentRequest, Sandbox, startAgent, testSpec } from './test-support/agent-process.js';
 
 const VENV = '/opt/hpchub-test/venv';
 const JUPYTER_LAB = `${VENV}/bin/jupyter-lab`;
 const PREFIX = '/user/alice/lab/';
+
+/** A kernel message that runs `code` (Jupyter's messaging protocol 5.3). */
+function executeRequest(code: string, msgId: string) {
+  return {
+    header: {
+      msg_id: msgId,
+      msg_type: 'execute_request',
+      session: randomUUID(),
+      username: 'alice',
+      version: '5.3',
+      date: new Date().toISOString(),
+    },
+    parent_header: {},
+    metadata: {},
+    channel: 'shell',
+    content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false },
+  };
+}
 
 describe('JupyterLab through the agent', () => {
   let sandbox: Sandbox;
@@ -50,8 +70,12 @@ describe('JupyterLab through the agent', () => {
       prefix: PREFIX,
       readyPath: '/api/status',
       startTimeoutSeconds: 120,
+      activity: { source: 'jupyter', reportSeconds: 60 },
     });
-    run = await startAgent(sandbox, { spec, env: { HOME: home, PATH: `${VENV}/bin:/usr/bin:/bin` } });
+    run = await startAgent(sandbox, {
+      spec,
+      env: { HOME: home, PATH: `${VENV}/bin:/usr/bin:/bin`, [AGENT_TUNING_ENV.heartbeatSeconds]: '0.5' },
+    });
     const ready = await Promise.race([
       run.hub.waitFor('ready'),
       run.hub.waitFor('stopping').then((m) => assert.fail(`JupyterLab did not start: ${m.body.message}`)),
@@ -77,7 +101,7 @@ describe('JupyterLab through the agent', () => {
     assert.equal(refused.status, 403);
   });
 
-  test('a kernel runs 1+1 over its WebSocket through the agent', async () => {
+  test('a kernel runs 1+1 over its WebSocket through the agent; a sleeping cell is busy in the heartbeats', async () => {
     const created = await agentRequest(port, run.secret, {
       method: 'POST',
       path: `${PREFIX}api/kernels`,
@@ -103,30 +127,35 @@ describe('JupyterLab through the agent', () => {
           resolve(msg.content.data['text/plain']);
       });
     });
-    ws.send(
-      JSON.stringify({
-        header: {
-          msg_id: msgId,
-          msg_type: 'execute_request',
-          session: randomUUID(),
-          username: 'alice',
-          version: '5.3',
-          date: new Date().toISOString(),
-        },
-        parent_header: {},
-        metadata: {},
-        channel: 'shell',
-        content: {
-          code: '1+1',
-          silent: false,
-          store_history: true,
-          user_expressions: {},
-          allow_stdin: false,
-        },
-      }),
-    );
+    ws.send(JSON.stringify(executeRequest('1+1', msgId)));
     assert.equal(await result, '2');
+
+    // A cell that sleeps prints nothing: only the kernel's state says it computes.
+    const sleeping = new Date().toISOString();
+    ws.send(JSON.stringify(executeRequest('import time\nfor _ in range(40): time.sleep(0.5)', randomUUID())));
+    const busy = await run.hub.waitFor('heartbeat', (m) => m.body.app?.busy === true);
+    assert.equal(busy.body.app.kernels, 1);
+    assert.equal(busy.body.app.connections, 1, 'the WebSocket open through the agent');
+    assert.ok(busy.body.app.last_activity >= sleeping, 'Jupyter’s own last activity: the execution');
+    assert.ok(busy.body.last_activity >= sleeping, 'the traffic through the agent');
     ws.close();
+    // Interrupted, the kernel is idle again and nobody is connected.
+    const interrupted = await agentRequest(port, run.secret, {
+      method: 'POST',
+      path: `${PREFIX}api/kernels/${kernel}/interrupt`,
+      headers: { host: 'hub.example' },
+    });
+    assert.equal(interrupted.status, 204, interrupted.body);
+    const idle = await run.hub.waitFor(
+      'heartbeat',
+      (m) =>
+        m.body.app?.busy === false && m.body.app.connections === 0 && m.body.app.last_activity > sleeping,
+    );
+    assert.equal(idle.body.app.kernels, 1);
+    // The agent's own questions are not use: Jupyter's last activity stays where the user left it.
+    const seen = run.hub.messages.indexOf(idle);
+    const later = await run.hub.waitFor('heartbeat', (m) => run.hub.messages.indexOf(m) > seen + 2);
+    assert.equal(later.body.app.last_activity, idle.body.app.last_activity);
   });
 
   test('stops JupyterLab on SIGTERM and reports it', async () => {

@@ -1,37 +1,23 @@
 // Waits until the app answers its ready path with 2xx or 3xx, asking it the way a forwarded
 // request would (same prefix handling, same auth), with a short pause between attempts.
-import http from 'node:http';
 import type { AppAuth } from './app-auth.js';
+import { requestApp } from './app-request.js';
 import type { AppTarget } from './app-target.js';
-import { upstreamHeaders } from './request-headers.js';
 import { pause } from './timing.js';
 
 export type ProbeResult = { ok: true; status: number } | { ok: false; why: string };
 
 /** One GET of the ready path. */
-export function probe(
+export async function probe(
   target: AppTarget,
   auth: AppAuth,
   readyPath: string,
   timeoutMs: number,
 ): Promise<ProbeResult> {
-  const path = target.appPath(target.publicPath(readyPath));
-  if (path === null) return Promise.resolve({ ok: false, why: `${readyPath} is outside the prefix` });
-  const headers = upstreamHeaders(['Host', 'localhost', 'Accept', '*/*'], {
-    auth,
-    forwardedPrefix: target.forwardedPrefix(),
-  });
-  return new Promise((resolve) => {
-    const req = http.request({ ...target.connectOptions(), method: 'GET', path, headers, agent: false });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.once('response', (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve(status >= 200 && status < 400 ? { ok: true, status } : { ok: false, why: `HTTP ${status}` });
-    });
-    req.once('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, why: err.code ?? err.message }));
-    req.end();
-  });
+  const answer = await requestApp(target, auth, 'GET', readyPath, timeoutMs);
+  if (!answer.ok) return answer;
+  const { status } = answer;
+  return status >= 200 && status < 400 ? { ok: true, status } : { ok: false, why: `HTTP ${status}` };
 }
 
 /** Probe often while a quick start is still likely, then back off. */

@@ -95,7 +95,13 @@ export function readSettings(env: NodeJS.ProcessEnv): AgentSettings {
 
   const bindHost = env[AGENT_TUNING_ENV.bind] || '0.0.0.0';
   const bindPort = integerEnv(env, AGENT_TUNING_ENV.port, 0, 0, 65535, problems);
-  const heartbeatSeconds = numberEnv(env, AGENT_TUNING_ENV.heartbeatSeconds, 60, problems);
+  // The hub says how often it wants to hear (the spec); the environment may say otherwise (tests).
+  const heartbeatSeconds = numberEnv(
+    env,
+    AGENT_TUNING_ENV.heartbeatSeconds,
+    spec?.activity?.reportSeconds ?? 60,
+    problems,
+  );
   const info = os.userInfo();
   const home = env.HOME || info.homedir;
   if (!path.isAbsolute(home)) problems.push(`HOME must be an absolute path, not ${JSON.stringify(home)}`);

@@ -28,11 +28,14 @@ import { createHubProxy } from './proxy/index.js';
 import {
   countActive,
   createSpawning,
+  IdleCuller,
   type Spawner,
   type SpawningService,
   serverForPath,
 } from './spawn/index.js';
 import { loadSite } from './ui/site.js';
+import { findUserById } from './users/store.js';
+import type { Clock } from './util/time.js';
 import { proxyPages } from './web/proxy-pages.js';
 import { webRoutes } from './web/routes.js';
 
@@ -43,11 +46,14 @@ export interface BuildOptions {
   https?: { key: Buffer; cert: Buffer } | undefined;
   /** A spawner to use instead of the configured one. */
   spawner?: Spawner | undefined;
+  /** The time now for the spawning service and the culler (default: the system clock). */
+  now?: Clock | undefined;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     spawning: SpawningService;
+    culler: IdleCuller;
   }
 }
 
@@ -63,6 +69,7 @@ export async function buildApp({
   cookieSecret,
   https,
   spawner,
+  now = Date.now,
 }: BuildOptions): Promise<FastifyInstance> {
   // The site's look (name, logo, colour, footer) for the pages, the error pages and the proxy's pages.
   const site = loadSite(hub.config.site);
@@ -113,12 +120,27 @@ export async function buildApp({
     cookieSecret,
     hubUrl: () => listeningUrl(app, hub, https !== undefined),
     spawner,
+    now,
   });
   const service = spawning;
   app.decorate('spawning', service);
   // Before the hub listens: running servers are routed again and starting ones re-adopted.
   app.addHook('onReady', () => service.open());
   app.addHook('onClose', () => service.close());
+  const culler = new IdleCuller({
+    db: hub.db,
+    config: hub.config,
+    catalog: service.catalog,
+    log: hub.log,
+    now,
+    stop: async (server, detail) => {
+      const owner = await findUserById(hub.db, server.userId);
+      if (owner) await service.stop(owner, server.name, 'idle_cull', detail);
+    },
+  });
+  app.decorate('culler', culler);
+  app.addHook('onReady', () => culler.start());
+  app.addHook('onClose', () => culler.close());
   const purge = new ExpiredCredentialsPurge({ db: hub.db, log: hub.log });
   app.addHook('onReady', () => purge.start());
   app.addHook('onClose', () => purge.close());

@@ -14,6 +14,7 @@ import { logDestination, loggerOptions } from './http/logging.js';
 import type { Spawner } from './spawn/index.js';
 import { generatePassword, hashPassword } from './users/password.js';
 import { countUsers, createUser } from './users/store.js';
+import type { Clock } from './util/time.js';
 
 export const HUB_VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -93,14 +94,23 @@ export interface RunningHub {
 }
 
 /** Builds the app for an open hub and listens on the configured address. */
-export async function listen(open: OpenHub, options: { spawner?: Spawner } = {}): Promise<RunningHub> {
+export async function listen(
+  open: OpenHub,
+  options: { spawner?: Spawner; now?: Clock } = {},
+): Promise<RunningHub> {
   const { config } = open.hub;
   const https =
     config.tls.cert && config.tls.key
       ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
       : undefined;
   const cookieSecret = loadOrCreateCookieSecret(config.data_dir, open.hub.log);
-  const app = await buildApp({ hub: open.hub, cookieSecret, https, spawner: options.spawner });
+  const app = await buildApp({
+    hub: open.hub,
+    cookieSecret,
+    https,
+    spawner: options.spawner,
+    now: options.now,
+  });
   await app.listen({ host: config.ip, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -28,7 +28,7 @@ export const AGENT_TUNING_ENV = {
   port: 'HPCHUB_AGENT_PORT',
   /** Host name or address the hub should connect to, sent in `ready` (default: os.hostname()). */
   host: 'HPCHUB_AGENT_HOST',
-  /** Seconds between heartbeats (default 60). */
+  /** Seconds between heartbeats (default: the spec's `activity.reportSeconds`, else 60). */
   heartbeatSeconds: 'HPCHUB_AGENT_HEARTBEAT_SECONDS',
 } as const;
 
@@ -43,6 +43,19 @@ export const AGENT_JOB_ENV = {
   /** Why the job cannot start the app (a module failed to load): the agent reports a failed start. */
   failure: 'HPCHUB_AGENT_JOB_FAILURE',
 } as const;
+
+/**
+ * Where the agent learns whether the app is in use, beyond the requests passing through it:
+ * `jupyter` asks Jupyter Server (`/api/status`, `/api/kernels`: last activity, kernels computing,
+ * open connections), `code-server` reads code-server's heartbeat (`/healthz`), `traffic` is the
+ * requests alone (TensorBoard, RStudio, site apps without anything better).
+ */
+export const AppActivitySourceSchema = Type.Union([
+  Type.Literal('jupyter'),
+  Type.Literal('code-server'),
+  Type.Literal('traffic'),
+]);
+export type AppActivitySource = Static<typeof AppActivitySourceSchema>;
 
 /** How the agent reaches the app it started. */
 export const AppListenSchema = Type.Union([
@@ -131,6 +144,16 @@ export const AgentLaunchSpecSchema = Type.Object(
     startTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 86400 }),
     /** The user options the hub validated, for `{option:NAME}` placeholders. */
     options: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+    /** Where activity comes from and how often the agent reports it (default: traffic, every 60 s). */
+    activity: Type.Optional(
+      Type.Object(
+        {
+          source: AppActivitySourceSchema,
+          reportSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /**
      * Serve a directory picker before starting the app, letting the user choose a directory
      * (inside `root`, relative to $HOME unless absolute) that fills `{option:NAME}`.
@@ -166,9 +189,31 @@ export const AgentProgressSchema = Type.Object(
 );
 export type AgentProgress = Static<typeof AgentProgressSchema>;
 
-/** agent → hub, periodically: last time a request passed through to the app (ISO 8601), or null. */
+/** What the app itself says about its use (see AppActivitySourceSchema), at the time of a heartbeat. */
+export const AppActivitySchema = Type.Object(
+  {
+    /** The app's own last activity (Jupyter's `last_activity`, code-server's last heartbeat), or null. */
+    last_activity: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    /** A kernel is computing (Jupyter: `execution_state` busy), browser or not. */
+    busy: Type.Boolean(),
+    /** Kernels running (Jupyter). */
+    kernels: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Open connections to kernels (Jupyter) or to the app (code-server). */
+    connections: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type AppActivity = Static<typeof AppActivitySchema>;
+
+/**
+ * agent → hub, periodically: last time a request passed through to the app (ISO 8601), or null;
+ * and, for apps that say more, what the app reports (absent when it could not be asked).
+ */
 export const AgentHeartbeatSchema = Type.Object(
-  { last_activity: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) },
+  {
+    last_activity: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    app: Type.Optional(AppActivitySchema),
+  },
   { additionalProperties: false },
 );
 export type AgentHeartbeat = Static<typeof AgentHeartbeatSchema>;

@@ -28,6 +28,8 @@ const JUPYTERLAB: AppDefinition = {
   prefix: 'keep',
   ready_path: '/api/status',
   app_auth: { kind: 'token-header' },
+  // Jupyter Server says when it was last used and whether a kernel is computing.
+  activity: 'jupyter',
   modules: [],
   custom_script: '~/.jupyterlabrc',
   fields: [],
@@ -66,6 +68,8 @@ const CODE_SERVER: AppDefinition = {
   prefix: 'strip',
   ready_path: '/healthz',
   app_auth: { kind: 'none' },
+  // /healthz tells code-server's last heartbeat, which moves while a browser is connected.
+  activity: 'code-server',
   modules: [],
   custom_script: '~/.codeserverrc',
   fields: [],

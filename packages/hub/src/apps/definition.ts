@@ -1,7 +1,12 @@
 // What an app definition says: how to launch an app inside a job, how the agent reaches and
 // authenticates to it, how it handles the URL prefix, and which form fields it adds. Built-ins
 // live in builtins.ts; a site adds or replaces apps with a YAML file of the same shape.
-import { AppFileSchema, MODULE_NAME_MAX, MODULE_NAME_PATTERN } from '@hpchub/protocol';
+import {
+  AppActivitySourceSchema,
+  AppFileSchema,
+  MODULE_NAME_MAX,
+  MODULE_NAME_PATTERN,
+} from '@hpchub/protocol';
 import { type Static, Type } from '@sinclair/typebox';
 
 const FieldBase = {
@@ -116,6 +121,20 @@ export const AppDefinitionSchema = Type.Object(
     /** Script sourced before the app when the user does not choose another (Euler: ~/.jupyterlabrc). */
     custom_script: Type.String(),
     fields: Type.Array(AppFieldSchema),
+    /** Where the agent learns of the app's use beyond traffic (default `traffic`; see docs/culling.md). */
+    activity: Type.Optional(AppActivitySourceSchema),
+    /** The `culler` section's policy keys, for this app's servers only. */
+    cull: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          idle_timeout_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 31536000 })),
+          busy_kernels_active: Type.Optional(Type.Boolean()),
+          max_age_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 31536000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** Overrides spawner.start_timeout_seconds for a slow app. */
     start_timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
   },

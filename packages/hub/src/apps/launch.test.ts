@@ -19,7 +19,14 @@ function specFor(id: string, serverName = '', submitted: Record<string, unknown>
   const app = catalog.get(id);
   assert.ok(app, id);
   const options = validateOptions(catalog.fields(app), submitted);
-  return buildLaunchSpec({ app, user: 'alice', serverName, options, startTimeoutSeconds: 300 });
+  return buildLaunchSpec({
+    app,
+    user: 'alice',
+    serverName,
+    options,
+    startTimeoutSeconds: 300,
+    reportSeconds: 60,
+  });
 }
 
 function script(spec: AgentLaunchSpec, modules: string[] = []): string {
@@ -51,6 +58,7 @@ describe('launch specs of the built-in apps', () => {
     assert.equal(spec.prefixMode, 'keep');
     assert.equal(spec.listen, 'unix');
     assert.ok(spec.command.includes('--ServerApp.base_url=/user/alice/lab2/'));
+    assert.deepEqual(spec.activity, { source: 'jupyter', reportSeconds: 60 });
     assert.ok(spec.command.includes('--ServerApp.sock={socket}'));
     assert.equal(spec.env.JUPYTER_TOKEN, '{token}');
     assert.ok(!spec.command.some((a) => a.includes('{token}')), 'the token is never on the command line');
@@ -63,6 +71,7 @@ describe('launch specs of the built-in apps', () => {
     assert.equal(spec.prefixMode, 'strip');
     assert.ok(spec.command.includes('--socket={socket}'));
     assert.ok(spec.command.includes('--socket-mode=600'));
+    assert.equal(spec.activity?.source, 'code-server', 'its heartbeat tells whether a browser is connected');
   });
 
   test('TensorBoard keeps its prefix with --path_prefix, on loopback, its log directory from the picker', () => {
@@ -74,6 +83,7 @@ describe('launch specs of the built-in apps', () => {
       'the agent fills in the directory chosen in the picker',
     );
     assert.deepEqual(spec.picker, { option: 'logdir', root: '.', title: 'Log directory' });
+    assert.equal(spec.activity?.source, 'traffic', 'TensorBoard says nothing of its use: traffic it is');
   });
 
   test('RStudio runs rserver in the Apptainer image; the agent writes the files it names', () => {

@@ -17,6 +17,8 @@ export interface LaunchInput {
   serverName: string;
   options: OptionValues;
   startTimeoutSeconds: number;
+  /** How often the agent reports the app's activity (culler.report_seconds). */
+  reportSeconds: number;
 }
 
 export function buildLaunchSpec({
@@ -25,6 +27,7 @@ export function buildLaunchSpec({
   serverName,
   options,
   startTimeoutSeconds,
+  reportSeconds,
 }: LaunchInput): AgentLaunchSpec {
   const prefix = serverPrefix(user, serverName);
   const pickerField = app.fields.find((f) => f.type === 'home_path' && f.picker);
@@ -63,6 +66,7 @@ export function buildLaunchSpec({
       app.app_auth.kind === 'header' ? { ...app.app_auth, value: fill(app.app_auth.value) } : app.app_auth,
     startTimeoutSeconds: app.start_timeout_seconds ?? startTimeoutSeconds,
     options,
+    activity: { source: app.activity ?? 'traffic', reportSeconds },
   };
   if (pickerField)
     spec.picker = {

@@ -7,6 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ApiSection } from './sections/api.js';
 import { AppsSection } from './sections/apps.js';
 import { AuthSection } from './sections/auth.js';
+import { CullerSection } from './sections/culler.js';
 import { DbSection } from './sections/db.js';
 import { GeneralOptions } from './sections/general.js';
 import { LogSection } from './sections/log.js';
@@ -33,6 +34,7 @@ export const HubConfigSchema = Type.Object(
     slurm: SlurmSection,
     apps: AppsSection,
     modules: ModulesSection,
+    culler: CullerSection,
     site: SiteSection,
     tokens: TokensSection,
     proxy: ProxySection,

@@ -3,6 +3,7 @@
 
 export type { LineReader } from './admission.js';
 export { installAgent } from './agent-install.js';
+export { type CullPlan, IdleCuller } from './culler.js';
 export type { FormField, SpawnForm } from './form.js';
 export { SpawnFormSchema } from './form.js';
 export { serverLabel, serverNameProblem, serverPath } from './names.js';

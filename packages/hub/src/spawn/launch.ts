@@ -97,6 +97,7 @@ export async function launchStart(
           serverName: server.name,
           options: values,
           startTimeoutSeconds: timeoutSeconds,
+          reportSeconds: ctx.config.culler.report_seconds,
         }),
         customScript: String(customScript ?? app.custom_script),
         modules: app.modules,

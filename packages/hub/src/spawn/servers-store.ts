@@ -48,15 +48,25 @@ export function serversOfUsers(db: Db, userIds: number[]): Promise<ServerRow[]> 
   return db.selectFrom('servers').selectAll().where('user_id', 'in', userIds).orderBy('name').execute();
 }
 
-/** Servers that are starting or running: what the monitor polls and a restarted hub re-adopts. */
-export function activeServers(db: Db): Promise<(ServerRow & { owner: string })[]> {
+/** Servers in one of `statuses`, with their owners' names. */
+function serversWithOwners(db: Db, statuses: readonly string[]): Promise<(ServerRow & { owner: string })[]> {
   return db
     .selectFrom('servers')
     .innerJoin('users', 'users.id', 'servers.user_id')
     .selectAll('servers')
     .select('users.name as owner')
-    .where('servers.status', 'in', [...ACTIVE_STATUSES])
+    .where('servers.status', 'in', [...statuses])
     .execute();
+}
+
+/** Servers that are starting or running: what the monitor polls and a restarted hub re-adopts. */
+export function activeServers(db: Db): Promise<(ServerRow & { owner: string })[]> {
+  return serversWithOwners(db, ACTIVE_STATUSES);
+}
+
+/** Running servers: what the idle culler looks at. */
+export function runningServers(db: Db): Promise<(ServerRow & { owner: string })[]> {
+  return serversWithOwners(db, ['running']);
 }
 
 export async function countActive(db: Db, userId?: number): Promise<number> {

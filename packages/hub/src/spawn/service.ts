@@ -20,9 +20,12 @@ import type { ModuleCatalogue } from '../modules/catalogue.js';
 import { type SoftwareField, softwareField } from '../modules/field.js';
 import { storedModules, validateWithModules } from '../modules/option.js';
 import { touchUser } from '../users/store.js';
+import type { Clock } from '../util/time.js';
+import { heartbeatActivity } from './activity.js';
 import { type LineReader, StartAdmission } from './admission.js';
 import { secretMatches } from './agent-secret.js';
 import { parseOptions, rememberedChoices } from './choices.js';
+import { cullPolicy } from './culler.js';
 import { chooseApp, describeForm, type Prefill, type SpawnForm } from './form.js';
 import { type AgentLocation, type LaunchContext, launchStart } from './launch.js';
 import { Monitor } from './monitor.js';
@@ -84,6 +87,8 @@ export interface SpawningDeps {
   accountOf(user: UserRow): Promise<SpawnAccount>;
   /** The nodes' module system and the modules it offers (listed in the background from open()). */
   modules: ModuleCatalogue;
+  /** The time now (tests give a clock they control). */
+  now: Clock;
 }
 
 /** A message of the agent inside a job, already checked against its schema. */
@@ -333,7 +338,7 @@ export class SpawningService {
   }
 
   /** Stops a server (user or admin request, idle culling) and records why. Idempotent. */
-  async stop(user: UserRow, serverName: string, reason: ServerEndReason): Promise<void> {
+  async stop(user: UserRow, serverName: string, reason: ServerEndReason, detail?: string): Promise<void> {
     const { db, spawner, log, routes } = this.#deps;
     const server = await findServer(db, user.id, serverName);
     if (!server) throw notFound();
@@ -346,10 +351,10 @@ export class SpawningService {
       await markStopping(db, server.id);
       this.#endStart(server.id);
       if (!waited) await spawner.stop(parseState(server));
-      if (await recordEnd(db, server, user.name, reason, null)) {
+      if (await recordEnd(db, server, user.name, reason, detail ?? null)) {
         if (server.status === 'pending')
           this.#bus.step(server.id, 'done', 'The start was cancelled.', { failed: true });
-        log.info({ user: user.name, server: serverName, reason }, 'server stopped');
+        log.info({ user: user.name, server: serverName, reason, detail }, 'server stopped');
       }
     } finally {
       this.#stopping.delete(server.id);
@@ -405,10 +410,12 @@ export class SpawningService {
         return this.#onReady({ ...server, owner }, presentedSecret, message.body);
       case 'progress':
         return this.#bus.agent(server.id, message.body.message);
-      case 'heartbeat':
-        if (message.body.last_activity)
-          await this.recordActivity(server.id, server.user_id, new Date(message.body.last_activity));
+      case 'heartbeat': {
+        const policy = cullPolicy(this.#deps.config.culler, this.catalog.get(server.app));
+        const at = heartbeatActivity(message.body, policy.busyKernelsActive, this.#deps.now());
+        if (at) await this.recordActivity(server.id, server.user_id, at);
         return;
+      }
       case 'stopping':
         return this.#onStopping({ ...server, owner }, message.body);
     }

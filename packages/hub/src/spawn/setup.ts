@@ -13,6 +13,7 @@ import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { ModuleCatalogue, moduleSystemOf } from '../modules/catalogue.js';
 import { unknownFieldApps } from '../modules/field.js';
+import type { Clock } from '../util/time.js';
 import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
 import { createLocalSpawner } from './local/spawner.js';
@@ -32,6 +33,8 @@ export interface SpawningOptions {
   hubUrl(): string;
   /** A spawner to use instead of the configured one. */
   spawner?: Spawner | undefined;
+  /** The time now (default: the system clock; tests give a clock they control). */
+  now?: Clock | undefined;
 }
 
 /** The local spawner as configured. */
@@ -129,6 +132,7 @@ export async function createSpawning(options: SpawningOptions): Promise<Spawning
       pathPrepend: await jobPath(hub, catalog),
     },
     accountOf: accountResolver(config),
+    now: options.now ?? Date.now,
     modules: new ModuleCatalogue({
       system: moduleSystemOf(config),
       refreshMs: config.modules.refresh_seconds * 1000,

@@ -13,6 +13,7 @@ import { listen, type OpenHub, openHub, type RunningHub } from '../hub.js';
 import type { Spawner } from '../spawn/spawner.js';
 import { hashPassword } from '../users/password.js';
 import { createUser } from '../users/store.js';
+import type { Clock } from '../util/time.js';
 import { databaseEngines, type TestDatabase } from './db.js';
 
 export interface TestHubOptions {
@@ -21,6 +22,8 @@ export interface TestHubOptions {
   configure?: (config: HubConfig) => void;
   /** Use this spawner instead of the configured one (the fakes). */
   spawner?: Spawner;
+  /** The hub's clock (spawning service and culler), kept across restart(). */
+  now?: Clock;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -85,7 +88,7 @@ export class TestHub {
       });
       const start = async () => {
         const open = await openHub(config, { logStream });
-        return { open, running: await listen(open, { spawner: options.spawner }) };
+        return { open, running: await listen(open, { spawner: options.spawner, now: options.now }) };
       };
       const { open, running } = await start();
       const db = testDb;

@@ -2,9 +2,10 @@
 // test standing in for the agent (it reads the server's secret from the job script, as the
 // agent reads it from its environment), and resource fields like the Slurm spawner's, with
 // limits per partition, so the spawn form can be tested without a cluster.
-import { AGENT_ENV, AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import { AGENT_ENV, AGENT_SECRET_HEADER, type AgentHeartbeat } from '@hpchub/protocol';
 import type { AppField } from '../apps/definition.js';
 import type { HubConfig } from '../config/index.js';
+import type { Clock } from '../util/time.js';
 import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from './fake-spawner.js';
 import { TestHub } from './hub.js';
 
@@ -65,6 +66,7 @@ export async function startPagesHub(
     resources?: boolean;
     moduleTree?: string;
     configure?: (c: HubConfig) => void;
+    now?: Clock;
   } = {},
 ): Promise<PagesScene> {
   const spawner = createFakeSpawner(opts.behaviour ?? 'instant', {
@@ -73,6 +75,7 @@ export async function startPagesHub(
   });
   const hub = await TestHub.start({
     spawner,
+    ...(opts.now && { now: opts.now }),
     configure: (c) => {
       c.spawner.poll_interval_seconds = 1;
       if (opts.moduleTree) c.modules.use = [opts.moduleTree];
@@ -120,6 +123,8 @@ export function agentById(scene: PagesScene, id: number) {
     ready: () => post('ready', { host: '127.0.0.1', port: 9, fingerprint: 'ab'.repeat(32) }),
     /** The app could not start: the agent gives up with a message for the user. */
     fail: (message: string) => post('stopping', { reason: 'app_failed_to_start', message }),
+    /** A heartbeat: the traffic's last activity and what the app says of its use. */
+    heartbeat: (body: AgentHeartbeat) => post('heartbeat', body),
   };
 }
 

@@ -31,13 +31,4 @@ export function fromLocalInput(value: string | undefined): string | null | undef
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/** `2 h 05 min`, `12 min`, `less than a minute`. */
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return 'less than a minute';
-  const minutes = Math.floor(seconds / 60);
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  if (h === 0) return `${m} min`;
-  if (h >= 48) return `${Math.floor(h / 24)} days ${h % 24} h`;
-  return `${h} h ${String(m).padStart(2, '0')} min`;
-}
+export { formatDuration } from '../util/time.js';

@@ -18,7 +18,8 @@ export function endSentence(reason: string | null, detail: string | null): strin
     case 'cancelled':
       return 'ended: cancelled';
     case 'idle_cull':
-      return 'stopped after being idle';
+      // The culler's detail completes the sentence: "2 h idle", "12 h, the longest a server may run".
+      return detail ? `stopped after ${detail}` : 'stopped after being idle';
     default:
       return detail ? `ended: ${detail}` : 'ended';
   }
