@@ -32,7 +32,7 @@ const HUB: Record<string, string[]> = {
   users: ['db', 'errors', 'util'],
   auth: ['config', 'db', 'errors', 'users', 'util'],
   news: ['auth', 'db', 'errors', 'util'],
-  shares: ['db', 'util'],
+  shares: ['auth', 'db', 'errors', 'users', 'util'],
   apps: ['config', 'errors'],
   modules: ['config', 'errors'],
   context: ['auth', 'config', 'db'],

@@ -25,6 +25,7 @@ import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { createHubProxy } from './proxy/index.js';
+import { Sharing } from './shares/rules.js';
 import {
   countActive,
   createSpawning,
@@ -153,10 +154,17 @@ export async function buildApp({
     changed: (user) => proxy.authorizer.forgetUser(user.id),
   });
 
-  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts });
+  // Who may reach a server changed: the proxy's cache and open WebSockets follow at once.
+  const sharing = new Sharing(hub.db, {
+    changed: (serverId) => {
+      proxy.sharesChanged(serverId).catch((err) => hub.log.error({ err }, 'rechecking WebSockets failed'));
+    },
+  });
+
+  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts, sharing });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });
   await app.register(probeRoutes, { prefix: `${API_PREFIX}/agent`, version: hub.version });
-  await app.register(webRoutes, { hub, site, spawning: service, accounts });
+  await app.register(webRoutes, { hub, site, spawning: service, accounts, sharing });
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.
   app.get('/hub/health', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>

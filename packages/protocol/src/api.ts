@@ -154,6 +154,49 @@ export const ServerSchema = Type.Object(
 );
 export type ServerModel = Static<typeof ServerSchema>;
 
+/** A server as a share shows it (JupyterHub 5's truncated server model). */
+const SharedServerSchema = Type.Object({
+  user: Type.Object({ name: Type.String() }),
+  name: Type.String({ description: "'' for the default server." }),
+  url: Type.String(),
+  ready: Type.Boolean(),
+});
+
+/** A user or group that may reach another user's server (JupyterHub 5's Share). */
+export const ShareSchema = Type.Object(
+  {
+    server: SharedServerSchema,
+    scopes: Type.Array(Type.String(), { description: 'Always `access:servers!server=OWNER/NAME`.' }),
+    user: Type.Union([Type.Object({ name: Type.String() }), Type.Null()]),
+    group: Type.Union([Type.Object({ name: Type.String() }), Type.Null()]),
+    kind: Type.Union([Type.Literal('user'), Type.Literal('group')]),
+    created_at: Timestamp,
+  },
+  { $id: 'Share' },
+);
+export type ShareModel = Static<typeof ShareSchema>;
+
+/** An expiring code that a signed-in user redeems for a share (JupyterHub 5's ShareCode). */
+export const ShareCodeSchema = Type.Object(
+  {
+    server: SharedServerSchema,
+    scopes: Type.Array(Type.String()),
+    id: Type.String({ description: '`sc_` and a number; names the code for revoking it.' }),
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    exchange_count: Type.Integer({ minimum: 0 }),
+    last_exchanged_at: NullableTimestamp,
+    max_exchanges: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description: 'How many times it may be redeemed (hpchub); null: any number until it expires.',
+    }),
+    code: Type.Optional(Type.String({ description: 'The code itself; only in the answer that created it.' })),
+    accept_url: Type.Optional(Type.String({ description: 'Where a signed-in user redeems it.' })),
+    full_accept_url: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { $id: 'ShareCode' },
+);
+export type ShareCodeModel = Static<typeof ShareCodeSchema>;
+
 /** Every schema with an $id: servers register these once and routes refer to them. */
 export const SHARED_SCHEMAS: TSchema[] = [
   ErrorBodySchema,
@@ -163,4 +206,6 @@ export const SHARED_SCHEMAS: TSchema[] = [
   GroupSchema,
   ServerSchema,
   ProgressEventSchema,
+  ShareSchema,
+  ShareCodeSchema,
 ];

@@ -1,9 +1,18 @@
 // Database rows → API models. The only place that decides what a client sees of a row, so a
 // secret column (password hash, token hash) can never leak through a forgotten field.
-import type { GroupModel, ServerModel, TokenModel, UserModel } from '@hpchub/protocol';
+import type {
+  GroupModel,
+  ServerModel,
+  ShareCodeModel,
+  ShareModel,
+  TokenModel,
+  UserModel,
+} from '@hpchub/protocol';
 import { serverPrefix } from '../apps/launch.js';
 import { tokenScopes } from '../auth/tokens.js';
 import type { GroupRow, ServerRow, TokenRow, UserRow } from '../db/schema.js';
+import { acceptShareUrl, accessScope } from '../shares/rules.js';
+import type { ShareCodeListing, ShareListing, SharedServer } from '../shares/store.js';
 
 /** Where a start stands in the hub's line for a start slot (the spawning service's `line`). */
 export type PlaceInLine = (serverId: number) => number | null;
@@ -85,4 +94,47 @@ export function only<T>(items: T[]): T {
   if (item === undefined || items.length !== 1)
     throw new Error(`expected exactly one item, got ${items.length}`);
   return item;
+}
+
+function sharedServerModel(server: SharedServer): ShareModel['server'] {
+  return {
+    user: { name: server.owner },
+    name: server.name,
+    url: serverPrefix(server.owner, server.name),
+    ready: server.status === 'running',
+  };
+}
+
+export function shareModel(share: ShareListing): ShareModel {
+  return {
+    server: sharedServerModel(share.server),
+    scopes: [accessScope(share.server)],
+    user: share.user === null ? null : { name: share.user },
+    group: share.group === null ? null : { name: share.group },
+    kind: share.group === null ? 'user' : 'group',
+    created_at: share.created,
+  };
+}
+
+/** A share code; `code` and the URLs only in the answer that created it (`origin`: the hub's, as the caller reached it). */
+export function shareCodeModel(
+  { row, server }: ShareCodeListing,
+  created?: { code: string; origin: string },
+): ShareCodeModel {
+  const model: ShareCodeModel = {
+    server: sharedServerModel(server),
+    scopes: [accessScope(server)],
+    id: `sc_${row.id}`,
+    created_at: row.created,
+    expires_at: row.expires_at,
+    exchange_count: row.exchange_count,
+    last_exchanged_at: row.last_exchanged_at,
+    max_exchanges: row.max_exchanges,
+  };
+  if (created) {
+    model.code = created.code;
+    model.accept_url = acceptShareUrl(created.code);
+    model.full_accept_url = `${created.origin}${model.accept_url}`;
+  }
+  return model;
 }

@@ -2,11 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
+import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
 import { groupRoutes } from './groups.js';
 import { newsRoutes } from './news.js';
 import { rootRoutes } from './root.js';
 import { serverRoutes } from './servers.js';
+import { shareRoutes } from './shares.js';
 import { spawnFormRoutes } from './spawn-form.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
@@ -17,7 +19,8 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   hub: HubContext;
   spawning: SpawningService;
   accounts: Accounts;
-}> = async (app, { hub, spawning, accounts }) => {
+  sharing: Sharing;
+}> = async (app, { hub, spawning, accounts, sharing }) => {
   await app.register(rootRoutes, { hub, line: spawning.line });
   await app.register(userRoutes, { hub, accounts, line: spawning.line });
   await app.register(tokenRoutes, { hub });
@@ -25,6 +28,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   await app.register(newsRoutes, { hub });
   await app.register(serverRoutes, { hub, spawning });
   await app.register(spawnFormRoutes, { spawning });
+  await app.register(shareRoutes, { hub, sharing });
 
   app.get('/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -21,6 +21,7 @@ const TABLES = [
   'news_items',
   'servers',
   'sessions',
+  'share_codes',
   'shares',
   'spawn_choices',
   'usage_records',

@@ -101,6 +101,20 @@ export interface SharesTable {
   created: Timestamp;
 }
 
+/** An expiring code that a signed-in user redeems for a share of a server (only its hash is kept). */
+export interface ShareCodesTable {
+  id: Generated<number>;
+  server_id: number;
+  /** SHA-256 (hex) of the code. */
+  code_hash: string;
+  created: Timestamp;
+  expires_at: Timestamp;
+  /** How many times it may be redeemed; null: any number until it expires. */
+  max_exchanges: number | null;
+  exchange_count: Generated<number>;
+  last_exchanged_at: Timestamp | null;
+}
+
 export interface NewsItemsTable {
   id: Generated<number>;
   /** 'news' | 'maintenance' */
@@ -150,6 +164,7 @@ export interface Database {
   sessions: SessionsTable;
   servers: ServersTable;
   shares: SharesTable;
+  share_codes: ShareCodesTable;
   news_items: NewsItemsTable;
   usage_records: UsageRecordsTable;
   spawn_choices: SpawnChoicesTable;
@@ -165,6 +180,7 @@ export type SessionRow = Selectable<SessionsTable>;
 export type GroupRow = Selectable<GroupsTable>;
 export type ServerRow = Selectable<ServersTable>;
 export type ShareRow = Selectable<SharesTable>;
+export type ShareCodeRow = Selectable<ShareCodesTable>;
 export type NewsItemRow = Selectable<NewsItemsTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
 

@@ -26,6 +26,11 @@ export interface HubProxy {
   routes: HubRoutes;
   authorizer: HubAuthorizer;
   activity: ActivityRecorder;
+  /**
+   * After a server's shares changed: the authorizer forgets what it cached about the server, and
+   * WebSockets of callers it now refuses are closed. Resolves when they are.
+   */
+  sharesChanged(serverId: number): Promise<void>;
   /** For Fastify's `serverFactory` option. */
   serverFactory: FastifyServerFactory;
   /** Registers `app.proxy`, forgets sessions at logout, closes WebSockets and pools with the app. */
@@ -145,6 +150,11 @@ export function createHubProxy({
     routes,
     authorizer,
     activity: recorder,
+    async sharesChanged(serverId) {
+      authorizer.forgetServer(serverId);
+      const closed = await userProxy.recheck(serverId);
+      if (closed > 0) log.info({ server_id: serverId, closed }, 'WebSockets closed after a share was withdrawn');
+    },
     serverFactory,
     plugin: fp(
       async (app: FastifyInstance) => {

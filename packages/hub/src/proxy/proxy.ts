@@ -108,7 +108,8 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export class UserServerProxy<I extends Identity = Identity> {
   private readonly upstreams = new Map<Route, Upstream>();
-  private readonly spliced = new Set<() => void>();
+  /** Each spliced WebSocket pair: its closer, and who reached which route through it. */
+  private readonly spliced = new Map<() => void, { route: Route; who: I }>();
   private readonly failureLogged = new WeakMap<Route, { at: number; suppressed: number }>();
   private closed = false;
   private readonly failed = (ex: Exchange<I>, err: Error) => this.upstreamFailed(ex, err);
@@ -141,10 +142,30 @@ export class UserServerProxy<I extends Identity = Identity> {
     return { websockets: this.spliced.size, upstreams: this.upstreams.size };
   }
 
+  /**
+   * Asks the authorizer again about every WebSocket open to a server and closes those it now
+   * refuses: after the server's shares changed, whoever lost access loses the open connections
+   * too, not only new ones. (Callers first make the authorizer forget what it cached.)
+   */
+  async recheck(serverId: number): Promise<number> {
+    const open = [...this.spliced].filter(([, c]) => c.route.id === serverId);
+    const verdicts = await Promise.all(
+      open.map(([, c]) => Promise.resolve(this.options.authorizer.mayReach(c.who, c.route)).catch(() => false)),
+    );
+    let closed = 0;
+    open.forEach(([close], i) => {
+      if (!verdicts[i] && this.spliced.has(close)) {
+        close();
+        closed++;
+      }
+    });
+    return closed;
+  }
+
   /** Closes every WebSocket and pooled connection. Idempotent. */
   close(): void {
     this.closed = true;
-    for (const close of [...this.spliced]) close();
+    for (const close of [...this.spliced.keys()]) close();
     for (const upstream of this.upstreams.values()) upstream.destroy();
     this.upstreams.clear();
   }
@@ -288,7 +309,7 @@ export class UserServerProxy<I extends Identity = Identity> {
       onActivity: () => ex.onActivity(),
       onFail: (err) => ex.onFail(err),
       track: (close) => {
-        this.spliced.add(close);
+        this.spliced.set(close, { route: ex.route, who: ex.who });
         return () => this.spliced.delete(close);
       },
     });

@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
+import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
 import type { SafeHtml } from '../ui/html.js';
 import { type PageOptions, page } from '../ui/layout.js';
@@ -13,6 +14,7 @@ export interface WebDeps {
   site: Site;
   spawning: SpawningService;
   accounts: Accounts;
+  sharing: Sharing;
 }
 
 export type ScreenOptions = Omit<PageOptions, 'principal' | 'csrfToken' | 'site'>;

@@ -6,6 +6,7 @@ import { homeRoutes } from './home/routes.js';
 import { loginRoutes } from './login/routes.js';
 import type { WebDeps } from './render.js';
 import { serverActionRoutes } from './server-actions.js';
+import { sharePageRoutes } from './share/routes.js';
 import { spawnRoutes } from './spawn/routes.js';
 import { pendingRoutes } from './spawn-pending/routes.js';
 import { staticRoutes } from './static-routes.js';
@@ -25,6 +26,7 @@ export const webRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, deps) =
   await app.register(spawnRoutes, deps);
   await app.register(pendingRoutes, deps);
   await app.register(serverActionRoutes, deps);
+  await app.register(sharePageRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(tokenPageRoutes, deps);
   await app.register(staticRoutes, deps);

@@ -6,6 +6,7 @@ import { initial } from './0001_initial.js';
 import { shares } from './0002_shares.js';
 import { spawnChoices } from './0003_spawn_choices.js';
 import { startLine } from './0004_start_line.js';
+import { shareCodes } from './0005_share_codes.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -13,5 +14,6 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0002_shares': shares(engine),
     '0003_spawn_choices': spawnChoices(engine),
     '0004_start_line': startLine(engine),
+    '0005_share_codes': shareCodes(engine),
   };
 }

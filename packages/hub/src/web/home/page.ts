@@ -4,6 +4,7 @@ import type { Principal } from '../../auth/scopes.js';
 import { html, type SafeHtml } from '../../ui/html.js';
 import { formatDate } from '../format.js';
 import { type ServerView, serverActions, statusBadge, timeText } from '../servers.js';
+import { type ShareDialogView, shareDisclosure } from '../share/view.js';
 
 export interface HomeView {
   principal: Principal;
@@ -13,9 +14,13 @@ export interface HomeView {
   /** Whether the user may start another server now. */
   canStartMore: boolean;
   maxServers: number;
+  /** The share dialog of each active server, by server name. */
+  sharing: ReadonlyMap<string, ShareDialogView>;
+  /** The label of the server whose share dialog is open (after one of its forms). */
+  openShare?: string | undefined;
 }
 
-function serverCard(s: ServerView, principal: Principal): SafeHtml {
+function serverCard(s: ServerView, principal: Principal, share: SafeHtml): SafeHtml {
   return html`<li class="server-card" data-server="${s.label}">
     <div class="server-head">
       <h3>${s.label}</h3> ${statusBadge(s.status)}
@@ -27,6 +32,7 @@ function serverCard(s: ServerView, principal: Principal): SafeHtml {
       ${s.usedSeconds !== null ? html`<div><dt>Time</dt><dd>${timeText(s)}</dd></div>` : ''}
     </dl>
     <div class="actions">${serverActions(s, principal, { next: '/hub/home', canOpen: true, canStart: true })}</div>
+    ${share}
   </li>`;
 }
 
@@ -61,7 +67,10 @@ export function homeBody(view: HomeView): SafeHtml {
           ${
             view.active.length === 0
               ? html`<p>No server is running. <a href="/hub/spawn/${encodeURIComponent(p.name)}">Start one</a> to work in JupyterLab, code-server or another app.</p>`
-              : html`<ul class="server-list">${view.active.map((s) => serverCard(s, p))}</ul>`
+              : html`<ul class="server-list">${view.active.map((s) => {
+                  const share = view.sharing.get(s.name);
+                  return serverCard(s, p, share ? shareDisclosure(share, view.openShare === s.label) : html``);
+                })}</ul>`
           }
         </section>
         ${

@@ -1,9 +1,12 @@
 // The signed-in user's home page: their servers, how recent ones ended, and the notices.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { listShareCodes, listShares } from '../../shares/store.js';
 import { ACTIVE_STATUSES } from '../../spawn/index.js';
 import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { serverView } from '../servers.js';
+import type { ShareDialogView } from '../share/view.js';
 import { homeBody } from './page.js';
 
 const RECENT_ENDS = 5;
@@ -11,7 +14,10 @@ const RECENT_ENDS = 5;
 export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site, spawning }) => {
   app.get(
     '/hub/home',
-    { config: { access: { kind: 'authenticated' } }, schema: { hide: true } },
+    {
+      config: { access: { kind: 'authenticated' } },
+      schema: { hide: true, querystring: Type.Object({ share: Type.Optional(Type.String({ maxLength: 100 })) }) },
+    },
     async (request, reply) => {
       const p = request.principal;
       if (!p) return reply.redirect('/hub/login');
@@ -28,6 +34,21 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub,
         .filter((s) => s.status === 'stopped')
         .sort((a, b) => (b.ended?.at ?? '').localeCompare(a.ended?.at ?? ''))
         .slice(0, RECENT_ENDS);
+      const shares = await listShares(hub.db, { ownerId: p.userId });
+      const codes = await listShareCodes(hub.db, { ownerId: p.userId });
+      const sharing = new Map<string, ShareDialogView>(
+        active.map((s) => [
+          s.name,
+          {
+            principal: p,
+            owner: p.name,
+            server: s.name,
+            label: s.label,
+            shares: shares.filter((x) => x.server.name === s.name),
+            codes: codes.filter((x) => x.server.name === s.name),
+          },
+        ]),
+      );
       const notices = await loadNotices(hub.db);
       const max = hub.config.spawner.servers_per_user;
       const body = homeBody({
@@ -37,6 +58,8 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub,
         news: newsPanel(notices.news),
         canStartMore: active.length < max,
         maxServers: max,
+        sharing,
+        openShare: request.query.share,
       });
       return sendPage(
         reply,
