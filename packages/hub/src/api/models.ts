@@ -12,7 +12,7 @@ import { serverPrefix } from '../apps/launch.js';
 import { tokenScopes } from '../auth/tokens.js';
 import type { GroupRow, ServerRow, TokenRow, UserRow } from '../db/schema.js';
 import { acceptShareUrl, accessScope } from '../shares/rules.js';
-import type { ShareCodeListing, ShareListing, SharedServer } from '../shares/store.js';
+import type { ShareCodeListing, SharedServer, ShareListing } from '../shares/store.js';
 
 /** Where a start stands in the hub's line for a start slot (the spawning service's `line`). */
 export type PlaceInLine = (serverId: number) => number | null;

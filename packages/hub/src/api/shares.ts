@@ -19,7 +19,10 @@ import { shareCodeModel, shareModel } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';
 
 const Owner = Type.String({ description: 'The owner’s username.' });
-const ServerName = Type.String({ maxLength: 100, description: 'The server’s name; empty for the default server.' });
+const ServerName = Type.String({
+  maxLength: 100,
+  description: 'The server’s name; empty for the default server.',
+});
 const OwnerParams = Type.Object({ name: Owner });
 const ServerParams = Type.Object({ name: Owner, server_name: ServerName });
 const SharedParams = Type.Object({ name: Type.String(), owner: Owner, server_name: ServerName });
@@ -36,7 +39,10 @@ const CodeQuery = Type.Object(
 );
 
 const ShareList = Type.Union([Type.Array(Type.Ref(ShareSchema)), Paginated(ShareSchema, 'SharePage')]);
-const CodeList = Type.Union([Type.Array(Type.Ref(ShareCodeSchema)), Paginated(ShareCodeSchema, 'ShareCodePage')]);
+const CodeList = Type.Union([
+  Type.Array(Type.Ref(ShareCodeSchema)),
+  Paginated(ShareCodeSchema, 'ShareCodePage'),
+]);
 const errors = errorResponses(400, 401, 404);
 const owner = { access: userAccess('servers') };
 
@@ -53,8 +59,10 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
     const p = pageOf(request.query, hub.config.api);
     return paginated(request, items.slice(p.offset, p.offset + p.limit), p, items.length);
   }
-  const shares = (request: FastifyRequest & { query: { offset?: number; limit?: number } }, list: ShareListing[]) =>
-    page(request, list.map(shareModel));
+  const shares = (
+    request: FastifyRequest & { query: { offset?: number; limit?: number } },
+    list: ShareListing[],
+  ) => page(request, list.map(shareModel));
 
   /** The server a route names: `server_name`, or the default server when it is absent. */
   const serverOf = (request: FastifyRequest) =>
@@ -78,7 +86,8 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
         },
       },
       async (request) => {
-        if (all && !namesDefault(request)) return shares(request, await listShares(db, { ownerId: subjectOf(request).id }));
+        if (all && !namesDefault(request))
+          return shares(request, await listShares(db, { ownerId: subjectOf(request).id }));
         return shares(request, await sharing.shares(await serverOf(request)));
       },
     );
@@ -95,7 +104,8 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
           response: { 200: Type.Ref(ShareSchema), ...errors },
         },
       },
-      async (request) => shareModel(await sharing.grant(callerOf(request), await serverOf(request), request.body)),
+      async (request) =>
+        shareModel(await sharing.grant(callerOf(request), await serverOf(request), request.body)),
     );
     app.patch(
       url,
@@ -138,7 +148,9 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
       {
         config: owner,
         schema: {
-          summary: all ? 'List the live share codes of all of an owner’s servers' : 'List the live share codes of a server',
+          summary: all
+            ? 'List the live share codes of all of an owner’s servers'
+            : 'List the live share codes of a server',
           tags: ['shares'],
           params,
           querystring: ListQuery,
@@ -150,7 +162,10 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
           all && !namesDefault(request)
             ? { ownerId: subjectOf(request).id }
             : { serverId: (await serverOf(request)).id };
-        return page(request, (await listShareCodes(db, filter)).map((c) => shareCodeModel(c)));
+        return page(
+          request,
+          (await listShareCodes(db, filter)).map((c) => shareCodeModel(c)),
+        );
       },
     );
     app.post(

@@ -153,7 +153,8 @@ export function createHubProxy({
     async sharesChanged(serverId) {
       authorizer.forgetServer(serverId);
       const closed = await userProxy.recheck(serverId);
-      if (closed > 0) log.info({ server_id: serverId, closed }, 'WebSockets closed after a share was withdrawn');
+      if (closed > 0)
+        log.info({ server_id: serverId, closed }, 'WebSockets closed after a share was withdrawn');
     },
     serverFactory,
     plugin: fp(

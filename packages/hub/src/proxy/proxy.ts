@@ -150,7 +150,9 @@ export class UserServerProxy<I extends Identity = Identity> {
   async recheck(serverId: number): Promise<number> {
     const open = [...this.spliced].filter(([, c]) => c.route.id === serverId);
     const verdicts = await Promise.all(
-      open.map(([, c]) => Promise.resolve(this.options.authorizer.mayReach(c.who, c.route)).catch(() => false)),
+      open.map(([, c]) =>
+        Promise.resolve(this.options.authorizer.mayReach(c.who, c.route)).catch(() => false),
+      ),
     );
     let closed = 0;
     open.forEach(([close], i) => {

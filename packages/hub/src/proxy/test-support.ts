@@ -4,6 +4,7 @@
 // self-signed certificate with its fingerprint; and a server row for a user.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -12,7 +13,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
-import { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { loadOrCreateCookieSecret } from '../auth/cookie-secret.js';
 import type { HubConfig } from '../config/index.js';
 import type { Database } from '../db/schema.js';
@@ -328,4 +329,25 @@ export class ProxyScene {
     await this.hub.stop();
     this.job.kill();
   }
+}
+
+/** Opens a WebSocket; resolves with the socket, or with the HTTP status that refused it. */
+export function connectWebSocket(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', reject);
+  });
+}
+
+/** Sends a message and resolves with the next one received (the fake servers echo). */
+export async function echo(ws: WebSocket, text: string): Promise<string> {
+  ws.send(text);
+  const [data] = await once(ws, 'message');
+  return String(data);
 }

@@ -6,27 +6,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { shareServer } from '../shares/store.js';
-import { ProxyScene, SECRET } from './test-support.js';
-
-/** Opens a WebSocket; resolves with the socket, or with the HTTP status that refused it. */
-function connect(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
-}
-
-async function echo(ws: WebSocket, text: string): Promise<string> {
-  ws.send(text);
-  const [data] = await once(ws, 'message');
-  return String(data);
-}
+import { connectWebSocket, echo, ProxyScene, SECRET } from './test-support.js';
 
 async function closed(ws: WebSocket): Promise<void> {
   if (ws.readyState !== WebSocket.CLOSED) await once(ws, 'close');
@@ -49,7 +29,7 @@ describe('WebSockets through the proxy', () => {
   after(() => scene.close());
 
   it('carries messages between the owner and her server, with the secret and without hub cookies', async () => {
-    const ws = await connect(`${base}/user/ada/api/kernels/k1/channels`, {
+    const ws = await connectWebSocket(`${base}/user/ada/api/kernels/k1/channels`, {
       cookie: `${ada}; app=1`,
       origin: `http://${host}`,
     });
@@ -65,26 +45,29 @@ describe('WebSockets through the proxy', () => {
   });
 
   it('refuses upgrades by the rules of requests: 404 for others, 401 without login or with a bad token', async () => {
-    assert.equal(await connect(`${base}/user/ada/ws`, { cookie: bob }), 404);
-    assert.equal(await connect(`${base}/user/nobody/ws`, { cookie: bob }), 404);
-    assert.equal(await connect(`${base}/user/ada/ws`, {}), 401);
-    assert.equal(await connect(`${base}/user/ada/ws`, { authorization: 'token hph_revoked' }), 401);
+    assert.equal(await connectWebSocket(`${base}/user/ada/ws`, { cookie: bob }), 404);
+    assert.equal(await connectWebSocket(`${base}/user/nobody/ws`, { cookie: bob }), 404);
+    assert.equal(await connectWebSocket(`${base}/user/ada/ws`, {}), 401);
+    assert.equal(await connectWebSocket(`${base}/user/ada/ws`, { authorization: 'token hph_revoked' }), 401);
     const root = (await scene.login('root')).cookieHeader();
-    assert.equal(await connect(`${base}/user/ada/ws`, { cookie: root }), 404, 'admin access is off');
+    assert.equal(await connectWebSocket(`${base}/user/ada/ws`, { cookie: root }), 404, 'admin access is off');
     const carol = (await scene.login('carol')).cookieHeader();
-    assert.equal(await connect(`${base}/user/ada/ws`, { cookie: carol }), 404);
+    assert.equal(await connectWebSocket(`${base}/user/ada/ws`, { cookie: carol }), 404);
     await shareServer(scene.db, scene.serverId, { userId: await scene.userId('carol') });
     scene.proxy.authorizer.forgetServer(scene.serverId);
-    const shared = await connect(`${base}/user/ada/ws`, { cookie: carol });
+    const shared = await connectWebSocket(`${base}/user/ada/ws`, { cookie: carol });
     assert.ok(shared instanceof WebSocket, 'a user the server is shared with gets through');
     shared.close();
     await closed(shared);
   });
 
   it('refuses a browser session used from another site, but not an API token', async () => {
-    assert.equal(await connect(`${base}/user/ada/ws`, { cookie: ada, origin: 'http://evil.example' }), 403);
+    assert.equal(
+      await connectWebSocket(`${base}/user/ada/ws`, { cookie: ada, origin: 'http://evil.example' }),
+      403,
+    );
     const token = await scene.hub.tokenFor('ada', ['servers']);
-    const ws = await connect(`${base}/user/ada/ws`, {
+    const ws = await connectWebSocket(`${base}/user/ada/ws`, {
       authorization: `token ${token}`,
       origin: 'http://evil.example',
     });
@@ -94,7 +77,7 @@ describe('WebSockets through the proxy', () => {
   });
 
   it('closes the server side when the client goes, and the client side when the server goes', async () => {
-    const first = await connect(`${base}/user/ada/ws`, { cookie: ada });
+    const first = await connectWebSocket(`${base}/user/ada/ws`, { cookie: ada });
     assert.ok(first instanceof WebSocket);
     assert.equal(await echo(first, 'ping'), 'ping');
     assert.equal(scene.proxy.proxy.stats().websockets, 1);
@@ -102,7 +85,7 @@ describe('WebSockets through the proxy', () => {
     while (scene.proxy.proxy.stats().websockets > 0 || scene.server.connections() > 0)
       await new Promise((r) => setTimeout(r, 10));
 
-    const second = await connect(`${base}/user/ada/ws`, { cookie: ada });
+    const second = await connectWebSocket(`${base}/user/ada/ws`, { cookie: ada });
     assert.ok(second instanceof WebSocket);
     assert.equal(await echo(second, 'ping'), 'ping');
     const gone = closed(second);

@@ -21,8 +21,8 @@ import {
   listShareCodes,
   listShares,
   type ShareCodeListing,
-  type ShareListing,
   type SharedServer,
+  type ShareListing,
   shareServer,
   unshareAll,
   unshareServer,
@@ -64,7 +64,8 @@ export const NewShareCodeBody = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: 100_000,
-        description: 'How many times it may be redeemed (1: single use); any number until it expires by default.',
+        description:
+          'How many times it may be redeemed (1: single use); any number until it expires by default.',
       }),
     ),
     scopes: Type.Optional(Scopes),
@@ -158,14 +159,20 @@ export class Sharing {
   async revokeAll(caller: Caller, server: SharedServer): Promise<void> {
     await unshareAll(this.db, server.id);
     this.hooks.changed(server.id);
-    caller.log.info({ owner: server.owner, server: server.name, by: caller.principal.name }, 'every share withdrawn');
+    caller.log.info(
+      { owner: server.owner, server: server.name, by: caller.principal.name },
+      'every share withdrawn',
+    );
   }
 
   /** A user gives up a share made to them directly (a group's share is the owner's to withdraw). */
   async leave(caller: Caller, user: UserRow, server: SharedServer): Promise<void> {
     if (!(await unshareServer(this.db, server.id, { userId: user.id }))) throw notFound();
     this.hooks.changed(server.id);
-    caller.log.info({ owner: server.owner, server: server.name, user: user.name, by: caller.principal.name }, 'share given up');
+    caller.log.info(
+      { owner: server.owner, server: server.name, user: user.name, by: caller.principal.name },
+      'share given up',
+    );
   }
 
   async createCode(
@@ -194,7 +201,11 @@ export class Sharing {
   }
 
   /** Revokes codes of a server: by `sc_N` id, by the code itself, or all of them. */
-  async revokeCodes(caller: Caller, server: SharedServer, which: { id?: string; code?: string }): Promise<void> {
+  async revokeCodes(
+    caller: Caller,
+    server: SharedServer,
+    which: { id?: string; code?: string },
+  ): Promise<void> {
     let target: { id: number } | { codeHash: string } | 'all' = 'all';
     if (which.code !== undefined) target = { codeHash: hashShareCode(which.code) };
     else if (which.id !== undefined) {
@@ -223,7 +234,8 @@ export class Sharing {
       if (!row) return undefined;
       const server = await findSharedServer(tx, { id: row.server_id });
       if (!server) return undefined;
-      if (server.ownerId === user.id) throw new HubError('bad_request', 'This is a share code of your own server.');
+      if (server.ownerId === user.id)
+        throw new HubError('bad_request', 'This is a share code of your own server.');
       await shareServer(tx, server.id, { userId: user.id });
       return { server, row };
     });
@@ -231,7 +243,12 @@ export class Sharing {
       throw new HubError('not_found', 'This share code is not valid: it may have expired or been used up.');
     this.hooks.changed(exchanged.server.id);
     caller.log.info(
-      { owner: exchanged.server.owner, server: exchanged.server.name, code_id: exchanged.row.id, user: user.name },
+      {
+        owner: exchanged.server.owner,
+        server: exchanged.server.name,
+        code_id: exchanged.row.id,
+        user: user.name,
+      },
       'share code redeemed',
     );
     return exchanged.server;
@@ -248,11 +265,19 @@ export class Sharing {
       });
     if (request.user !== undefined) {
       const user = await findUser(this.db, request.user);
-      if (!user) throw new HubError('not_found', purpose === 'share' ? `There is no user named ${request.user}.` : undefined);
+      if (!user)
+        throw new HubError(
+          'not_found',
+          purpose === 'share' ? `There is no user named ${request.user}.` : undefined,
+        );
       return { userId: user.id };
     }
     const group = await findGroup(this.db, request.group ?? '');
-    if (!group) throw new HubError('not_found', purpose === 'share' ? `There is no group named ${request.group}.` : undefined);
+    if (!group)
+      throw new HubError(
+        'not_found',
+        purpose === 'share' ? `There is no group named ${request.group}.` : undefined,
+      );
     return { groupId: group.id };
   }
 }

@@ -9,27 +9,8 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { ShareCodeModel, ShareModel } from '@hpchub/protocol';
 import WebSocket from 'ws';
+import { connectWebSocket, echo, ProxyScene } from '../proxy/test-support.js';
 import type { Browser } from '../test-support/hub.js';
-import { ProxyScene } from '../proxy/test-support.js';
-
-function connect(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
-}
-
-async function echo(ws: WebSocket, text: string): Promise<string> {
-  ws.send(text);
-  const [data] = await once(ws, 'message');
-  return String(data);
-}
 
 describe('sharing a server', () => {
   let scene: ProxyScene;
@@ -53,7 +34,8 @@ describe('sharing a server', () => {
 
   const api = <T>(method: string, path: string, body?: unknown, token = ada) =>
     scene.hub.api<T>(method, path, { token, ...(body !== undefined && { body }) });
-  const wsAs = (who: Browser) => connect(`${wsBase}/user/ada/api/kernels/k/channels`, { cookie: who.cookieHeader(), origin });
+  const wsAs = (who: Browser) =>
+    connectWebSocket(`${wsBase}/user/ada/api/kernels/k/channels`, { cookie: who.cookieHeader(), origin });
 
   it('bob gets through after ada shares her server, and not the moment she withdraws it (HTTP and WebSocket)', async () => {
     assert.equal((await bob.get('/user/ada/tree')).status, 404);
@@ -72,11 +54,17 @@ describe('sharing a server', () => {
     assert.equal(await echo(open, 'hello'), 'hello');
 
     const listed = await api<ShareModel[]>('GET', '/shares/ada/');
-    assert.deepEqual(listed.body.map((s) => s.user?.name), ['bob']);
+    assert.deepEqual(
+      listed.body.map((s) => s.user?.name),
+      ['bob'],
+    );
     const mine = await scene.hub.api<ShareModel[]>('GET', '/users/bob/shared', {
       token: await scene.hub.tokenFor('bob', ['self']),
     });
-    assert.deepEqual(mine.body.map((s) => `${s.server.user.name}/${s.server.name}`), ['ada/']);
+    assert.deepEqual(
+      mine.body.map((s) => `${s.server.user.name}/${s.server.name}`),
+      ['ada/'],
+    );
 
     const closedByHub = once(open, 'close');
     const revoked = await api('PATCH', '/shares/ada/', { user: 'bob' });
@@ -96,11 +84,17 @@ describe('sharing a server', () => {
     assert.equal((await api('POST', '/shares/ada/', { group: 'physics' })).status, 200);
     assert.equal((await carol.get('/user/ada/tree')).status, 200);
     const group = await api<ShareModel[]>('GET', '/groups/physics/shared', undefined, root);
-    assert.deepEqual(group.body.map((s) => s.kind), ['group']);
+    assert.deepEqual(
+      group.body.map((s) => s.kind),
+      ['group'],
+    );
     const viaGroup = await scene.hub.api<ShareModel[]>('GET', '/users/carol/shared', {
       token: await scene.hub.tokenFor('carol', ['self']),
     });
-    assert.deepEqual(viaGroup.body.map((s) => s.group?.name), ['physics']);
+    assert.deepEqual(
+      viaGroup.body.map((s) => s.group?.name),
+      ['physics'],
+    );
 
     const ws = await wsAs(carol);
     assert.ok(ws instanceof WebSocket);
@@ -116,7 +110,11 @@ describe('sharing a server', () => {
     assert.match(nobody.body.message, /no user named nobody/);
     assert.equal((await api('POST', '/shares/ada/', { group: 'chemistry' })).status, 404);
     const bobsToken = await scene.hub.tokenFor('bob', ['self']);
-    assert.equal((await api('POST', '/shares/ada/', { user: 'bob' }, bobsToken)).status, 404, 'not his server');
+    assert.equal(
+      (await api('POST', '/shares/ada/', { user: 'bob' }, bobsToken)).status,
+      404,
+      'not his server',
+    );
     assert.equal((await api('POST', '/share-codes/ada/', {}, bobsToken)).status, 404);
     assert.equal((await api('POST', '/shares/ada/lab', { user: 'bob' })).status, 404, 'no such server');
     assert.equal((await api('POST', '/shares/ada/', { user: 'bob', group: 'physics' })).status, 400);
@@ -133,7 +131,10 @@ describe('sharing a server', () => {
   });
 
   it('a single-use share code works once for a signed-in user, and a code does not work after it expires', async () => {
-    const made = await api<ShareCodeModel>('POST', '/share-codes/ada/', { expires_in: 3600, max_exchanges: 1 });
+    const made = await api<ShareCodeModel>('POST', '/share-codes/ada/', {
+      expires_in: 3600,
+      max_exchanges: 1,
+    });
     assert.equal(made.status, 200, made.text);
     assert.match(made.body.id, /^sc_\d+$/);
     assert.equal(made.body.max_exchanges, 1);
@@ -141,11 +142,17 @@ describe('sharing a server', () => {
     assert.equal(made.body.accept_url, `/hub/accept-share?code=${made.body.code}`);
     assert.equal(made.body.full_accept_url, `${scene.hub.url}${made.body.accept_url}`);
     const listed = await api<ShareCodeModel[]>('GET', '/share-codes/ada/');
-    assert.deepEqual(listed.body.map((c) => c.id), [made.body.id]);
+    assert.deepEqual(
+      listed.body.map((c) => c.id),
+      [made.body.id],
+    );
     assert.equal(listed.body[0]?.code, undefined, 'the code is never shown again');
 
     // Not signed in: the link goes to the login page and back.
-    const anonymous = await fetch(`${scene.hub.url}${made.body.accept_url}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    const anonymous = await fetch(`${scene.hub.url}${made.body.accept_url}`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html' },
+    });
     assert.equal(anonymous.status, 302);
     assert.match(anonymous.headers.get('location') ?? '', /^\/hub\/login\?next=/);
 
@@ -158,10 +165,17 @@ describe('sharing a server', () => {
     assert.equal(accepted.headers.get('location'), '/user/ada/');
     assert.equal((await bob.get('/user/ada/tree')).status, 200);
 
-    const second = await carol.postForm('/hub/accept-share', { code: made.body.code ?? '', _xsrf: await carol.csrfToken() });
+    const second = await carol.postForm('/hub/accept-share', {
+      code: made.body.code ?? '',
+      _xsrf: await carol.csrfToken(),
+    });
     assert.equal(second.status, 404, 'used up');
     assert.equal((await carol.get('/user/ada/tree')).status, 404);
-    assert.deepEqual((await api<ShareCodeModel[]>('GET', '/share-codes/ada/')).body, [], 'a used-up code is not listed');
+    assert.deepEqual(
+      (await api<ShareCodeModel[]>('GET', '/share-codes/ada/')).body,
+      [],
+      'a used-up code is not listed',
+    );
 
     const many = await api<ShareCodeModel>('POST', '/share-codes/ada/', { expires_in: 60 });
     assert.equal(many.body.max_exchanges, null);
@@ -171,13 +185,19 @@ describe('sharing a server', () => {
       .where('id', '=', Number(many.body.id.slice(3)))
       .execute();
     assert.equal((await carol.get(many.body.accept_url ?? '')).status, 404);
-    const late = await carol.postForm('/hub/accept-share', { code: many.body.code ?? '', _xsrf: await carol.csrfToken() });
+    const late = await carol.postForm('/hub/accept-share', {
+      code: many.body.code ?? '',
+      _xsrf: await carol.csrfToken(),
+    });
     assert.equal(late.status, 404, 'expired');
     assert.equal((await carol.get('/user/ada/tree')).status, 404);
 
     const revocable = await api<ShareCodeModel>('POST', '/share-codes/ada/', {});
     assert.equal((await api('DELETE', `/share-codes/ada/?id=${revocable.body.id}`)).status, 204);
-    const revoked = await carol.postForm('/hub/accept-share', { code: revocable.body.code ?? '', _xsrf: await carol.csrfToken() });
+    const revoked = await carol.postForm('/hub/accept-share', {
+      code: revocable.body.code ?? '',
+      _xsrf: await carol.csrfToken(),
+    });
     assert.equal(revoked.status, 404, 'revoked');
 
     // Bob may give up the share he was given.
@@ -193,7 +213,13 @@ describe('sharing a server', () => {
     const xsrf = await home.csrfToken();
     const page = await home.get('/hub/home');
     assert.match(page.text, /<summary>Share…/);
-    const shared = await home.postForm('/hub/share/ada', { _xsrf: xsrf, server: '', action: 'share', kind: 'user', who: 'carol' });
+    const shared = await home.postForm('/hub/share/ada', {
+      _xsrf: xsrf,
+      server: '',
+      action: 'share',
+      kind: 'user',
+      who: 'carol',
+    });
     assert.equal(shared.status, 303);
     assert.equal(shared.headers.get('location'), '/hub/home?share=default#share-default');
     assert.equal((await carol.get('/user/ada/tree')).status, 200);
@@ -201,22 +227,51 @@ describe('sharing a server', () => {
     assert.match(opened.text, /<details class="share" id="share-default" open>/);
     assert.match(opened.text, /<strong>carol<\/strong>/);
 
-    const unknown = await home.postForm('/hub/share/ada', { _xsrf: xsrf, server: '', action: 'share', kind: 'user', who: 'zed' });
+    const unknown = await home.postForm('/hub/share/ada', {
+      _xsrf: xsrf,
+      server: '',
+      action: 'share',
+      kind: 'user',
+      who: 'zed',
+    });
     assert.equal(unknown.status, 404);
     assert.match(unknown.text, /There is no user named zed\./);
 
-    const link = await home.postForm('/hub/share/ada', { _xsrf: xsrf, server: '', action: 'create-link', expires_in: '3600', single_use: '1' });
+    const link = await home.postForm('/hub/share/ada', {
+      _xsrf: xsrf,
+      server: '',
+      action: 'create-link',
+      expires_in: '3600',
+      single_use: '1',
+    });
     assert.equal(link.status, 200);
     const url = /class="share-link" type="text" readonly value="([^"]+)"/.exec(link.text)?.[1] ?? '';
     assert.match(url, /\/hub\/accept-share\?code=/);
     assert.match(link.text, /for one person/);
 
-    const withdrawn = await home.postForm('/hub/share/ada', { _xsrf: xsrf, server: '', action: 'withdraw', kind: 'user', who: 'carol' });
+    const withdrawn = await home.postForm('/hub/share/ada', {
+      _xsrf: xsrf,
+      server: '',
+      action: 'withdraw',
+      kind: 'user',
+      who: 'carol',
+    });
     assert.equal(withdrawn.status, 303);
     assert.equal((await carol.get('/user/ada/tree')).status, 404);
-    const forged = await carol.postForm('/hub/share/ada', { _xsrf: await carol.csrfToken(), server: '', action: 'share', kind: 'user', who: 'carol' });
+    const forged = await carol.postForm('/hub/share/ada', {
+      _xsrf: await carol.csrfToken(),
+      server: '',
+      action: 'share',
+      kind: 'user',
+      who: 'carol',
+    });
     assert.equal(forged.status, 404, 'not her server');
-    const noCsrf = await home.postForm('/hub/share/ada', { server: '', action: 'share', kind: 'user', who: 'bob' });
+    const noCsrf = await home.postForm('/hub/share/ada', {
+      server: '',
+      action: 'share',
+      kind: 'user',
+      who: 'bob',
+    });
     assert.equal(noCsrf.status, 403);
     assert.equal((await bob.get('/user/ada/tree')).status, 404);
   });

@@ -110,7 +110,10 @@ export async function listShares(db: Db, filter: ShareFilter): Promise<ShareList
         eb(
           'shares.group_id',
           'in',
-          eb.selectFrom('memberships').select('memberships.group_id').where('memberships.user_id', '=', userId),
+          eb
+            .selectFrom('memberships')
+            .select('memberships.group_id')
+            .where('memberships.user_id', '=', userId),
         ),
       ]),
     );
@@ -251,7 +254,11 @@ export async function exchangeShareCode(db: Db, code: string): Promise<ShareCode
 /** The live code's row (for the page that asks before redeeming), or undefined. */
 export async function peekShareCode(db: Db, code: string): Promise<ShareCodeListing | undefined> {
   const hash = hashShareCode(code);
-  const row = await db.selectFrom('share_codes').select('server_id').where('code_hash', '=', hash).executeTakeFirst();
+  const row = await db
+    .selectFrom('share_codes')
+    .select('server_id')
+    .where('code_hash', '=', hash)
+    .executeTakeFirst();
   if (!row) return undefined;
   const live = await listShareCodes(db, { serverId: row.server_id });
   return live.find((c) => c.row.code_hash === hash);

@@ -69,7 +69,11 @@ export function homeBody(view: HomeView): SafeHtml {
               ? html`<p>No server is running. <a href="/hub/spawn/${encodeURIComponent(p.name)}">Start one</a> to work in JupyterLab, code-server or another app.</p>`
               : html`<ul class="server-list">${view.active.map((s) => {
                   const share = view.sharing.get(s.name);
-                  return serverCard(s, p, share ? shareDisclosure(share, view.openShare === s.label) : html``);
+                  return serverCard(
+                    s,
+                    p,
+                    share ? shareDisclosure(share, view.openShare === s.label) : html``,
+                  );
                 })}</ul>`
           }
         </section>

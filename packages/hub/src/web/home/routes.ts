@@ -16,7 +16,10 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub,
     '/hub/home',
     {
       config: { access: { kind: 'authenticated' } },
-      schema: { hide: true, querystring: Type.Object({ share: Type.Optional(Type.String({ maxLength: 100 })) }) },
+      schema: {
+        hide: true,
+        querystring: Type.Object({ share: Type.Optional(Type.String({ maxLength: 100 })) }),
+      },
     },
     async (request, reply) => {
       const p = request.principal;

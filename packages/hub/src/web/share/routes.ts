@@ -76,7 +76,10 @@ export const sharePageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
 
   app.post(
     '/hub/share/:name',
-    { config: ownerAccess, schema: { hide: true, params: Type.Object({ name: Type.String() }), body: FormBodySchema } },
+    {
+      config: ownerAccess,
+      schema: { hide: true, params: Type.Object({ name: Type.String() }), body: FormBodySchema },
+    },
     async (request, reply) => {
       const owner: UserRow = subjectOf(request);
       const server = await sharing.server(owner, formValue(request.body, 'server') ?? '');
@@ -85,7 +88,10 @@ export const sharePageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
       const kind = formValue(request.body, 'kind') === 'group' ? 'group' : 'user';
       const who = (formValue(request.body, 'who') ?? '').trim();
       const back = () =>
-        reply.redirect(`/hub/home?share=${encodeURIComponent(labelOf(server.name))}#share-${labelOf(server.name)}`, 303);
+        reply.redirect(
+          `/hub/home?share=${encodeURIComponent(labelOf(server.name))}#share-${labelOf(server.name)}`,
+          303,
+        );
       const result = await attempt(async () => {
         switch (action) {
           case 'share': {
@@ -124,7 +130,13 @@ export const sharePageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
         }
       });
       if (result.ok) return result.value;
-      return showDialog(request, reply, server, { error: result.refusal.validations?.[0]?.message ?? result.refusal.message }, result.refusal.status);
+      return showDialog(
+        request,
+        reply,
+        server,
+        { error: result.refusal.validations?.[0]?.message ?? result.refusal.message },
+        result.refusal.status,
+      );
     },
   );
 
@@ -137,7 +149,8 @@ export const sharePageRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     async (request, reply) => {
       const code = request.query.code ?? '';
       const live = code === '' ? undefined : await peekShareCode(hub.db, code);
-      if (!live) throw new HubError('not_found', 'This share link is not valid: it may have expired or been used up.');
+      if (!live)
+        throw new HubError('not_found', 'This share link is not valid: it may have expired or been used up.');
       const { server } = live;
       const label = labelOf(server.name);
       const own = server.owner === request.principal?.name;

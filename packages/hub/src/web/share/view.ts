@@ -95,7 +95,8 @@ export function shareDialog(view: ShareDialogView): SafeHtml {
     <form class="share-form" method="post" action="${shareAction(view.owner)}">${hidden(view, 'create-link')}
       <label for="${id}-expires">Valid for</label>
       <select id="${id}-expires" name="expires_in">${LINK_LIFETIMES.map(
-        ([seconds, label]) => html`<option value="${String(seconds)}"${seconds === 86_400 ? html` selected` : ''}>${label}</option>`,
+        ([seconds, label]) =>
+          html`<option value="${String(seconds)}"${seconds === 86_400 ? html` selected` : ''}>${label}</option>`,
       )}</select>
       <label class="check"><input type="checkbox" name="single_use" value="1"> one person only</label>
       <button type="submit" class="small secondary">Create link</button>
