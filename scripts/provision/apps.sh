@@ -28,6 +28,7 @@ umask 022
 
 readonly PREFIX=/opt/hpchub-test
 readonly VENV=$PREFIX/venv
+readonly CULLER2_DIR=$PREFIX/idle-culler-2
 readonly CS_VERSION=4.100.3
 readonly CS_DIR=$PREFIX/code-server
 readonly CS_BIN=$CS_DIR/node_modules/.bin/code-server
@@ -45,6 +46,7 @@ readonly APT_PACKAGES=(python3-venv curl g++ make pkg-config libkrb5-dev libx11-
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HERE
 readonly REQUIREMENTS=$HERE/apps-requirements.txt
+readonly CULLER2_REQUIREMENTS=$HERE/idle-culler-2-requirements.txt
 readonly SELF=$HERE/apps.sh
 
 log() { printf '[apps] %s\n' "$*"; }
@@ -96,6 +98,14 @@ venv_current() {
     [ -x "$VENV/bin/jupyter-lab" ] && [ -x "$VENV/bin/tensorboard" ]
 }
 
+culler2_want() {
+  printf 'requirements-sha256=%s\n' "$(sha256sum <"$CULLER2_REQUIREMENTS" | cut -d' ' -f1)"
+}
+
+culler2_current() {
+  marker_matches "$CULLER2_DIR/$MARKER" "$(culler2_want)" && [ -f "$CULLER2_DIR/jupyterhub_idle_culler/__init__.py" ]
+}
+
 cs_current() {
   marker_matches "$CS_DIR/$MARKER" "$(cs_want)" && [ -x "$CS_BIN" ]
 }
@@ -118,6 +128,7 @@ problems() {
   if [ "${#missing[@]}" -gt 0 ]; then echo "Debian packages missing: ${missing[*]}"; fi
   venv_current || echo "Python venv $VENV missing or not built from the current $(basename "$REQUIREMENTS")"
   cs_current || echo "code-server $CS_VERSION for Node.js ABI $NODE_ABI missing at $CS_DIR"
+  culler2_current || echo "jupyterhub-idle-culler 2.x missing at $CULLER2_DIR or not from the current $(basename "$CULLER2_REQUIREMENTS")"
   if [ -e "$PREFIX" ] && [ -L "$PREFIX" ]; then echo "$PREFIX is a symbolic link"; fi
   if compgen -G "$PREFIX/.code-server.*" >/dev/null; then echo "leftovers of an interrupted build in $PREFIX"; fi
   bad="$(bad_mode)"
@@ -259,6 +270,24 @@ write_venv_marker() {
   } >"$tmp"
   chmod 0644 "$tmp"
   mv -f "$tmp" "$VENV/$MARKER"
+}
+
+# --- jupyterhub-idle-culler 2.x, beside the venv's 1.x -----------------------------------------
+
+build_culler2() {
+  rm -rf -- "$CULLER2_DIR"
+  "$VENV/bin/python" -m pip install --no-input --disable-pip-version-check --progress-bar off \
+    --no-deps --target "$CULLER2_DIR" -r "$CULLER2_REQUIREMENTS" 9>&- </dev/null ||
+    die "pip install -r $CULLER2_REQUIREMENTS failed (see above)"
+}
+
+verify_culler2() {
+  local out
+  out="$(as_test_user env PYTHONPATH="$CULLER2_DIR" "$VENV/bin/python" -c 'import jupyterhub_idle_culler as c; print(c.__version__)')" ||
+    die "importing jupyterhub_idle_culler from $CULLER2_DIR failed as $TEST_USER"
+  [[ $out =~ ^2\. ]] || die "jupyterhub_idle_culler in $CULLER2_DIR is '$out', expected 2.x"
+  culler2_want >"$CULLER2_DIR/$MARKER"
+  chmod 0644 "$CULLER2_DIR/$MARKER"
 }
 
 # --- code-server -------------------------------------------------------------------------------
@@ -446,6 +475,12 @@ if ! venv_current; then
   verify_venv
   write_venv_marker
   log "venv ready: $(grep -E -i '^(jupyterlab|notebook|jupyter_server|tensorboard|jupyterhub|batchspawner|jupyterhub-idle-culler)==' "$VENV/$MARKER" | paste -sd ' ')"
+fi
+if ! culler2_current; then
+  build_culler2
+  fix_modes
+  verify_culler2
+  log "jupyterhub-idle-culler 2.x ready in $CULLER2_DIR"
 fi
 if ! cs_current; then
   build_code_server

@@ -39,10 +39,11 @@ export function paginated<T>(
   const nextOffset = page.offset + items.length;
   let next: Pagination['next'] = null;
   if (nextOffset < total) {
-    const url = new URL(request.url, 'http://hub.invalid');
+    // A whole URL, as JupyterHub gives it: clients (jupyterhub-idle-culler) fetch it as it is.
+    const url = new URL(request.url, `${request.protocol}://${request.host}`);
     url.searchParams.set('offset', String(nextOffset));
     url.searchParams.set('limit', String(page.limit));
-    next = { offset: nextOffset, limit: page.limit, url: `${url.pathname}${url.search}` };
+    next = { offset: nextOffset, limit: page.limit, url: url.href };
   }
   return { items, _pagination: { offset: page.offset, limit: page.limit, total, next } };
 }

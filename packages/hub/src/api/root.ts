@@ -10,6 +10,9 @@ import { type LineReader, serversOfUsers } from '../spawn/index.js';
 import { findUserById, groupsOfUsers } from '../users/store.js';
 import { userModel } from './models.js';
 
+/** The JupyterHub REST API whose routes, fields, scopes and paging hpchub's API follows. */
+export const JUPYTERHUB_API_VERSION = '5.0.0';
+
 /** Whether the hub can serve: its database answers. Also served at /hub/health for load balancers. */
 export async function checkHealth(hub: HubContext): Promise<{ status: 'ok'; database: 'ok' }> {
   try {
@@ -29,12 +32,16 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; line: Line
     {
       config: { access: { kind: 'public' } },
       schema: {
-        summary: 'The hub version',
+        summary: 'The JupyterHub API version this API follows, and hpchub’s own version',
+        description:
+          'JupyterHub clients gate features on `version` (jupyterhub-idle-culler filters users with ' +
+          '`?state=` from 1.3.0 on), so it names the JupyterHub REST API that hpchub implements; ' +
+          '`hpchub_version` is the hub’s own.',
         tags: ['hub'],
-        response: { 200: Type.Object({ version: Type.String() }) },
+        response: { 200: Type.Object({ version: Type.String(), hpchub_version: Type.String() }) },
       },
     },
-    async () => ({ version: hub.version }),
+    async () => ({ version: JUPYTERHUB_API_VERSION, hpchub_version: hub.version }),
   );
 
   app.get(

@@ -4,6 +4,7 @@ import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
 import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
+import { activityRoutes } from './activity.js';
 import { groupRoutes } from './groups.js';
 import { newsRoutes } from './news.js';
 import { rootRoutes } from './root.js';
@@ -27,6 +28,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   await app.register(groupRoutes, { hub });
   await app.register(newsRoutes, { hub });
   await app.register(serverRoutes, { hub, spawning });
+  await app.register(activityRoutes, { hub, spawning });
   await app.register(spawnFormRoutes, { spawning });
   await app.register(shareRoutes, { hub, sharing });
 

@@ -5,11 +5,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type ProgressEventModel, ProgressStreamEventSchema, ServerSchema } from '@hpchub/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { canManageServersOf, type Principal } from '../auth/scopes.js';
 import type { HubContext } from '../context.js';
 import { notFound } from '../errors/index.js';
 import { subjectOf, userAccess } from '../http/access.js';
 import { errorResponses } from '../http/responses.js';
-import { findServer, type SpawningService } from '../spawn/index.js';
+import { findServer, type ServerEndReason, type SpawningService } from '../spawn/index.js';
 import { serverModel } from './models.js';
 
 const OptionValue = Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]);
@@ -46,6 +47,16 @@ const UserParams = Type.Object({ name: Type.String() });
 const NamedParams = Type.Object({ name: Type.String(), server_name: Type.String({ maxLength: 100 }) });
 const KEEPALIVE_MS = 15_000;
 
+/**
+ * Why a stop through the API happened: the owner's, an admin's, or — when the caller may stop
+ * others' servers only through JupyterHub's delete:servers, the scope JupyterHub documents for
+ * its idle culler — an idle cull.
+ */
+function stopReason(p: Principal | null | undefined, owner: string): ServerEndReason {
+  if (!p || p.name === owner) return 'user_stop';
+  return canManageServersOf(p, owner) ? 'admin_stop' : 'idle_cull';
+}
+
 export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning: SpawningService }> = async (
   app,
   { hub, spawning },
@@ -53,6 +64,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   const { progress } = spawning;
   const placeOf = (id: number) => spawning.line.placeOf(id);
   const servers = userAccess('servers');
+  const stopServers = userAccess('stop-servers');
 
   async function start(
     request: FastifyRequest,
@@ -67,7 +79,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
 
   async function stop(request: FastifyRequest, reply: FastifyReply, serverName: string, remove: boolean) {
     const user = subjectOf(request);
-    const reason = request.principal?.name === user.name ? 'user_stop' : 'admin_stop';
+    const reason = stopReason(request.principal, user.name);
     if (remove) await spawning.remove(user, serverName, reason);
     else await spawning.stop(user, serverName, reason);
     return reply.code(204).send(null);
@@ -170,7 +182,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   app.delete(
     '/users/:name/server',
     {
-      config: { access: servers },
+      config: { access: stopServers },
       schema: {
         summary: "Stop the user's default server",
         tags: ['servers'],
@@ -183,7 +195,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   app.delete(
     '/users/:name/servers/:server_name',
     {
-      config: { access: servers },
+      config: { access: stopServers },
       schema: {
         summary: 'Stop a named server (and delete it with remove)',
         tags: ['servers'],

@@ -20,9 +20,14 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     after(() => hub.stop());
 
     test('GET /hub/api answers the version without authentication', async () => {
-      const res = await hub.api<{ version: string }>('GET', '');
+      const res = await hub.api<{ version: string; hpchub_version: string }>('GET', '');
       assert.equal(res.status, 200);
-      assert.match(res.body.version, /^\d+\.\d+\.\d+/);
+      assert.equal(
+        res.body.version,
+        '5.0.0',
+        'the JupyterHub API it follows: clients take their modern path',
+      );
+      assert.equal(res.body.hpchub_version, hub.hub.version);
     });
 
     test('GET /user says who I am, with the scopes of my token', async () => {
@@ -140,6 +145,16 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       );
       assert.equal(page.body._pagination.total, 3);
       assert.equal(page.body._pagination.next, null);
+      const first = await hub.api<{ _pagination: { next: { url: string } | null } }>(
+        'GET',
+        '/users?name_filter=p&limit=2',
+        { token: adminToken, headers: { accept: PAGINATION_MEDIA_TYPE } },
+      );
+      assert.equal(
+        first.body._pagination.next?.url,
+        `${hub.url}/hub/api/users?name_filter=p&limit=2&offset=2`,
+        'a whole URL, as JupyterHub gives it',
+      );
       const inactive = await hub.api<UserModel[]>('GET', '/users?state=inactive&name_filter=p', {
         token: adminToken,
       });

@@ -17,6 +17,8 @@ import { PageQuery, pageOf, paginated } from './pagination.js';
 const NameParams = Type.Object({ name: Type.String({ description: 'The username.' }) });
 const UserList = Type.Union([Type.Array(Type.Ref(UserSchema)), Paginated(UserSchema, 'UserPage')]);
 const errors = errorResponses(400, 401, 404, 409);
+/** Creating, changing and deleting accounts: admins, and JupyterHub's admin:users scope. */
+const usersAdmin = { kind: 'admin', orScopes: ['admin:users'] } as const;
 
 export const userRoutes: FastifyPluginAsyncTypebox<{
   hub: HubContext;
@@ -42,7 +44,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/users',
     {
-      config: { access: { kind: 'admin', orReadUsers: true } },
+      config: { access: { kind: 'admin', orScopes: ['read:users', 'list:users'] } },
       schema: {
         summary: 'List users',
         tags: ['users'],
@@ -75,7 +77,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/users',
     {
-      config: { access: { kind: 'admin' } },
+      config: { access: usersAdmin },
       schema: {
         summary: 'Create several users at once',
         tags: ['users'],
@@ -113,7 +115,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/users/:name',
     {
-      config: { access: { kind: 'admin' } },
+      config: { access: usersAdmin },
       schema: {
         summary: 'Create a user',
         description: 'A password makes the account usable with the local authenticator.',
@@ -137,7 +139,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/users/:name',
     {
-      config: { access: { kind: 'admin' } },
+      config: { access: usersAdmin },
       schema: {
         summary: 'Change a user: rename, admin flag, block, password',
         description:
@@ -165,7 +167,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
   app.delete(
     '/users/:name',
     {
-      config: { access: { kind: 'admin' } },
+      config: { access: usersAdmin },
       schema: {
         summary: 'Delete a user, with their tokens and sessions',
         description: 'Their servers are stopped first.',

@@ -8,12 +8,34 @@ export const SCOPES = {
   tokens: "Create, list and revoke the owner's own API tokens.",
   'read:users': 'Read every user (admins only).',
   admin: 'Everything, on every user (admins only).',
+  // JupyterHub's names for what its tools need (jupyterhub-idle-culler: list:users,
+  // read:users:activity, read:servers, delete:servers, optionally admin:users), so a site's token
+  // recipes work unchanged. Each maps onto a part of what hpchub's own scopes allow.
+  'list:users': 'List and read every user, with their servers (admins only; JupyterHub’s name).',
+  'read:users:activity': 'Read every user, with their last activity (admins only; JupyterHub’s name).',
+  'read:servers': 'Read every user, with their servers (admins only; JupyterHub’s name).',
+  'delete:servers': 'Stop every user’s servers (admins only; JupyterHub’s name).',
+  'admin:servers': 'Start and stop every user’s servers (admins only; JupyterHub’s name).',
+  'admin:users': 'Create, change and delete users (admins only; JupyterHub’s name).',
+  'users:activity':
+    'Report activity of the owner’s servers; an admin’s token, of every user’s (JupyterHub’s name).',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
 
 export const ALL_SCOPES = Object.keys(SCOPES) as Scope[];
-const ADMIN_ONLY: ReadonlySet<Scope> = new Set(['admin', 'read:users']);
+const ADMIN_ONLY: ReadonlySet<Scope> = new Set([
+  'admin',
+  'read:users',
+  'list:users',
+  'read:users:activity',
+  'read:servers',
+  'delete:servers',
+  'admin:servers',
+  'admin:users',
+]);
+/** Scopes that let an admin's token read every user. */
+const READ_USERS: readonly Scope[] = ['read:users', 'list:users', 'read:users:activity', 'read:servers'];
 
 export function isScope(value: string): value is Scope {
   return Object.hasOwn(SCOPES, value);
@@ -46,9 +68,19 @@ export function principalIsAdmin(p: Principal): boolean {
   return p.admin && p.scopes.has('admin');
 }
 
+/** An admin with the admin scope, or with one of `scopes`. */
+export function adminWithAny(p: Principal, scopes: readonly Scope[]): boolean {
+  return principalIsAdmin(p) || (p.admin && scopes.some((s) => p.scopes.has(s)));
+}
+
+/** May list every user. */
+export function canListUsers(p: Principal): boolean {
+  return adminWithAny(p, ['read:users', 'list:users']);
+}
+
 /** May read the user named `name` (the user model, their groups). */
 export function canReadUser(p: Principal, name: string): boolean {
-  if (principalIsAdmin(p) || (p.admin && p.scopes.has('read:users'))) return true;
+  if (adminWithAny(p, READ_USERS)) return true;
   return p.name === name && (p.scopes.has('self') || p.scopes.has('servers') || p.scopes.has('tokens'));
 }
 
@@ -56,6 +88,23 @@ export function canManageTokensOf(p: Principal, name: string): boolean {
   return principalIsAdmin(p) || (p.name === name && (p.scopes.has('self') || p.scopes.has('tokens')));
 }
 
+/** May start (and stop) the servers of user `name`. */
 export function canManageServersOf(p: Principal, name: string): boolean {
-  return principalIsAdmin(p) || (p.name === name && (p.scopes.has('self') || p.scopes.has('servers')));
+  return (
+    adminWithAny(p, ['admin:servers']) ||
+    (p.name === name && (p.scopes.has('self') || p.scopes.has('servers')))
+  );
+}
+
+/** May stop the servers of user `name` (JupyterHub's delete:servers is enough). */
+export function canStopServersOf(p: Principal, name: string): boolean {
+  return canManageServersOf(p, name) || adminWithAny(p, ['delete:servers']);
+}
+
+/** May report activity of user `name`'s servers (what jupyterhub-singleuser does). */
+export function canReportActivityOf(p: Principal, name: string): boolean {
+  return (
+    adminWithAny(p, ['users:activity']) ||
+    (p.name === name && ['self', 'servers', 'users:activity'].some((s) => p.scopes.has(s as Scope)))
+  );
 }

@@ -30,13 +30,14 @@ export const NewTokenBody = Type.Object(
 export type NewTokenRequest = Static<typeof NewTokenBody>;
 
 // What each scope implies when a token creates another token: `self` covers the owner's
-// servers and tokens, `admin` covers everything.
+// servers, tokens and activity, `admin` covers everything.
 function implied(scopes: ReadonlySet<Scope>): Set<Scope> {
   if (scopes.has('admin')) return new Set(ALL_SCOPES);
   const out = new Set(scopes);
   if (scopes.has('self')) {
     out.add('servers');
     out.add('tokens');
+    out.add('users:activity');
   }
   return out;
 }

@@ -10,11 +10,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import {
+  adminWithAny,
   canManageServersOf,
   canManageTokensOf,
   canReadUser,
+  canReportActivityOf,
+  canStopServersOf,
   type Principal,
-  principalIsAdmin,
+  type Scope,
 } from '../auth/scopes.js';
 import type { Database, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
@@ -25,10 +28,13 @@ export type Access =
   | { kind: 'public' }
   /** Any authenticated caller. */
   | { kind: 'authenticated' }
-  /** Admins (with the admin scope); with `orReadUsers`, also an admin's read:users token. */
-  | { kind: 'admin'; orReadUsers?: boolean }
+  /** Admins (with the admin scope); also an admin's token with one of `orScopes`. */
+  | { kind: 'admin'; orScopes?: readonly Scope[] }
   /** The user named by the `:name` path parameter, or an admin. */
-  | { kind: 'user'; need: 'read' | 'tokens' | 'servers' };
+  | { kind: 'user'; need: UserNeed };
+
+/** What a route about a user does: read them, manage tokens, start or stop servers, report activity. */
+type UserNeed = 'read' | 'tokens' | 'servers' | 'stop-servers' | 'activity';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,7 +48,15 @@ declare module 'fastify' {
   }
 }
 
-export const userAccess = (need: 'read' | 'tokens' | 'servers'): Access => ({ kind: 'user', need });
+export const userAccess = (need: UserNeed): Access => ({ kind: 'user', need });
+
+const USER_CHECKS: Record<UserNeed, (p: Principal, name: string) => boolean> = {
+  read: canReadUser,
+  tokens: canManageTokensOf,
+  servers: canManageServersOf,
+  'stop-servers': canStopServersOf,
+  activity: canReportActivityOf,
+};
 
 /** The user a `userAccess` route is about; only such routes may ask. */
 export function subjectOf(request: FastifyRequest): UserRow {
@@ -56,13 +70,9 @@ function allowed(access: Access, p: Principal, request: FastifyRequest): boolean
     case 'authenticated':
       return true;
     case 'admin':
-      return principalIsAdmin(p) || (access.orReadUsers === true && p.admin && p.scopes.has('read:users'));
-    case 'user': {
-      const name = (request.params as { name?: string }).name ?? '';
-      if (access.need === 'read') return canReadUser(p, name);
-      if (access.need === 'tokens') return canManageTokensOf(p, name);
-      return canManageServersOf(p, name);
-    }
+      return adminWithAny(p, access.orScopes ?? []);
+    case 'user':
+      return USER_CHECKS[access.need](p, (request.params as { name?: string }).name ?? '');
   }
 }
 

@@ -1,7 +1,44 @@
 // Talks to a real Jupyter server the way JupyterLab does, through the hub's proxy: start a
 // kernel over REST, then run code over the kernel's WebSocket (Jupyter messaging protocol 5.3).
 import { randomUUID } from 'node:crypto';
+import type { ServerModel } from '@hpchub/protocol';
 import WebSocket from 'ws';
+import type { HubConfig } from '../config/index.js';
+import type { ProgressEvent } from '../spawn/progress.js';
+import { readEvents, type TestHub } from './hub.js';
+
+/** Where provisioning installs JupyterLab (scripts/provision/apps.sh), readable by the test users. */
+export const TEST_VENV_BIN = '/opt/hpchub-test/venv/bin';
+
+/**
+ * A hub whose servers are real JupyterLab run by the local spawner as system users (PAM
+ * accounts), polled every second, given two minutes to start.
+ */
+export function localJupyterHub(c: HubConfig): void {
+  c.auth.authenticator = 'pam';
+  c.spawner.poll_interval_seconds = 1;
+  c.spawner.path_prepend = [TEST_VENV_BIN];
+  c.spawner.start_timeout_seconds = 120;
+}
+
+/** Starts a server of `user` through the API and waits until its progress stream says ready. */
+export async function startReady(
+  hub: TestHub,
+  token: string,
+  user: string,
+  server: string,
+  app = 'jupyterlab',
+): Promise<void> {
+  const path = server === '' ? `/users/${user}/server` : `/users/${user}/servers/${server}`;
+  const started = await hub.api<ServerModel>('POST', path, { token, body: { user_options: { app } } });
+  if (started.status !== 202) throw new Error(`starting ${path} answered ${started.status}: ${started.text}`);
+  const events = await readEvents<ProgressEvent>(
+    `${hub.url}${started.body.progress_url}`,
+    { authorization: `token ${token}` },
+    { timeoutMs: 150_000 },
+  );
+  if (events.at(-1)?.ready !== true) throw new Error(`${path} did not start: ${JSON.stringify(events)}`);
+}
 
 export interface JupyterClient {
   /** `http://127.0.0.1:PORT/user/alice/` (with the trailing slash). */
