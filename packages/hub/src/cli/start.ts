@@ -2,13 +2,19 @@
 import { ensureFirstAdmin, listen, openHub } from '../hub.js';
 import type { CommandInput } from './command.js';
 
-export async function start({ config, warnings, io }: CommandInput): Promise<number> {
+/** What a test's own entry point may give the hub instead of the configured parts (a simulated cluster's spawner). */
+export type StartOptions = Parameters<typeof listen>[1];
+
+export async function start(
+  { config, warnings, io }: Pick<CommandInput, 'config' | 'warnings' | 'io'>,
+  options: StartOptions = {},
+): Promise<number> {
   const open = await openHub(config);
   for (const w of warnings) open.hub.log.warn(w);
   let running: Awaited<ReturnType<typeof listen>>;
   try {
     const admin = await ensureFirstAdmin(open.hub);
-    running = await listen(open);
+    running = await listen(open, options);
     if (admin) {
       // Printed once, on the terminal only (not in the log): it is never stored in clear.
       io.stdout.write(

@@ -426,6 +426,13 @@ export class SpawningService {
     if (server.status === 'stopped' || server.status === 'stopping') {
       throw new HubError('conflict', 'This server is not starting.');
     }
+    if (server.line_ticket !== null) {
+      // The launch that gave this agent its secret is not saved yet: it is finishing (the agent
+      // asks again in a moment), or the hub died during it and launches the start afresh with a
+      // new secret, after which this agent is refused and exits, which ends its job. Taking it
+      // now would route to a job the hub has no record of.
+      throw new HubError('unavailable', 'This server’s launch is not recorded yet; ask again shortly.');
+    }
     const host = ready.host.includes(':') ? `[${ready.host}]` : ready.host;
     const target = { url: `https://${host}:${ready.port}`, fingerprint: ready.fingerprint, secret };
     routes.add({ id: server.id, ownerId: server.user_id, owner: server.owner, name: server.name }, target);

@@ -45,6 +45,16 @@ export interface HubProcessOptions {
    * 0600: secrets the configuration refers to, such as `slurm.gateway_token_file`.
    */
   files?: Record<string, string>;
+  /**
+   * Another program than `hpchub start` (a hub on a simulated cluster: sim-hub.ts), given the
+   * configuration file; run as the test's own account, not as HUB_ACCOUNT.
+   */
+  program?: (configFile: string) => string[];
+  /**
+   * The hub's database as the test already holds it (config.db.url must name it); by default
+   * the SQLite file in the data directory, opened read-only.
+   */
+  database?: Pick<HubContext, 'db'>;
 }
 
 /** The identity of a running process, from /proc/<pid>/status. */
@@ -67,6 +77,8 @@ export class HubProcess {
     public url: string,
     readonly dataDir: string,
     private readonly configFile: string,
+    /** How the hub's process is started (again, after a kill). */
+    private readonly launch: { command: string[]; asSelf: boolean; ownView: boolean },
     /**
      * What tests read of the hub's state, as TestHub's `hub` offers it: the database, opened
      * read-only from the SQLite file the running hub keeps writing.
@@ -111,14 +123,14 @@ export class HubProcess {
       owned(configFile);
 
       const lines: string[] = [];
-      child = startProcess(configFile, dataDir);
+      const command = options.program
+        ? options.program(configFile)
+        : [...asAccount(), process.execPath, HPCHUB_BIN, 'start', '--config', configFile];
+      const launch = { command, asSelf: options.program !== undefined, ownView: !options.database };
+      child = startProcess(launch, dataDir);
       const url = await running(child, lines);
-      const sqlite = new SqliteDatabase(join(dataDir, 'hpchub.sqlite'), {
-        readonly: true,
-        fileMustExist: true,
-      });
-      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-      return new HubProcess(child, url, dataDir, configFile, { db }, lines);
+      const hub = options.database ?? { db: readOnlyView(dataDir) };
+      return new HubProcess(child, url, dataDir, configFile, launch, hub, lines);
     } catch (err) {
       if (child) await end(child);
       await rm(dataDir, { recursive: true, force: true });
@@ -135,7 +147,7 @@ export class HubProcess {
     this.child.kill('SIGKILL');
     await exited;
     live.delete(this.child);
-    this.child = startProcess(this.configFile, this.dataDir);
+    this.child = startProcess(this.launch, this.dataDir);
     this.url = await running(this.child, this.logLines);
   }
 
@@ -180,7 +192,7 @@ export class HubProcess {
   /** Stops the hub (SIGTERM, SIGKILL if it does not end) and removes its data directory. Idempotent. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
-      await this.hub.db.destroy();
+      if (this.launch.ownView) await this.hub.db.destroy();
       await end(this.child);
       await rm(this.dataDir, { recursive: true, force: true });
     })();
@@ -193,17 +205,22 @@ export class HubProcess {
   }
 }
 
-/** `hpchub start` as HUB_ACCOUNT, output piped for running() to read. */
-function startProcess(configFile: string, dataDir: string): ChildProcess {
-  const child = spawn(
-    'setpriv',
-    [...asAccount(), process.execPath, HPCHUB_BIN, 'start', '--config', configFile],
-    {
-      cwd: dataDir,
-      env: ENV,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+/** The SQLite file the hub keeps in its data directory, opened read-only. */
+function readOnlyView(dataDir: string): Kysely<Database> {
+  const sqlite = new SqliteDatabase(join(dataDir, 'hpchub.sqlite'), { readonly: true, fileMustExist: true });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/**
+ * The hub's process, output piped for running() to read: `command` through setpriv (as
+ * HUB_ACCOUNT), or as it is (`asSelf`).
+ */
+function startProcess(
+  { command, asSelf }: { command: string[]; asSelf: boolean },
+  dataDir: string,
+): ChildProcess {
+  const [program, ...args] = asSelf ? command : ['setpriv', ...command];
+  const child = spawn(program as string, args, { cwd: dataDir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   return child;
 }

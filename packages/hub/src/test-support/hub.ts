@@ -148,15 +148,9 @@ export class TestHub {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(`${this.url}/hub/api${path}`, { method, headers, body, redirect: 'manual' });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, headers: res.headers, body: parsed as T, text };
+    return answerOf<T>(
+      await fetch(`${this.url}/hub/api${path}`, { method, headers, body, redirect: 'manual' }),
+    );
   }
 
   /** Logs in through the login form like a browser, returning the session's cookie jar. */
@@ -168,6 +162,18 @@ export class TestHub {
   logText(): string {
     return this.logLines.join('\n');
   }
+}
+
+/** An API answer read whole: its body parsed as JSON when it is JSON, else kept as text. */
+export async function answerOf<T = unknown>(res: Response): Promise<ApiResponse<T>> {
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
 /** A minimal cookie-keeping HTTP client that behaves like a browser on our pages. */

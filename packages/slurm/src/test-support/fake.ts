@@ -1,6 +1,8 @@
 // An in-memory Slurm for tests of everything that uses a SlurmClient: jobs queue, start after a
-// few queries, end when cancelled or when a test says so, and the whole cluster can be made
-// unreachable. It passes the same conformance suite as the real clients.
+// few queries (or, as a scheduler does, after a queueing delay of their own), end when cancelled
+// or when a test says so, and the whole cluster can be made unreachable. An squeue can be made to
+// cost what it costs a busy controller: more the more jobs it holds. It passes the same
+// conformance suite as the real clients.
 import {
   type ClusterInfo,
   isFinalState,
@@ -19,9 +21,37 @@ interface FakeJob extends JobInfo {
 }
 
 export interface FakeSlurmOptions {
-  /** Queries a job stays PENDING before it runs (default 1). */
+  /** Queries a job stays PENDING before it runs (default 1); unused with queueDelayMs. */
   pendingQueries?: number;
+  /**
+   * The scheduler's own pace instead: each job runs this many ms after its submission, whether
+   * or not anyone asks (drawn once per job).
+   */
+  queueDelayMs?: () => number;
+  /**
+   * What one query costs the controller, as the time before it answers: `baseMs` plus `perJobMs`
+   * for each job it holds (squeue walks them all, whichever were asked for).
+   */
+  queryCost?: { baseMs: number; perJobMs: number };
+  /** A job started running (its script is what the node runs: the agent's settings). */
+  onRun?: (job: Readonly<FakeJobView>) => void;
+  /** A running job ended (cancelled, or ended by a test): the node signals its processes. */
+  onEnd?: (job: Readonly<FakeJobView>) => void;
   cluster?: ClusterInfo;
+}
+
+/** A job as the hooks see it. */
+export interface FakeJobView {
+  id: string;
+  user: string;
+  script: string;
+}
+
+/** One query as the controller saw it: when (ms, performance.now()), how many jobs it was asked about, how many it held. */
+export interface FakeQuery {
+  at: number;
+  asked: number;
+  held: number;
 }
 
 export const FAKE_CLUSTER: ClusterInfo = {
@@ -57,6 +87,11 @@ export class FakeSlurm implements SlurmClient {
   readonly jobs = new Map<string, FakeJob>();
   /** Calls per method, to check that a poll is one query. */
   readonly calls = { submit: 0, query: 0, cancel: 0, clusterInfo: 0 };
+  /** Every query, in order. */
+  readonly queries: FakeQuery[] = [];
+  /** Jobs not yet in a final state. */
+  private active = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** While true, every call behaves as if the controller did not answer. */
   unreachable = false;
   private nextId = 1000;
@@ -77,6 +112,7 @@ export class FakeSlurm implements SlurmClient {
       throw new SlurmError('refused', 'Invalid partition name specified');
     const id = String(this.nextId++);
     const exit = /^exit (\d+)$/m.exec(script)?.[1];
+    this.active += 1;
     this.jobs.set(id, {
       id,
       user,
@@ -88,11 +124,23 @@ export class FakeSlurm implements SlurmClient {
       queries: 0,
       ...(exit !== undefined ? { exitsWith: Number(exit) } : {}),
     });
+    const delay = this.options.queueDelayMs?.();
+    if (delay !== undefined) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const job = this.jobs.get(id);
+        if (job?.state === 'PENDING') this.start(job);
+      }, delay);
+      this.timers.add(timer);
+    }
     return id;
   }
 
   async query(refs: JobRef[]): Promise<Map<string, JobAnswer>> {
     this.calls.query += 1;
+    this.queries.push({ at: performance.now(), asked: refs.length, held: this.active });
+    const cost = this.options.queryCost;
+    if (cost) await new Promise((resolve) => setTimeout(resolve, cost.baseMs + cost.perJobMs * this.active));
     const answers = new Map<string, JobAnswer>();
     for (const ref of refs) {
       if (this.unreachable) {
@@ -108,7 +156,9 @@ export class FakeSlurm implements SlurmClient {
         continue;
       }
       job.queries += 1;
-      if (job.state === 'PENDING' && job.queries > (this.options.pendingQueries ?? 1)) this.start(job);
+      const byQueries = this.options.queueDelayMs === undefined;
+      if (byQueries && job.state === 'PENDING' && job.queries > (this.options.pendingQueries ?? 1))
+        this.start(job);
       else if (job.state === 'RUNNING' && job.exitsWith !== undefined)
         this.end(job.id, job.exitsWith === 0 ? 'COMPLETED' : 'FAILED', job.exitsWith);
       const { script: _s, queries: _q, exitsWith: _e, ...info } = job;
@@ -136,17 +186,32 @@ export class FakeSlurm implements SlurmClient {
     job.node = 'fake-node';
     job.startTime = new Date().toISOString();
     delete job.reason;
+    this.options.onRun?.(job);
   }
 
   /** Ends a job the way a test needs: 'TIMEOUT', 'NODE_FAIL', 'FAILED' with an exit code… */
   end(id: string, state: string, exitCode = 0, signal = 0, elapsedSeconds?: number): void {
     const job = this.jobs.get(id);
-    if (!job) return;
+    if (!job || isFinalState(job.state)) return;
+    const wasRunning = job.state === 'RUNNING';
+    this.active -= 1;
     job.state = state;
     job.exitCode = exitCode;
     job.signal = signal;
     job.endTime = new Date().toISOString();
     if (elapsedSeconds !== undefined) job.elapsedSeconds = elapsedSeconds;
+    if (wasRunning) this.options.onEnd?.(job);
+  }
+
+  /** Jobs not yet in a final state. */
+  get activeJobs(): number {
+    return this.active;
+  }
+
+  /** Stops the queueing delays' timers (the jobs stay as they are). */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
 
   /** The script a job was submitted with (holds the server's secret, as a real one would). */
