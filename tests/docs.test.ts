@@ -41,21 +41,28 @@ test('every relative link of the README and docs/ leads to a file that exists', 
   }
 });
 
-test('the hub configuration in docs/deploy.md is valid', async () => {
-  const text = await readFile(join(ROOT, 'docs/deploy.md'), 'utf8');
+/** Every YAML block of `file` whose first line matches `start` is a configuration the hub accepts. */
+async function assertExamplesValid(file: string, start: RegExp, minimumKeys: number): Promise<void> {
+  const text = await readFile(join(ROOT, file), 'utf8');
   const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
-  const hub = blocks.filter((b) => /^spawner:/m.test(b));
-  assert.ok(hub.length > 0, 'deploy.md shows a hub configuration');
+  const examples = blocks.filter((b) => start.test(b));
+  assert.ok(examples.length > 0, `${file} shows a hub configuration`);
   const dir = await mkdtemp(join(tmpdir(), 'hpchub-docs-'));
   try {
-    for (const [i, block] of hub.entries()) {
+    for (const [i, block] of examples.entries()) {
       await writeFile(join(dir, `${i}.yaml`), block);
       // Throws, naming every problem, when the example is not a valid configuration.
       const { warnings, sources } = loadConfig({ env: {}, flags: { config: join(dir, `${i}.yaml`) } });
       assert.deepEqual(warnings, []);
-      assert.ok(Object.keys(sources).length > 5, 'the example was read');
+      assert.ok(Object.keys(sources).length >= minimumKeys, `${file}: example ${i} was read`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
+
+test('the hub configuration in docs/deploy.md is valid', () =>
+  assertExamplesValid('docs/deploy.md', /^spawner:/m, 6));
+
+test('every configuration in docs/authentication.md is valid', () =>
+  assertExamplesValid('docs/authentication.md', /^auth:/m, 5));

@@ -110,7 +110,9 @@ export async function buildApp({
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD')
       request.body = {};
   });
-  await app.register(securityHeadersPlugin);
+  // Signing out of single sign-on ends with the provider's logout page (form-action).
+  const ssoOrigins = hub.sso ? [new URL(hub.config.auth.oidc.issuer).origin] : [];
+  await app.register(securityHeadersPlugin, { formOrigins: ssoOrigins });
   await app.register(principalPlugin, { db: hub.db });
   await app.register(accessPlugin, { db: hub.db });
   await app.register(proxy.plugin);

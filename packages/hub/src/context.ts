@@ -2,7 +2,9 @@
 // the CLI's commands, and handed by app.ts to each plugin.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AccountMap } from './auth/account-map.js';
 import type { Authenticator } from './auth/authenticator.js';
+import type { OidcClient } from './auth/oidc/client.js';
 import type { LoginPipeline } from './auth/pipeline.js';
 import type { HubConfig } from './config/index.js';
 import type { Database } from './db/schema.js';
@@ -13,6 +15,8 @@ export interface HubContext {
   engine: 'sqlite' | 'postgres';
   authenticator: Authenticator;
   login: LoginPipeline;
+  /** Single sign-on through `auth.oidc`, with the map from its claims to hub names; null when off. */
+  sso: { client: OidcClient; map: AccountMap } | null;
   log: Logger;
   /** The hub's version, from packages/hub/package.json. */
   version: string;

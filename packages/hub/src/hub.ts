@@ -4,10 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
+import { createAccountMap } from './auth/account-map.js';
 import { createAuthenticator } from './auth/authenticators.js';
 import { loadOrCreateCookieSecret } from './auth/cookie-secret.js';
+import { OidcClient } from './auth/oidc/client.js';
 import { createLoginPipeline } from './auth/pipeline.js';
-import type { HubConfig } from './config/index.js';
+import { readSecret } from './auth/secrets.js';
+import { type HubConfig, SECRET_ENV } from './config/index.js';
 import type { HubContext } from './context.js';
 import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
 import { logDestination, loggerOptions } from './http/logging.js';
@@ -41,6 +44,18 @@ export function createLogger(config: HubConfig, stream?: NodeJS.WritableStream):
   return s ? pino(options, s) : pino(options);
 }
 
+/** The OpenID Connect client when `auth.oidc.issuer` is set (its secret from a file or the environment). */
+function singleSignOn(config: HubConfig, log: Logger): HubContext['sso'] {
+  const settings = config.auth.oidc;
+  if (settings.issuer === '') return null;
+  const secret = readSecret({
+    file: settings.client_secret_file,
+    option: 'auth.oidc.client_secret_file',
+    envName: SECRET_ENV.oidcClientSecret,
+  });
+  return { client: new OidcClient(settings, secret, log), map: createAccountMap(config.auth) };
+}
+
 /** Opens the database (migrating it) and builds the shared context; used by `start` and the CLI. */
 export async function openHub(config: HubConfig, options: OpenHubOptions = {}): Promise<OpenHub> {
   const log = createLogger(config, options.logStream);
@@ -56,7 +71,10 @@ export async function openHub(config: HubConfig, options: OpenHubOptions = {}): 
       db: database.db,
       engine: database.engine,
       authenticator,
-      login: createLoginPipeline(database.db, authenticator, config.auth, log),
+      login: createLoginPipeline(database.db, authenticator, config.auth, log, {
+        requireSystemAccount: config.spawner.kind === 'slurm',
+      }),
+      sso: singleSignOn(config, log),
       log,
       version: HUB_VERSION,
     };

@@ -10,6 +10,11 @@ export interface Identity {
   admin?: boolean;
   /** Groups the authenticator vouches for (e.g. Unix groups for PAM); undefined when unknown. */
   groups?: string[];
+  /**
+   * The name as a provider or directory gave it, before `auth.account_map` (e.g.
+   * jdoe@uni.example), for messages; undefined when the user typed the name.
+   */
+  claimed?: string;
 }
 
 /** Why an authentication did not produce an identity, in terms a user can act on. */

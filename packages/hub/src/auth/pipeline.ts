@@ -1,14 +1,17 @@
 // The hub-owned login pipeline. Authenticators only check credentials; here the hub decides who
-// may log in: name normalisation, rate limits, block/allow/admin lists, the account check
-// (home directory), and the user record that the rest of the hub keys on.
+// may log in: name normalisation, rate limits, block/allow/admin lists and groups, the account
+// check (home directory; a cluster account for single sign-on with Slurm), and the user record
+// that the rest of the hub keys on. Single sign-on enters after the provider vouched for a
+// person (admitExternal) and shares the same rate limits, lists and checks.
 import type { Kysely } from 'kysely';
 import type { HubConfig } from '../config/index.js';
 import type { Database, UserRow } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
 import { normaliseUsername, usernameProblem } from '../users/names.js';
-import { createUser, findUser, updateUser } from '../users/store.js';
-import type { Authenticator } from './authenticator.js';
+import { createUser, findUser, setUserGroups, updateUser } from '../users/store.js';
+import type { Authenticator, Identity } from './authenticator.js';
 import { FailureLimiter } from './rate-limit.js';
+import { lookupSystemAccount } from './system-account.js';
 
 export interface LoginAttempt {
   username: string;
@@ -20,6 +23,21 @@ export interface LoginAttempt {
 export interface LoginPipeline {
   /** Resolves to the user on success; throws a HubError whose message the login page shows. */
   login(attempt: LoginAttempt): Promise<UserRow>;
+  /** Throws rate_limited while this address (and this name, when given) is locked out. */
+  assertNotLockedOut(address: string, name?: string): void;
+  /** Counts a failed single sign-on (a forged or broken callback) against the address. */
+  externalFailed(address: string): HubError;
+  /**
+   * Admits a person a single sign-on provider vouched for (name already mapped): the same lists,
+   * groups and account checks as a password login; with the Slurm spawner the name must be an
+   * account on the cluster (no_cluster_account otherwise).
+   */
+  admitExternal(identity: Identity, address: string): Promise<UserRow>;
+}
+
+export interface PipelineOptions {
+  /** Jobs run as the user's system account (the Slurm spawner): single sign-on needs one. */
+  requireSystemAccount: boolean;
 }
 
 function minutes(seconds: number): string {
@@ -32,6 +50,7 @@ export function createLoginPipeline(
   authenticator: Authenticator,
   auth: HubConfig['auth'],
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void },
+  options: PipelineOptions = { requireSystemAccount: false },
 ): LoginPipeline {
   const limits = auth.rate_limit;
   const byUser = new FailureLimiter({
@@ -48,6 +67,7 @@ export function createLoginPipeline(
   const allowed = new Set(auth.allowed_users.map(normaliseUsername));
   const blocked = new Set(auth.blocked_users.map(normaliseUsername));
   const allowedGroups = new Set(auth.allowed_groups);
+  const adminGroups = new Set(auth.admin_groups);
 
   function lockedOut(seconds: number): HubError {
     return new HubError(
@@ -66,11 +86,77 @@ export function createLoginPipeline(
     return new HubError('invalid_credentials');
   }
 
+  function assertNotLockedOut(address: string, name?: string): void {
+    const wait = Math.max(name ? byUser.lockedFor(`u:${name}`) : 0, byAddress.lockedFor(`a:${address}`));
+    if (wait > 0) throw lockedOut(wait);
+  }
+
+  /** Whether the user is an admin: the authenticator's word, else the lists and groups. */
+  function adminRights(identity: Identity, existing: UserRow | undefined): boolean {
+    if (identity.admin !== undefined) return identity.admin;
+    if (admins.has(identity.name)) return true;
+    // With admin groups and an authenticator that reports groups, the groups decide: leaving the
+    // group ends the rights at the next sign-in instead of keeping them forever.
+    if (adminGroups.size > 0 && identity.groups !== undefined)
+      return identity.groups.some((g) => adminGroups.has(g));
+    return existing?.admin === 1;
+  }
+
+  async function admit(identity: Identity, accountProblem: () => Promise<string | null>): Promise<UserRow> {
+    const existing = await findUser(db, identity.name);
+    const isAdmin = adminRights(identity, existing);
+    if (blocked.has(identity.name) || existing?.blocked === 1) {
+      log.warn({ user: identity.name }, 'blocked user tried to log in');
+      throw new HubError('account_blocked');
+    }
+    const inGroup = (identity.groups ?? []).some((g) => allowedGroups.has(g));
+    if (!auth.allow_all && !isAdmin && !allowed.has(identity.name) && !inGroup && !existing) {
+      log.warn({ user: identity.name }, 'user not on the allow list');
+      throw new HubError(
+        'account_blocked',
+        'Your account is not allowed to use this hub. Ask the cluster administrators for access.',
+      );
+    }
+    const problem = await accountProblem();
+    if (problem !== null) throw new HubError('account_unusable', problem);
+
+    let user: UserRow;
+    if (!existing) {
+      user = await createUser(db, { name: identity.name, admin: isAdmin });
+      log.info({ user: user.name, admin: isAdmin }, 'user created at first login');
+    } else if (Boolean(existing.admin) !== isAdmin) {
+      user = await updateUser(db, existing.id, { admin: isAdmin });
+    } else {
+      user = existing;
+    }
+    if (auth.sync_groups && identity.groups !== undefined) await setUserGroups(db, user.id, identity.groups);
+    return user;
+  }
+
   return {
+    assertNotLockedOut,
+
+    externalFailed(address) {
+      if (byAddress.fail(`a:${address}`)) log.warn({ address, scope: 'address' }, 'login locked out');
+      return new HubError('sso_failed');
+    },
+
+    async admitExternal(identity, address) {
+      assertNotLockedOut(address, identity.name);
+      byAddress.succeed(`a:${address}`);
+      return admit(identity, async () => {
+        if (!options.requireSystemAccount || (await lookupSystemAccount(identity.name)) !== null) return null;
+        log.warn({ user: identity.name, claimed: identity.claimed }, 'signed in without a cluster account');
+        throw new HubError(
+          'no_cluster_account',
+          `There is no cluster account for ${identity.claimed ?? identity.name}: the cluster has no account named ${identity.name}.`,
+        );
+      });
+    },
+
     async login({ username, password, address }) {
       const name = normaliseUsername(username);
-      const wait = Math.max(byUser.lockedFor(`u:${name}`), byAddress.lockedFor(`a:${address}`));
-      if (wait > 0) throw lockedOut(wait);
+      assertNotLockedOut(address, name);
       // A name we could never accept cannot have valid credentials: same answer as a wrong password.
       if (usernameProblem(name) !== null || password.length === 0) throw failed(name, address);
 
@@ -84,32 +170,8 @@ export function createLoginPipeline(
       }
       byUser.succeed(`u:${name}`);
       byAddress.succeed(`a:${address}`);
-
       const identity = result.identity;
-      const existing = await findUser(db, identity.name);
-      const isAdmin = identity.admin ?? (admins.has(identity.name) || existing?.admin === 1);
-      if (blocked.has(identity.name) || existing?.blocked === 1) {
-        log.warn({ user: identity.name }, 'blocked user tried to log in');
-        throw new HubError('account_blocked');
-      }
-      const inGroup = (identity.groups ?? []).some((g) => allowedGroups.has(g));
-      if (!auth.allow_all && !isAdmin && !allowed.has(identity.name) && !inGroup && !existing) {
-        log.warn({ user: identity.name }, 'user not on the allow list');
-        throw new HubError(
-          'account_blocked',
-          'Your account is not allowed to use this hub. Ask the cluster administrators for access.',
-        );
-      }
-      const problem = (await authenticator.checkAccount?.(identity.name)) ?? null;
-      if (problem !== null) throw new HubError('account_unusable', problem);
-
-      if (!existing) {
-        const user = await createUser(db, { name: identity.name, admin: isAdmin });
-        log.info({ user: user.name, admin: isAdmin }, 'user created at first login');
-        return user;
-      }
-      if (Boolean(existing.admin) !== isAdmin) return updateUser(db, existing.id, { admin: isAdmin });
-      return existing;
+      return admit(identity, async () => (await authenticator.checkAccount?.(identity.name)) ?? null);
     },
   };
 }

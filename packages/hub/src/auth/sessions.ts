@@ -25,7 +25,14 @@ export interface NewSession {
 
 export async function createSession(
   db: Db,
-  fields: { userId: number; maxAgeSeconds: number; address?: string; userAgent?: string },
+  fields: {
+    userId: number;
+    maxAgeSeconds: number;
+    address?: string;
+    userAgent?: string;
+    /** The provider's ID token, for a session signed in through OpenID Connect. */
+    idToken?: string | undefined;
+  },
 ): Promise<NewSession> {
   const id = randomBytes(32).toString('base64url');
   const now = nowIso();
@@ -38,6 +45,7 @@ export async function createSession(
     last_seen: now,
     address: (fields.address ?? '').slice(0, 64),
     user_agent: (fields.userAgent ?? '').slice(0, 256),
+    id_token: fields.idToken ?? null,
   };
   await db.insertInto('sessions').values(row).execute();
   return { id, row };

@@ -8,8 +8,18 @@ import { closest } from './suggest.js';
 /** Environment variable naming the YAML file. */
 export const CONFIG_ENV = 'HPCHUB_CONFIG';
 
+/**
+ * Secrets that may come from the environment instead of a file. They are not settings: a setting's
+ * value is shown by `hpchub config`, a secret never is.
+ */
+export const SECRET_ENV = {
+  oidcClientSecret: 'HPCHUB_OIDC_CLIENT_SECRET',
+  ldapBindPassword: 'HPCHUB_LDAP_BIND_PASSWORD',
+} as const;
+
 /** `HPCHUB_*` variables that are not settings and are not warned about. */
-const isReservedEnv = (name: string): boolean => name === CONFIG_ENV || name.startsWith('HPCHUB_TEST_');
+const isReservedEnv = (name: string): boolean =>
+  name === CONFIG_ENV || name.startsWith('HPCHUB_TEST_') || Object.values<string>(SECRET_ENV).includes(name);
 
 export type Env = Record<string, string | undefined>;
 

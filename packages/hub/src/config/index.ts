@@ -10,6 +10,7 @@ export {
   envOverrides,
   flagOverrides,
   type ParsedFlags,
+  SECRET_ENV,
 } from './env-flags.js';
 export type { Layer, Override } from './layer.js';
 export { type LoadedConfig, type LoadOptions, loadConfig } from './load.js';

@@ -20,6 +20,7 @@ import { SpawnerSection } from './sections/spawner.js';
 import { TlsSection } from './sections/tls.js';
 import { TokensSection } from './sections/tokens.js';
 import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from './slurm-lists.js';
+import { parseExtraParams, parseValueMap } from './sso-lists.js';
 
 export const HubConfigSchema = Type.Object(
   {
@@ -68,6 +69,28 @@ function listSyntax(
   };
 }
 
+/** A single sign-on list with a syntax of its own: every entry that does not parse is reported. */
+function ssoListSyntax(
+  key: string,
+  description: string,
+  parse: (config: HubConfig) => { problems: string[] },
+): CrossRule {
+  return {
+    keys: [key],
+    description,
+    check: (config) => parse(config).problems.map((message) => ({ key, message })),
+  };
+}
+
+function regexProblems(key: string, pattern: string): { key: string; message: string }[] {
+  try {
+    new RegExp(pattern, 'u');
+    return [];
+  } catch (err) {
+    return [{ key, message: `is not a regular expression: ${(err as Error).message}` }];
+  }
+}
+
 export const CROSS_RULES: CrossRule[] = [
   listSyntax(
     'partition_limits',
@@ -80,19 +103,59 @@ export const CROSS_RULES: CrossRule[] = [
     'Each entry is `APP key=value…` with the keys `cores`, `memory_gb`, `gpus`, `hours`, `partition`.',
     parseAppDefaults,
   ),
+  ssoListSyntax('auth.account_map.table', 'Each entry is `VALUE: NAME`.', (c) =>
+    parseValueMap(c.auth.account_map.table),
+  ),
+  ssoListSyntax('auth.group_map', 'Each entry is `VALUE: GROUP`.', (c) => parseValueMap(c.auth.group_map)),
+  ssoListSyntax(
+    'auth.oidc.extra_params',
+    'Each entry is `NAME=VALUE`, and none sets a parameter the hub sets itself (state, nonce, scope …).',
+    (c) => parseExtraParams(c.auth.oidc.extra_params),
+  ),
+  {
+    keys: ['auth.account_map.pattern'],
+    description: '`auth.account_map.pattern` is a JavaScript regular expression.',
+    check: ({ auth }) => regexProblems('auth.account_map.pattern', auth.account_map.pattern),
+  },
+  {
+    keys: ['auth.oidc.issuer', 'auth.oidc.client_id', 'auth.password_login'],
+    description:
+      'Single sign-on needs `auth.oidc.client_id`; without `auth.oidc.issuer`, `auth.password_login` must stay on.',
+    check: ({ auth }) => {
+      if (auth.oidc.issuer !== '' && auth.oidc.client_id === '')
+        return [{ key: 'auth.oidc.client_id', message: 'must be set because auth.oidc.issuer is set' }];
+      if (auth.oidc.issuer === '' && !auth.password_login)
+        return [
+          {
+            key: 'auth.password_login',
+            message: 'cannot be off without auth.oidc.issuer: nobody could sign in',
+          },
+        ];
+      return [];
+    },
+  },
+  {
+    keys: ['auth.oidc.authorization_url', 'auth.oidc.token_url', 'auth.oidc.userinfo_url'],
+    description:
+      'A provider without discovery names `auth.oidc.authorization_url`, `auth.oidc.token_url` and `auth.oidc.userinfo_url` together.',
+    check: ({ auth: { oidc } }) => {
+      const set = [oidc.authorization_url, oidc.token_url].filter((u) => u !== '').length;
+      if (set === 1)
+        return [
+          {
+            key: 'auth.oidc.token_url',
+            message: 'and auth.oidc.authorization_url are set together or not at all',
+          },
+        ];
+      if (set === 2 && oidc.userinfo_url === '')
+        return [{ key: 'auth.oidc.userinfo_url', message: 'must be set for a provider without discovery' }];
+      return [];
+    },
+  },
   {
     keys: ['modules.pattern'],
     description: '`modules.pattern` is a JavaScript regular expression.',
-    check: ({ modules }) => {
-      try {
-        new RegExp(modules.pattern, 'u');
-        return [];
-      } catch (err) {
-        return [
-          { key: 'modules.pattern', message: `is not a regular expression: ${(err as Error).message}` },
-        ];
-      }
-    },
+    check: ({ modules }) => regexProblems('modules.pattern', modules.pattern),
   },
   {
     keys: ['tls.cert', 'tls.key'],

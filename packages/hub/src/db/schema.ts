@@ -60,6 +60,8 @@ export interface SessionsTable {
   last_seen: Timestamp;
   address: Generated<string>;
   user_agent: Generated<string>;
+  /** The OpenID Connect ID token of a single sign-on session (for RP-initiated logout); null otherwise. */
+  id_token: string | null;
 }
 
 export interface ServersTable {

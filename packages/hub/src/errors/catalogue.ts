@@ -15,6 +15,18 @@ export const ERRORS = {
     message: 'This account may not log in. Contact the cluster administrators.',
   },
   account_unusable: { status: 403, message: 'This account cannot be used yet.' },
+  no_cluster_account: {
+    status: 403,
+    message: 'There is no account on the cluster for you yet. Ask the cluster administrators for one.',
+  },
+  sso_failed: {
+    status: 400,
+    message: 'Signing in through your institution did not work. Start again from the login page.',
+  },
+  sso_unavailable: {
+    status: 503,
+    message: 'Your institution’s sign-in service did not answer. Try again in a few minutes.',
+  },
   csrf_failed: {
     status: 403,
     message: 'The form has expired or was not sent by this site; reload the page and try again.',

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
-const CSP = [
+const CSP_DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -13,17 +13,28 @@ const CSP = [
   "base-uri 'self'",
   "form-action 'self'",
   "object-src 'none'",
-].join('; ');
+];
+
+/**
+ * The policy, with `formOrigins` added to `form-action`: the browser applies form-action to
+ * where a form's answer redirects, and signing out (a form) ends at a single sign-on provider.
+ */
+export function contentSecurityPolicy(formOrigins: readonly string[]): string {
+  return CSP_DIRECTIVES.map((d) =>
+    d.startsWith('form-action') && formOrigins.length > 0 ? `${d} ${formOrigins.join(' ')}` : d,
+  ).join('; ');
+}
 
 export const securityHeadersPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, options: { formOrigins: readonly string[] }) => {
+    const policy = contentSecurityPolicy(options.formOrigins);
     app.addHook('onSend', async (request, reply) => {
       // Proxied user servers set their own policies; only the hub's own answers get ours.
       if (request.url.startsWith('/user/')) return;
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'same-origin');
       reply.header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', CSP);
+      reply.header('content-security-policy', policy);
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     });
   },

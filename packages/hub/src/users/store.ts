@@ -200,3 +200,29 @@ export async function removeMembers(db: Db, groupId: number, userIds: number[]):
     .where('user_id', 'in', userIds)
     .execute();
 }
+
+/**
+ * Makes the user a member of exactly these groups, creating the ones that do not exist yet, in one
+ * transaction (for `auth.sync_groups`: the directory is the source of the memberships).
+ */
+export async function setUserGroups(db: Db, userId: number, names: readonly string[]): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const groupIds: number[] = [];
+    for (const name of names) {
+      const group =
+        (await findGroup(tx, name)) ??
+        (await tx
+          .insertInto('groups')
+          .values({ name, description: '', created: nowIso() })
+          .returningAll()
+          .executeTakeFirstOrThrow());
+      groupIds.push(group.id);
+    }
+    await tx.deleteFrom('memberships').where('user_id', '=', userId).execute();
+    if (groupIds.length > 0)
+      await tx
+        .insertInto('memberships')
+        .values(groupIds.map((group_id) => ({ user_id: userId, group_id })))
+        .execute();
+  });
+}

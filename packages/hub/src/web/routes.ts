@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { adminRoutes } from './admin/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { loginRoutes } from './login/routes.js';
+import { ssoRoutes } from './login/sso-routes.js';
 import type { WebDeps } from './render.js';
 import { serverActionRoutes } from './server-actions.js';
 import { sharePageRoutes } from './share/routes.js';
@@ -22,6 +23,7 @@ export const webRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, deps) =
     return reply.redirect(`/hub/login?next=${encodeURIComponent(request.url)}`);
   });
   await app.register(loginRoutes, deps);
+  await app.register(ssoRoutes, deps);
   await app.register(homeRoutes, deps);
   await app.register(spawnRoutes, deps);
   await app.register(pendingRoutes, deps);

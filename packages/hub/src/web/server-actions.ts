@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { subjectOf, userAccess } from '../http/access.js';
 import { type FormBody, FormBodySchema, formValue } from './forms.js';
-import { safeNext } from './login/routes.js';
+import { safeNext } from './login/session.js';
 import type { WebDeps } from './render.js';
 
 export const serverActionRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { spawning }) => {

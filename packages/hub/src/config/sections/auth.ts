@@ -1,7 +1,10 @@
 // The `auth` section: which authenticator checks passwords, who may log in, brute-force
-// protection of the login form, and the options of the PAM authenticator.
+// protection of the login form, single sign-on and how its names and groups map onto the
+// cluster's accounts, and the options of the PAM authenticator.
 import { Type } from '@sinclair/typebox';
+import { AccountMapSection } from './account-map.js';
 import { oneOf, section, userList } from './declare.js';
+import { OidcSection } from './oidc.js';
 
 export const AuthSection = section('Who may log in and how.', {
   authenticator: oneOf(['local', 'pam'], {
@@ -17,6 +20,37 @@ export const AuthSection = section('Who may log in and how.', {
     'Members of these groups may log in when `auth.allow_all` is false (groups as reported by ' +
       'the authenticator, e.g. Unix groups with PAM).',
   ),
+  admin_groups: userList(
+    'Members of these groups are administrators (groups as reported by the authenticator: Unix groups ' +
+      'with PAM, the groups claim with OpenID Connect). When set, such a group is what makes an admin: ' +
+      'leaving it ends the admin rights at the next sign-in, unless the user is in `auth.admin_users`.',
+  ),
+  sync_groups: Type.Boolean({
+    default: false,
+    description:
+      'At each sign-in, make the user’s hub group memberships exactly the groups the authenticator ' +
+      'reports (creating groups as needed), so that a directory’s groups drive `slurm.group_partitions`.',
+  }),
+  group_map: userList(
+    'Renames groups as they arrive from single sign-on, as `VALUE: GROUP`, e.g. `/hpc/admins: hpc-admins`. ' +
+      'Values not listed keep their name; names that are not valid group names are ignored.',
+  ),
+  password_login: Type.Boolean({
+    default: true,
+    description:
+      'Offer the username and password form (checked by `auth.authenticator`) on the login page. Turn off ' +
+      'when everyone signs in through `auth.oidc`.',
+  }),
+  no_account_text: Type.String({
+    default:
+      'To use the cluster you need an account on it. Apply for one with the cluster administrators, then sign in here again.',
+    maxLength: 4000,
+    description:
+      'With the Slurm spawner, what a person signed in through single sign-on reads when their name is not an ' +
+      'account on the cluster (Markdown): say how to apply for one.',
+  }),
+  account_map: AccountMapSection,
+  oidc: OidcSection,
   allow_all: Type.Boolean({
     default: true,
     description:

@@ -7,6 +7,7 @@ import { shares } from './0002_shares.js';
 import { spawnChoices } from './0003_spawn_choices.js';
 import { startLine } from './0004_start_line.js';
 import { shareCodes } from './0005_share_codes.js';
+import { sessionIdToken } from './0006_session_id_token.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -15,5 +16,6 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0003_spawn_choices': spawnChoices(engine),
     '0004_start_line': startLine(engine),
     '0005_share_codes': shareCodes(engine),
+    '0006_session_id_token': sessionIdToken(engine),
   };
 }

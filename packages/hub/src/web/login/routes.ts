@@ -1,33 +1,21 @@
 // Sign in and sign out. The login form is protected against cross-site posting with a
 // double-submit token (a random value in a signed cookie and in the form), since there is no
-// session to hold a CSRF token yet.
+// session to hold a CSRF token yet. Signing out of a session that began with single sign-on
+// also signs out at the provider where it supports that (RP-initiated logout).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createSession, deleteSession, SESSION_COOKIE } from '../../auth/sessions.js';
-import type { HubContext } from '../../context.js';
+import { deleteSession, lookupSession, SESSION_COOKIE } from '../../auth/sessions.js';
 import { HubError } from '../../errors/index.js';
 import { html } from '../../ui/html.js';
-import { touchUser } from '../../users/store.js';
 import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { loginBody } from './page.js';
+import { safeNext, secureCookies, startSession } from './session.js';
+import { hubBaseUrl } from './sso-routes.js';
 
 const LOGIN_XSRF_COOKIE = 'hpchub-login-xsrf';
-
-/** Only same-site paths may be a redirect target after login (no open redirects). */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) {
-    return '/hub/home';
-  }
-  return next.length > 2000 ? '/hub/home' : next;
-}
-
-function secureCookies(hub: HubContext, request: FastifyRequest): boolean {
-  const mode = hub.config.session.cookie_secure;
-  return mode === 'always' || (mode === 'auto' && request.protocol === 'https');
-}
 
 function sameValue(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -61,6 +49,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
       xsrf: value,
       error: view.error,
       news: newsPanel(notices.news),
+      sso: hub.sso ? { name: hub.sso.client.name } : null,
+      passwordLogin: hub.config.auth.password_login,
     });
     return sendPage(reply, site, { title: 'Sign in', banner: maintenanceBanner(notices.maintenance) }, body);
   }
@@ -99,24 +89,16 @@ export const loginRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
         reply.code(403);
         return render(request, reply, { username, next, error: new HubError('csrf_failed').message });
       }
+      if (!hub.config.auth.password_login) {
+        reply.code(403);
+        return render(request, reply, {
+          next,
+          error: `This hub does not take passwords. Sign in with ${hub.sso?.client.name ?? 'single sign-on'}.`,
+        });
+      }
       try {
         const user = await hub.login.login({ username, password, address: request.ip });
-        const session = await createSession(hub.db, {
-          userId: user.id,
-          maxAgeSeconds: hub.config.session.max_age_seconds,
-          address: request.ip,
-          userAgent: request.headers['user-agent'],
-        });
-        await touchUser(hub.db, user.id);
-        request.log.info({ user: user.name }, 'logged in');
-        reply.setCookie(SESSION_COOKIE, session.id, {
-          path: '/',
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: secureCookies(hub, request),
-          signed: true,
-          maxAge: hub.config.session.max_age_seconds,
-        });
+        await startSession(hub, request, reply, user, { method: 'password' });
         reply.clearCookie(LOGIN_XSRF_COOKIE, { path: '/hub/login' });
         return reply.redirect(safeNext(next), 303);
       } catch (err) {
@@ -141,12 +123,16 @@ export const loginRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
     '/hub/logout',
     { config: { access: { kind: 'public' } }, schema: { hide: true } },
     async (request, reply) => {
+      let providerLogout: URL | null = null;
       if (request.sessionId) {
+        const idToken = (await lookupSession(hub.db, request.sessionId))?.id_token;
         await deleteSession(hub.db, request.sessionId);
         request.log.info({ user: request.principal?.name }, 'logged out');
+        if (idToken && hub.sso)
+          providerLogout = await hub.sso.client.logoutUrl(idToken, `${hubBaseUrl(hub, request)}/hub/login`);
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.redirect('/hub/login', 303);
+      return reply.redirect(providerLogout?.href ?? '/hub/login', 303);
     },
   );
 };

@@ -9,7 +9,7 @@ import { subjectOf, userAccess } from '../../http/access.js';
 import { findServer, serverLabel, serverPath } from '../../spawn/index.js';
 import { html } from '../../ui/html.js';
 import { endSentence } from '../home/end-reasons.js';
-import { safeNext } from '../login/routes.js';
+import { safeNext } from '../login/session.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { startAgainUrl } from '../servers.js';
 import { query } from '../spawn/form-page.js';

@@ -12,7 +12,7 @@ import { HubError, notFound } from '../../errors/index.js';
 import { subjectOf, userAccess } from '../../http/access.js';
 import { ACTIVE_STATUSES, findServer, serverPath } from '../../spawn/index.js';
 import { type FormBody, FormBodySchema, formValue } from '../forms.js';
-import { safeNext } from '../login/routes.js';
+import { safeNext } from '../login/session.js';
 import { loadNotices, maintenanceBanner } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { query, type SpawnFormView, spawnFormBody } from './form-page.js';
