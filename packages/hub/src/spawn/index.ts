@@ -3,11 +3,13 @@
 
 export type { LineReader } from './admission.js';
 export { installAgent } from './agent-install.js';
+export type { AgentMessage } from './contracts.js';
 export { type CullPlan, IdleCuller } from './culler.js';
 export type { FormField, SpawnForm } from './form.js';
 export { SpawnFormSchema } from './form.js';
 export { serverLabel, serverNameProblem, serverPath } from './names.js';
 export type { ProgressEvent, ProgressReader } from './progress.js';
+export type { RoutedServer, RouteSink } from './route-record.js';
 export {
   ACTIVE_STATUSES,
   countActive,
@@ -16,6 +18,6 @@ export {
   serverForPath,
   serversOfUsers,
 } from './servers-store.js';
-export type { AgentMessage, RoutedServer, RouteSink, SpawningService } from './service.js';
+export type { SpawningService } from './service.js';
 export { createSpawning, type SpawningOptions, standaloneSpawner } from './setup.js';
 export type { PollResult, SpawnAccount, Spawner, SpawnerState } from './spawner.js';

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, ServerRow } from '../db/schema.js';
 import { nowIso } from '../util/time.js';
+import type { SpawnerState } from './spawner.js';
 
 type Db = Kysely<Database>;
 
@@ -265,4 +266,9 @@ export async function serverForPath(
   if (named) return { ...ref, id: named.id, name: named.name, status: named.status };
   const def = rows.find((r) => r.name === '');
   return { ...ref, id: def?.id ?? null, name: '', status: def?.status ?? 'stopped' };
+}
+
+/** A server's spawner state (the job's id and what its spawner needs to find it again). */
+export function parseState(row: Pick<ServerRow, 'spawner_state'>): SpawnerState {
+  return jsonColumn(row.spawner_state);
 }

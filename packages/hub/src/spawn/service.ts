@@ -6,34 +6,30 @@
 // anything waits, so a restarted hub re-adopts every job (open()). The agent inside the job
 // reports readiness; the service turns that into a route. Starts past the hub's start slots
 // wait in line (admission.ts), also in the database (servers.line_ticket).
-import type { AgentHeartbeat, AgentProgress, AgentReady, AgentStopping } from '@hpchub/protocol';
-import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
+import type { AgentReady, AgentStopping } from '@hpchub/protocol';
 import type { AppCatalog } from '../apps/catalog.js';
 import type { AppDefinition, AppField } from '../apps/definition.js';
 import { validateOptions } from '../apps/fields.js';
 import { serverPrefix } from '../apps/launch.js';
-import type { HubConfig } from '../config/index.js';
-import type { Database, ServerRow, UserRow } from '../db/schema.js';
+import type { ServerRow, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
 import type { ModuleCatalogue } from '../modules/catalogue.js';
 import { type SoftwareField, softwareField } from '../modules/field.js';
 import { storedModules, validateWithModules } from '../modules/option.js';
-import { touchUser } from '../users/store.js';
-import type { Clock } from '../util/time.js';
+import { findUserById, touchUser } from '../users/store.js';
 import { heartbeatActivity } from './activity.js';
 import { type LineReader, StartAdmission } from './admission.js';
 import { secretMatches } from './agent-secret.js';
 import { parseOptions, rememberedChoices } from './choices.js';
+import type { AgentMessage, SpawningDeps } from './contracts.js';
 import { cullPolicy } from './culler.js';
 import { chooseApp, describeForm, type Prefill, type SpawnForm } from './form.js';
-import { type AgentLocation, type LaunchContext, launchStart } from './launch.js';
+import { type LaunchContext, launchStart } from './launch.js';
 import { Monitor } from './monitor.js';
 import { serverLabel, serverNameProblem } from './names.js';
 import { type PollReport, reportPoll } from './poll-report.js';
 import { ProgressBus, type ProgressReader } from './progress.js';
-import { openRoute, type RouteTarget, sealRoute } from './route-record.js';
-import type { SecretBox } from './secret-box.js';
+import { loadRoutes, sealRoute } from './route-record.js';
 import {
   activeServers,
   beginStart,
@@ -41,62 +37,17 @@ import {
   deleteServerRow,
   findServer,
   findServerById,
-  jsonColumn,
   markReady,
   markStopping,
+  parseState,
   recordActivity,
   recordEnd,
   type ServerEndReason,
-  serversForRoutes,
   serversOfUsers,
   waitingServers,
 } from './servers-store.js';
-import type { SpawnAccount, Spawner, SpawnerState } from './spawner.js';
+import type { SpawnerState } from './spawner.js';
 import type { LineEntry } from './start-line.js';
-
-/** A server as the proxy's route table knows it. */
-export interface RoutedServer {
-  id: number;
-  ownerId: number;
-  owner: string;
-  name: string;
-}
-
-/** What the service needs of the proxy's route table (in memory; the database is written here). */
-export interface RouteSink {
-  /** Makes a server reachable; throws when the target is not acceptable. */
-  add(server: RoutedServer, target: RouteTarget): void;
-  remove(serverId: number): void;
-  /** A named server exists (in any status), so its path is not taken for the default server's. */
-  declare(owner: string, name: string): void;
-  /** A named server was deleted. */
-  forget(owner: string, name: string): void;
-}
-
-export interface SpawningDeps {
-  db: Kysely<Database>;
-  config: HubConfig;
-  catalog: AppCatalog;
-  spawner: Spawner;
-  log: Logger;
-  routes: RouteSink;
-  /** Seals agent secrets into stored routes. */
-  box: SecretBox;
-  agent: AgentLocation;
-  /** The account a user's servers run as (looks up the system account for PAM users). */
-  accountOf(user: UserRow): Promise<SpawnAccount>;
-  /** The nodes' module system and the modules it offers (listed in the background from open()). */
-  modules: ModuleCatalogue;
-  /** The time now (tests give a clock they control). */
-  now: Clock;
-}
-
-/** A message of the agent inside a job, already checked against its schema. */
-export type AgentMessage =
-  | { kind: 'ready'; body: AgentReady }
-  | { kind: 'progress'; body: AgentProgress }
-  | { kind: 'heartbeat'; body: AgentHeartbeat }
-  | { kind: 'stopping'; body: AgentStopping };
 
 /** What the service remembers about a start in progress, beyond the database. */
 interface StartInProgress {
@@ -165,7 +116,7 @@ export class SpawningService {
    */
   async open(): Promise<void> {
     const { db, log, config, catalog, spawner } = this.#deps;
-    await this.#loadRoutes();
+    await loadRoutes(this.#deps);
     const active = await activeServers(db);
     for (const server of active) {
       if (server.status !== 'pending' || server.line_ticket !== null) continue;
@@ -404,7 +355,8 @@ export class SpawningService {
       );
       throw new HubError('forbidden', 'This message does not carry the secret of that server.');
     }
-    const owner = await ownerName(db, server.user_id);
+    const owner = (await findUserById(db, server.user_id))?.name;
+    if (owner === undefined) throw notFound();
     switch (message.kind) {
       case 'ready':
         return this.#onReady({ ...server, owner }, presentedSecret, message.body);
@@ -534,36 +486,4 @@ export class SpawningService {
   async #fields(user: UserRow, app: AppDefinition): Promise<AppField[]> {
     return this.catalog.fields(app, (await this.#deps.spawner.formFields?.(user, app.id)) ?? []);
   }
-
-  async #loadRoutes(): Promise<void> {
-    const { db, routes, box, log } = this.#deps;
-    let routed = 0;
-    for (const row of await serversForRoutes(db)) {
-      routes.declare(row.owner, row.name);
-      if (row.status !== 'running' || row.route === null) continue;
-      try {
-        routes.add(
-          { id: row.id, ownerId: row.user_id, owner: row.owner, name: row.name },
-          openRoute(row.route, row.id, box),
-        );
-        routed++;
-      } catch (err) {
-        log.warn(
-          { user: row.owner, server: row.name, err: (err as Error).message },
-          'the route of a running server cannot be used; restart the server to reach it again',
-        );
-      }
-    }
-    log.info({ routes: routed }, 'proxy routes loaded');
-  }
-}
-
-export function parseState(row: Pick<ServerRow, 'spawner_state'>): SpawnerState {
-  return jsonColumn(row.spawner_state);
-}
-
-async function ownerName(db: Kysely<Database>, userId: number): Promise<string> {
-  const row = await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst();
-  if (!row) throw notFound();
-  return row.name;
 }
