@@ -2,6 +2,7 @@
 // test standing in for the agent (it reads the server's secret from the job script, as the
 // agent reads it from its environment), and resource fields like the Slurm spawner's, with
 // limits per partition, so the spawn form can be tested without a cluster.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AGENT_ENV, AGENT_SECRET_HEADER, type AgentHeartbeat } from '@hpchub/protocol';
 import type { AppField } from '../apps/definition.js';
 import type { HubConfig } from '../config/index.js';
@@ -108,12 +109,18 @@ export function agentById(scene: PagesScene, id: number) {
   const script = scene.spawner.scriptOf(id) ?? '';
   const secret = new RegExp(`^export ${AGENT_ENV.secret}='([^']*)'$`, 'm').exec(script)?.[1];
   if (!secret) throw new Error(`no agent secret in the job script of server ${id}`);
+  // Like the real agent, asks again while the hub answers 503 (a launch not saved yet).
   const post = async (path: string, body: unknown) => {
-    const res = await scene.hub.api('POST', `/agent/servers/${id}/${path}`, {
-      body,
-      headers: { [AGENT_SECRET_HEADER]: secret },
-    });
-    if (res.status !== 204) throw new Error(`agent ${path} answered ${res.status}: ${res.text}`);
+    for (let attempt = 1; ; attempt++) {
+      const res = await scene.hub.api('POST', `/agent/servers/${id}/${path}`, {
+        body,
+        headers: { [AGENT_SECRET_HEADER]: secret },
+      });
+      if (res.status === 204) return;
+      if (res.status !== 503 || attempt === 200)
+        throw new Error(`agent ${path} answered ${res.status}: ${res.text}`);
+      await sleep(10);
+    }
   };
   return {
     /** The server's secret, as the agent has it. */
