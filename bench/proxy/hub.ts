@@ -42,6 +42,8 @@ async function main(): Promise<void> {
   config.apps.file = appsFile;
   config.apps.enabled = [FULL_PATH_APP];
   config.apps.install_jupyter = false;
+  // One benchmark user: its servers may run as the shared nobody (spawner.local_user).
+  config.spawner.local_user = 'nobody';
   const open = await openHub(config, { logStream: process.stderr });
   const user = await createUser(open.hub.db, {
     name: BENCH_USER,

@@ -42,6 +42,9 @@ class StartFailure extends Error {
   }
 }
 
+/** The exit code when the hub no longer knows the server (main.ts lists them all). */
+const EXIT_UNKNOWN_SERVER = 3;
+
 /** How long the app gets between SIGTERM and SIGKILL, and the hub to take `stopping`. */
 const GRACE_MS = 10_000;
 
@@ -182,6 +185,13 @@ export class Agent {
       this.hub,
       this.s.heartbeatMs,
       () => frontend.lastActivity,
+      () =>
+        void this.stop({
+          // Nothing to tell a hub that does not know this server.
+          reason: undefined,
+          message: `The hub no longer knows this server; ${this.title} was stopped.`,
+          processExit: EXIT_UNKNOWN_SERVER,
+        }),
       () => this.running?.() ?? Promise.resolve(undefined),
     );
     this.heartbeat.start();

@@ -1,9 +1,10 @@
 // Starts that fail, each with a message a user can act on: the app's command is missing, the
 // app exits at once (its last lines are reported), the app never answers, the launch spec is
-// invalid, the hub refuses `ready`, the job script could not load a module.
+// invalid, the hub refuses `ready`, the job script could not load a module; and a running app
+// whose hub no longer knows its server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AGENT_ENV, AGENT_JOB_ENV } from '@hpchub/protocol';
+import { AGENT_ENV, AGENT_JOB_ENV, AGENT_TUNING_ENV, UNKNOWN_SERVER_CODE } from '@hpchub/protocol';
 import { type AgentRun, alive, NODE, Sandbox, startAgent, testSpec } from './test-support/agent-process.js';
 
 let sandbox: Sandbox;
@@ -107,6 +108,26 @@ test('the hub refuses ready: the agent stops the app and exits 1', async () => {
   const pid = run.logs().find((l) => l.event === 'app_started')?.pid as number;
   assert.equal(alive(pid), false);
   assert.equal(run.hub.of('stopping').length, 0);
+});
+
+test('a hub that no longer knows the server: the agent stops the app and exits 3 at that heartbeat', async () => {
+  const unknown = { status: 404, code: UNKNOWN_SERVER_CODE };
+  const run = await start(sandbox, {
+    spec: testSpec(sandbox.app),
+    env: { [AGENT_TUNING_ENV.heartbeatSeconds]: '0.2' },
+    // Refusals that do not say so (a 404 from a proxy in front, a 403, a hub restarting) are not it.
+    hubScript: { heartbeat: [404, 403, 503, unknown] },
+  });
+  assert.equal((await run.exited).code, 3);
+  const beats = run.hub.refused.filter((m) => m.kind === 'heartbeat');
+  assert.equal(beats.length, 4, 'it stopped at the first heartbeat the hub did not know, not later');
+  assert.equal(run.hub.of('heartbeat').length, 0);
+  const pid = run.logs().find((l) => l.event === 'app_started')?.pid as number;
+  assert.equal(alive(pid), false, 'the app is stopped');
+  assert.ok(
+    run.logs().some((l) => l.event === 'stopping' && /no longer knows this server/.test(String(l.message))),
+  );
+  assert.equal(run.hub.of('stopping').length, 0, 'nothing to tell a hub that does not know it');
 });
 
 test('a picker root that does not exist: app_failed_to_start naming it', async () => {

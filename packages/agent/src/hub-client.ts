@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import { AGENT_ENV, AGENT_PATHS, AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import { AGENT_ENV, AGENT_PATHS, AGENT_SECRET_HEADER, UNKNOWN_SERVER_CODE } from '@hpchub/protocol';
 import type { Logger } from './log.js';
 import { pause } from './timing.js';
 
@@ -13,8 +13,16 @@ export type HubMessage = keyof typeof AGENT_PATHS;
 
 export type HubAnswer =
   | { ok: true; status: number }
-  /** `status` when the hub answered (a final 4xx), absent when it never did. */
-  | { ok: false; status?: number; error: string };
+  /**
+   * `status` when the hub answered (a final 4xx), absent when it never did; `code` is the hub's
+   * error code, when its answer had one.
+   */
+  | { ok: false; status?: number; code?: string; error: string };
+
+/** Whether the hub answered that it does not know this server (see UNKNOWN_SERVER_CODE). */
+export function hubForgotServer(answer: HubAnswer): boolean {
+  return !answer.ok && answer.status === 404 && answer.code === UNKNOWN_SERVER_CODE;
+}
 
 export interface SendOptions {
   /** Attempts before giving up; default unlimited (until `signal` aborts or `deadline`). */
@@ -133,7 +141,7 @@ export class HubClient {
         res.once('end', () => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) done({ ok: true, status });
-          else done({ ok: false, status, error: hubErrorMessage(Buffer.concat(chunks).toString('utf8')) });
+          else done({ ok: false, status, ...hubError(Buffer.concat(chunks).toString('utf8')) });
         });
         res.once('error', (err) => done({ ok: false, error: err.message }));
       });
@@ -142,12 +150,17 @@ export class HubClient {
   }
 }
 
-function hubErrorMessage(body: string): string {
+/** The hub's error message (what was wrong, for the log) and code, from its answer's body. */
+function hubError(body: string): { error: string; code?: string } {
   try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed.message === 'string') return parsed.message.slice(0, 500);
+    const parsed = JSON.parse(body) as { message?: unknown; code?: unknown };
+    if (typeof parsed.message === 'string')
+      return {
+        error: parsed.message.slice(0, 500),
+        ...(typeof parsed.code === 'string' ? { code: parsed.code } : {}),
+      };
   } catch {
     // not JSON: use the text
   }
-  return body.slice(0, 500) || 'no body';
+  return { error: body.slice(0, 500) || 'no body' };
 }

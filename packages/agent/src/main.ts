@@ -1,7 +1,8 @@
 // `hpchub-agent`: the process a job script execs (see AGENT_ENV for its environment). Reads its
 // settings, runs the Agent, turns signals into a clean stop, and exits with the Agent's code:
 // 0 after a signal or an app that exited 0, the app's code when it failed, 127 when its command
-// is missing, 1 for another failed start, 2 when the settings are invalid.
+// is missing, 1 for another failed start, 2 when the settings are invalid, 3 when the hub answered
+// that it does not know the server (it was deleted, or the hub's database lost it).
 import { AGENT_ENV, AGENT_TUNING_ENV } from '@hpchub/protocol';
 import { Agent } from './agent.js';
 import { HubClient } from './hub-client.js';

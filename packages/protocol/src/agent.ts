@@ -1,10 +1,18 @@
 // The agent protocol: what the job script gives the agent, what the agent tells the hub, and
 // how the hub's proxy talks to the agent. Closed schemas (no additional properties): the hub
-// rejects anything else with 400, and anything without the server's secret with 403.
+// rejects anything else with 400, anything without a secret with 403, and a server it does not
+// know with that secret with 404 (UNKNOWN_SERVER_CODE).
 import { type Static, Type } from '@sinclair/typebox';
 
 /** Header carrying the per-server secret: agent → hub on every message, hub → agent on every proxied request. */
 export const AGENT_SECRET_HEADER = 'x-hpchub-agent-secret';
+
+/**
+ * The error code of the hub's answer to an agent whose server it does not know (no such server,
+ * another secret, or a server that has stopped): the agent stops its app and exits, so that a
+ * deleted user, a lost database or a forgotten job never leaves an app running.
+ */
+export const UNKNOWN_SERVER_CODE = 'unknown_server';
 
 /** Environment variables the job script sets for the agent. */
 export const AGENT_ENV = {

@@ -1,6 +1,7 @@
 // A fake hub for the agent's tests: an HTTP server with the agent API's four paths that records
-// every message (and whether it carried the right secret), can refuse or fail on request, and
-// lets a test wait for the message it expects.
+// every message (and whether it carried the right secret), can refuse or fail on request (with
+// an error code, as the hub's error body has one), and lets a test wait for the message it
+// expects.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
@@ -15,10 +16,16 @@ export interface HubMessage {
   secretOk: boolean;
 }
 
+/** A scripted answer: a status, or a status with the error body's code. */
+export type ScriptedAnswer = number | { status: number; code: string };
+
 export class FakeHub {
+  /** The messages it accepted. */
   readonly messages: HubMessage[] = [];
-  /** Status codes to answer, per kind, one per message in order; then 200. */
-  readonly script: Partial<Record<Kind, number[]>> = {};
+  /** The messages it refused or failed. */
+  readonly refused: HubMessage[] = [];
+  /** Answers, per kind, one per message in order; then 200. */
+  readonly script: Partial<Record<Kind, ScriptedAnswer[]>> = {};
   private readonly waiters: Array<{ test: (m: HubMessage) => boolean; resolve: (m: HubMessage) => void }> =
     [];
   private server: http.Server | undefined;
@@ -44,10 +51,13 @@ export class FakeHub {
           body: JSON.parse(Buffer.concat(chunks).toString() || 'null'),
           secretOk: req.headers[AGENT_SECRET_HEADER] === this.secret,
         };
-        const status = this.script[kind]?.shift() ?? (message.secretOk ? 200 : 403);
+        const scripted = this.script[kind]?.shift() ?? (message.secretOk ? 200 : 403);
+        const { status, code } =
+          typeof scripted === 'number' ? { status: scripted, code: undefined } : scripted;
         if (status < 300) this.record(message);
+        else this.refused.push(message);
         res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(status < 300 ? {} : { message: `scripted ${status}` }));
+        res.end(JSON.stringify(status < 300 ? {} : { code, message: `scripted ${status}` }));
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));

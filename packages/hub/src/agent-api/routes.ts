@@ -1,6 +1,7 @@
 // The API agents call from inside jobs: ready, progress, heartbeat, stopping. Each message is a
 // closed schema and is accepted only with that server's secret; anything else is refused
-// (400 for a malformed message, 403 for a missing or wrong secret) and logged.
+// (400 for a malformed message, 403 without a secret, 404 `unknown_server` for a server the hub
+// does not know with that secret, or a heartbeat of one that has stopped) and logged.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   AGENT_SECRET_HEADER,
@@ -15,7 +16,7 @@ import type { AgentMessage, SpawningService } from '../spawn/index.js';
 
 const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) });
 const agent = { access: { kind: 'public' as const } };
-const responses = { 204: Type.Null(), ...errorResponses(400, 403, 409) };
+const responses = { 204: Type.Null(), ...errorResponses(400, 403, 404, 409) };
 
 export const agentRoutes: FastifyPluginAsyncTypebox<{ spawning: SpawningService }> = async (
   app,

@@ -54,11 +54,15 @@ describe('hpchub doctor on the real cluster', () => {
     assert.deepEqual(await leftoverDoctorJobs(), []);
   });
 
-  test('a working local set-up passes, the test job running as the local account', async () => {
-    const run = await doctor(['--data-dir', hub.hub.config.data_dir, '--spawner-hub-url', hub.url]);
+  test('a working local set-up passes, the test job running as the hub user’s own account', async () => {
+    const local = ['--data-dir', hub.hub.config.data_dir, '--spawner-hub-url', hub.url];
+    // spawner.local_user's default, hpchub-{user}: the hub user alice runs as hpchub-alice.
+    const run = await doctor([...local, '--user', 'alice']);
     assert.equal(run.code, 0, run.out);
-    assert.match(run.out, /ok {4}agent on the node: .* as nobody/);
+    assert.match(run.out, /ok {4}agent on the node: .* as hpchub-alice/);
     assert.match(run.out, /ok {4}hub url from the job/);
+    const unnamed = await doctor(local);
+    assert.match(unnamed.out, /WARN {2}test job: not run: each hub-only account runs as its own account/);
   });
 
   test('Slurm commands not where configured: named, with slurm.bin_dir as the fix', async () => {

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { lookupSystemAccount } from '../auth/system-account.js';
 import { agentApiUrl, listeningBaseUrl } from '../config/hub-url.js';
 import type { HubConfig } from '../config/index.js';
-import { installAgent, type SpawnAccount, type Spawner, standaloneSpawner } from '../spawn/index.js';
+import {
+  installAgent,
+  mappedName,
+  mapsEachUser,
+  type SpawnAccount,
+  type Spawner,
+  standaloneSpawner,
+} from '../spawn/index.js';
 import { checkDatabase } from './database.js';
 import { type Finding, fail, ok, warn } from './finding.js';
 import { checkHubUrl } from './hub-url.js';
@@ -58,10 +65,17 @@ async function testAccount(config: HubConfig, name: string | undefined): Promise
   const log = `.hpchub/logs/${DOCTOR_SERVER}.log`;
   if (!systemNeeded) {
     // A hub-only account: run as the local spawner runs it, in <data_dir>/users/NAME.
+    const root = process.getuid?.() === 0;
+    if (root && !name && mapsEachUser(config.spawner.local_user))
+      return warn(
+        'test job',
+        `not run: each hub-only account runs as its own account (spawner.local_user ${config.spawner.local_user}).`,
+        'run `hpchub doctor --user NAME` with a hub user whose account exists.',
+      );
     const hubOnly = name ?? DOCTOR_SERVER;
     return {
       account: { name: hubOnly, system: null },
-      runsAs: process.getuid?.() === 0 ? config.spawner.local_user : userInfo().username,
+      runsAs: root ? mappedName(config.spawner.local_user, hubOnly) : userInfo().username,
       logFile: join(config.data_dir, 'users', hubOnly, log),
     };
   }

@@ -33,6 +33,10 @@ export const ERRORS = {
   },
   forbidden: { status: 403, message: 'This request is not allowed.' },
   not_found: { status: 404, message: 'Not found.' },
+  unknown_server: {
+    status: 404,
+    message: 'The hub does not know this server (or not with this secret): its agent should stop.',
+  },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   conflict: { status: 409, message: 'That already exists.' },
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },

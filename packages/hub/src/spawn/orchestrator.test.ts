@@ -3,7 +3,13 @@
 // script, as the agent reads it from its environment).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AGENT_ENV, AGENT_SECRET_HEADER, type ServerModel, type UserModel } from '@hpchub/protocol';
+import {
+  AGENT_ENV,
+  AGENT_SECRET_HEADER,
+  type ServerModel,
+  UNKNOWN_SERVER_CODE,
+  type UserModel,
+} from '@hpchub/protocol';
 import type { HubConfig } from '../config/index.js';
 import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from '../test-support/fake-spawner.js';
 import { readEvents, TestHub } from '../test-support/hub.js';
@@ -154,8 +160,15 @@ describe('starting and stopping a server', () => {
     const { secret } = agentEnv(spawner, id);
     const good = { host: 'node1', port: 9, fingerprint: FINGERPRINT };
     assert.equal((await agentPost(hub, `/servers/${id}/ready`, undefined, good)).status, 403);
-    assert.equal((await agentPost(hub, `/servers/${id}/ready`, `${secret}x`, good)).status, 403);
-    assert.equal((await agentPost(hub, `/servers/${id + 1000}/ready`, secret, good)).status, 403);
+    // Another secret, or a server the hub does not have: the hub does not know that server.
+    for (const [path, presented] of [
+      [`/servers/${id}/ready`, `${secret}x`],
+      [`/servers/${id + 1000}/ready`, secret],
+    ] as const) {
+      const answer = await agentPost(hub, path, presented, good);
+      assert.equal(answer.status, 404);
+      assert.equal((answer.body as { code: string }).code, UNKNOWN_SERVER_CODE);
+    }
     assert.equal((await agentPost(hub, `/servers/${id}/ready`, secret, { ...good, extra: 1 })).status, 400);
     assert.equal(
       (await agentPost(hub, `/servers/${id}/ready`, secret, { ...good, fingerprint: 'nope' })).status,
@@ -165,7 +178,8 @@ describe('starting and stopping a server', () => {
       (await agentPost(hub, `/servers/${id}/ready`, secret, { ...good, port: 70000 })).status,
       400,
     );
-    assert.match(hub.logText(), /agent message refused: wrong or missing secret/);
+    assert.match(hub.logText(), /agent message refused: no secret/);
+    assert.match(hub.logText(), /agent message refused: unknown server/);
     assert.match(hub.logText(), /agent message refused: it does not match the schema/);
     assert.ok(!hub.logText().includes(secret), 'the secret is never logged');
     const row = await hub.hub.db

@@ -347,13 +347,16 @@ export class SpawningService {
     message: AgentMessage,
   ): Promise<void> {
     const { db, log } = this.#deps;
+    if (!presentedSecret) {
+      log.warn({ server_id: serverId, message: message.kind }, 'agent message refused: no secret');
+      throw new HubError('forbidden', 'This message does not carry the secret of a server.');
+    }
     const server = await findServerById(db, serverId);
+    // No such server, or one of that id with another secret (a database restored or reset since):
+    // either way the agent serves nobody the hub knows, and it stops when told so.
     if (!server || !secretMatches(presentedSecret, server.secret_hash)) {
-      log.warn(
-        { server_id: serverId, message: message.kind },
-        'agent message refused: wrong or missing secret',
-      );
-      throw new HubError('forbidden', 'This message does not carry the secret of that server.');
+      log.warn({ server_id: serverId, message: message.kind }, 'agent message refused: unknown server');
+      throw new HubError('unknown_server');
     }
     const owner = (await findUserById(db, server.user_id))?.name;
     if (owner === undefined) throw notFound();
@@ -363,6 +366,10 @@ export class SpawningService {
       case 'progress':
         return this.#bus.agent(server.id, message.body.message);
       case 'heartbeat': {
+        // A stopped server's agent still beating was missed by the stop (a lost job, a hub that
+        // was down): nobody is routed to it any more.
+        if (server.status === 'stopped')
+          throw new HubError('unknown_server', 'This server has stopped: its agent should stop too.');
         const policy = cullPolicy(this.#deps.config.culler, this.catalog.get(server.app));
         const at = heartbeatActivity(message.body, policy.busyKernelsActive, this.#deps.now());
         if (at) await this.recordActivity(server.id, server.user_id, at);

@@ -7,7 +7,6 @@ import type { SlurmClient } from '@hpchub/slurm';
 import type { Logger } from 'pino';
 import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
 import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
-import { lookupSystemAccount } from '../auth/system-account.js';
 import { agentApiUrl } from '../config/hub-url.js';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
@@ -16,6 +15,7 @@ import { unknownFieldApps } from '../modules/field.js';
 import type { Clock } from '../util/time.js';
 import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
+import { localRunAs } from './local/run-as.js';
 import { createLocalSpawner } from './local/spawner.js';
 import type { RouteSink } from './route-record.js';
 import { SecretBox } from './secret-box.js';
@@ -40,21 +40,16 @@ export interface SpawningOptions {
 
 /** The local spawner as configured. */
 async function configuredLocalSpawner(config: HubConfig): Promise<Spawner> {
-  let localUser: { name: string; uid: number; gid: number } | undefined;
-  if (process.getuid?.() === 0) {
-    const account = await lookupSystemAccount(config.spawner.local_user);
-    if (!account)
-      throw new Error(`spawner.local_user ${config.spawner.local_user} is not an account on this machine.`);
-    localUser = { name: account.name, uid: account.uid, gid: account.gid };
-  }
+  const root = process.getuid?.() === 0;
+  const runAs = root ? await localRunAs(config.spawner.local_user, config.spawner.min_uid) : undefined;
   const usersDir = join(config.data_dir, 'users');
-  if (localUser) {
-    // The working directories belong to spawner.local_user, which must be able to reach them.
+  if (runAs) {
+    // The working directories belong to the accounts the servers run as, which must reach them.
     mkdirSync(usersDir, { recursive: true, mode: 0o711 });
     makeTraversable(config.data_dir);
     makeTraversable(usersDir);
   }
-  return createLocalSpawner({ usersDir, localUser });
+  return createLocalSpawner({ usersDir, runAs });
 }
 
 /** The spawner `spawner.kind` names. */

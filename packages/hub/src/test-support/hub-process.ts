@@ -14,9 +14,10 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Scope } from '../auth/scopes.js';
 import { lookupSystemAccount } from '../auth/system-account.js';
-import { type HubConfig, loadConfig } from '../config/index.js';
+import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import type { Database } from '../db/schema.js';
+import { testHubConfig } from './config.js';
 import { Browser } from './hub.js';
 
 const run = promisify(execFile);
@@ -106,12 +107,7 @@ export class HubProcess {
     try {
       const owned = (path: string) => chownSync(path, account.uid, account.gid);
       owned(dataDir);
-      const { config } = loadConfig({
-        env: {},
-        flags: { 'data-dir': dataDir, port: '0', 'log-level': 'debug' },
-      });
-      // Tests provide their apps (spawner.path_prepend); never pip-install JupyterLab per test hub.
-      config.apps.install_jupyter = false;
+      const config = testHubConfig(dataDir);
       options.configure?.(config);
       for (const [name, content] of Object.entries(options.files ?? {})) {
         writeFileSync(join(dataDir, name), content, { mode: 0o600 });

@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Scope } from '../auth/scopes.js';
 import { createToken } from '../auth/tokens.js';
-import { type HubConfig, loadConfig } from '../config/index.js';
+import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { listen, type OpenHub, openHub, type RunningHub } from '../hub.js';
 import type { Spawner } from '../spawn/spawner.js';
 import { hashPassword } from '../users/password.js';
 import { createUser } from '../users/store.js';
 import type { Clock } from '../util/time.js';
+import { testHubConfig } from './config.js';
 import { databaseEngines, type TestDatabase } from './db.js';
 
 export interface TestHubOptions {
@@ -69,16 +70,11 @@ export class TestHub {
     let testDb: TestDatabase | undefined;
     const lines: string[] = [];
     try {
-      const { config } = loadConfig({
-        env: {},
-        flags: { 'data-dir': dataDir, port: '0', 'log-level': 'debug' },
-      });
+      const config = testHubConfig(dataDir);
       if (options.engine === 'postgres') {
         testDb = await (databaseEngines()[1] as { open(): Promise<TestDatabase> }).open();
         config.db.url = testDb.url;
       }
-      // Tests provide their apps (spawner.path_prepend); never pip-install JupyterLab per test hub.
-      config.apps.install_jupyter = false;
       options.configure?.(config);
       const logStream = new Writable({
         write(chunk, _enc, done) {

@@ -71,11 +71,15 @@ export const SpawnerSection = section(
     }),
     local_user: Type.String({
       minLength: 1,
-      default: 'nobody',
+      default: 'hpchub-{user}',
       description:
-        'When the hub runs as root, the Unix account that servers of hub-only accounts (the `local` ' +
-        'authenticator) run as with the local spawner, so that no server ever runs as root. They all ' +
-        'share it: use PAM accounts where users must be kept apart.',
+        "When the hub runs as root, the Unix account that a hub-only account's servers (the `local` " +
+        'authenticator) run as with the local spawner, so that no server ever runs as root. With ' +
+        '`{user}`, each hub-only account runs as its own account (`hpchub-{user}`: alice as ' +
+        'hpchub-alice, with a uid of at least `spawner.min_uid`), which the site creates; a start ' +
+        'whose account does not exist is refused. Without `{user}`, all of them share the one ' +
+        "account named and can read each other's files and reach each other's apps: only for a hub " +
+        'with one user, or a demonstration.',
     }),
     min_uid: Type.Integer({
       minimum: 1,

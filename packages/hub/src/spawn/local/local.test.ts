@@ -11,6 +11,7 @@ import { sleepingRequest } from '../../test-support/spawn.js';
 import { spawnerConformance } from '../../test-support/spawner-conformance.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
 import { processStartTime } from './process.js';
+import { localRunAs } from './run-as.js';
 import { createLocalSpawner } from './spawner.js';
 
 const usersDir = mkdtempSync(join(tmpdir(), 'hpchub-local-'));
@@ -19,16 +20,17 @@ chmodSync(usersDir, 0o711);
 const alice = testSystemUser(testSystemUsers(), 'hpchub-alice');
 // A root hub runs hub-only accounts' servers as an unprivileged account, never as root.
 const nobody = { name: 'nobody', uid: 65534, gid: 65534 };
+const sharedNobody = async () => nobody;
 const aliceAccount = { name: alice.name, system: { uid: alice.uid, gid: alice.uid, home: alice.home } };
 
 spawnerConformance('local spawner (hub-only account)', async () => ({
-  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody }),
+  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2, runAs: sharedNobody }),
   request: (id) => sleepingRequest(id, { name: 'hubonly', system: null }),
   runs: true,
 }));
 
 spawnerConformance('local spawner (system account)', async () => ({
-  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody }),
+  spawner: createLocalSpawner({ usersDir, stopGraceSeconds: 2, runAs: sharedNobody }),
   request: (id) => sleepingRequest(id, aliceAccount),
   runs: true,
 }));
@@ -52,7 +54,7 @@ describe('local spawner', () => {
   });
 
   it('runs a system user’s job as that user, in their home, with a clean environment, logging to ~/.hpchub/logs', async () => {
-    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody });
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, runAs: sharedNobody });
     const request = sleepingRequest(41, aliceAccount);
     const state = await spawner.start(request);
     try {
@@ -86,7 +88,7 @@ describe('local spawner', () => {
   });
 
   it('runs a hub-only account’s job as spawner.local_user (not root) in a private working directory', async () => {
-    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody });
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, runAs: sharedNobody });
     const state = await spawner.start(sleepingRequest(42, { name: 'carol', system: null }));
     try {
       const dir = join(usersDir, 'carol');
@@ -105,8 +107,48 @@ describe('local spawner', () => {
     }
   });
 
+  it('maps each hub-only account to its own account with spawner.local_user hpchub-{user}, and refuses one without', async () => {
+    const users = testSystemUsers();
+    const bob = testSystemUser(users, 'hpchub-bob');
+    const spawner = createLocalSpawner({
+      usersDir,
+      stopGraceSeconds: 2,
+      runAs: await localRunAs('hpchub-{user}', 1000),
+    });
+    const states = [];
+    try {
+      for (const [id, name, uid] of [
+        [44, 'alice', alice.uid],
+        [45, 'bob', bob.uid],
+      ] as const) {
+        const state = await spawner.start(sleepingRequest(id, { name, system: null }));
+        states.push(state);
+        assert.equal(statSync(join(usersDir, name)).uid, uid, `${name}'s directory is hpchub-${name}'s`);
+        let job: number | undefined;
+        for (let i = 0; i < 50 && job === undefined; i++) {
+          await sleep(50);
+          job = childrenOf(state.pid as number)[0];
+        }
+        assert.ok(job);
+        assert.equal(ownerOf(job), uid, `${name}'s job runs as hpchub-${name}`);
+      }
+      await assert.rejects(spawner.start(sleepingRequest(46, { name: 'no-such-person', system: null })), {
+        code: 'account_unusable',
+        message: /Unix account hpchub-no-such-person, which does not exist/,
+      });
+      // A pattern that could name root or a service account never runs as it.
+      const bare = createLocalSpawner({ usersDir, runAs: await localRunAs('{user}', 1000) });
+      await assert.rejects(bare.start(sleepingRequest(47, { name: 'root', system: null })), {
+        code: 'account_unusable',
+        message: /a system account/,
+      });
+    } finally {
+      for (const state of states) await spawner.stop(state);
+    }
+  });
+
   it('reports the exit code of a job that fails, and a pid reused by another process is not the job', async () => {
-    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, localUser: nobody });
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, runAs: sharedNobody });
     const request = sleepingRequest(43, { name: 'carol', system: null });
     const failing = join(usersDir, 'fail-later.sh');
     writeFileSync(failing, 'sleep 0.5\nexit 3\n', { mode: 0o644 });

@@ -2,7 +2,9 @@
 // system account when the hub runs as root and the user is a system user (runuser: their uid,
 // gid and groups, their home as working directory, a clean environment); otherwise as the hub's
 // own user, in a per-user working directory under the data directory (the embedded default for
-// hub-only accounts). Processes run in their own process group and survive a hub restart.
+// hub-only accounts), or, when the hub is root, as the account spawner.local_user maps the
+// hub-only account to (run-as.ts). Processes run in their own process group and survive a hub
+// restart.
 import { spawn } from 'node:child_process';
 import { chown, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -12,12 +14,13 @@ import { AGENT_TUNING_ENV, JOB_BASE_PATH, renderJobScript } from '@hpchub/protoc
 import { HubError } from '../../errors/index.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 import { isAlive, type ProcessIdentity, processStartTime, signalGroup } from './process.js';
+import type { RunAs } from './run-as.js';
 
 export interface LocalSpawnerOptions {
   /** Where hub-only accounts get their working directories (`<data_dir>/users/<name>`). */
   usersDir: string;
-  /** The account servers of hub-only accounts run as when the hub is root (spawner.local_user). */
-  localUser?: { name: string; uid: number; gid: number } | undefined;
+  /** The account a hub-only account's server runs as when the hub is root (spawner.local_user). */
+  runAs?: RunAs | undefined;
   /** Seconds between SIGTERM and SIGKILL when stopping. */
   stopGraceSeconds?: number;
 }
@@ -62,17 +65,17 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
       const env = [`HOME=${sys.home}`, `USER=${request.account.name}`, `LOGNAME=${request.account.name}`];
       return { argv: ['runuser', '-u', request.account.name, '--', ...cleanEnv(env)], cwd: sys.home };
     }
-    const dir = join(options.usersDir, request.account.name);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const env = [`HOME=${dir}`, `USER=${request.account.name}`];
-    if (!root) return { argv: cleanEnv(env), cwd: dir };
     // A root hub never runs a hub-only account's server as root: it runs as spawner.local_user.
-    const runAs = options.localUser;
-    if (!runAs)
+    if (root && !options.runAs)
       throw new HubError(
         'unavailable',
         'The hub runs as root and has no unprivileged account to run this server as.',
       );
+    const runAs = root ? await options.runAs?.(request.account.name) : undefined;
+    const dir = join(options.usersDir, request.account.name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const env = [`HOME=${dir}`, `USER=${request.account.name}`];
+    if (!runAs) return { argv: cleanEnv(env), cwd: dir };
     await chown(dir, runAs.uid, runAs.gid);
     return { argv: ['runuser', '-u', runAs.name, '--', ...cleanEnv(env)], cwd: dir };
   }
