@@ -65,7 +65,13 @@ class SimulatedAgent {
       { signal: this.abort.signal },
     );
     if (!answer.ok) return { ok: false };
-    this.heartbeat = new Heartbeat(this.hub, settings.heartbeatMs, () => frontend.lastActivity);
+    // A hub that no longer knows the server: stop serving, telling nobody, as the real one does.
+    this.heartbeat = new Heartbeat(
+      this.hub,
+      settings.heartbeatMs,
+      () => frontend.lastActivity,
+      () => void this.stop(false),
+    );
     this.heartbeat.start();
     return { ok: true };
   }
