@@ -149,6 +149,20 @@ export const ServerSchema = Type.Object(
         'While the start waits in the hub’s line for a free start slot: its place (1 = next). ' +
         'Null once it has a slot, and for servers that are not starting. `pending` is `spawn` throughout.',
     }),
+    ends: Type.Union(
+      [
+        Type.Object({
+          at: Type.String({ format: 'date-time' }),
+          why: Type.Union([Type.Literal('time_limit'), Type.Literal('idle'), Type.Literal('max_age')]),
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          'For a running server: when it will end if nothing changes, and why — the job’s time limit, ' +
+          'the idle culler (moves with every use) or the maximum age, whichever comes first. Null when nothing ends it.',
+      },
+    ),
   },
   { $id: 'Server' },
 );

@@ -13,11 +13,22 @@ import { tokenScopes } from '../auth/tokens.js';
 import type { GroupRow, ServerRow, TokenRow, UserRow } from '../db/schema.js';
 import { acceptShareUrl, accessScope } from '../shares/rules.js';
 import type { ShareCodeListing, SharedServer, ShareListing } from '../shares/store.js';
+import type { PlannedEnd, SpawningService } from '../spawn/index.js';
 
-/** Where a start stands in the hub's line for a start slot (the spawning service's `line`). */
-export type PlaceInLine = (serverId: number) => number | null;
+/** What the spawning service knows of a server beyond its row. */
+export interface ServerFacts {
+  /** Where a start stands in the hub's line for a start slot. */
+  placeOf(serverId: number): number | null;
+  /** When a running server will end, and why. */
+  plannedEnd(row: ServerRow): PlannedEnd | null;
+}
 
-export function serverModel(row: ServerRow, owner: string, placeOf: PlaceInLine): ServerModel {
+/** The facts of the spawning service, for the models. */
+export function serverFacts(spawning: SpawningService): ServerFacts {
+  return { placeOf: (id) => spawning.line.placeOf(id), plannedEnd: (row) => spawning.plannedEnd(row) };
+}
+
+export function serverModel(row: ServerRow, owner: string, facts: ServerFacts): ServerModel {
   const url = serverPrefix(owner, row.name);
   const progress =
     row.name === ''
@@ -43,7 +54,8 @@ export function serverModel(row: ServerRow, owner: string, placeOf: PlaceInLine)
     user_options: options,
     end_reason: row.end_reason,
     end_detail: row.end_detail,
-    line_position: row.status === 'pending' ? placeOf(row.id) : null,
+    line_position: row.status === 'pending' ? facts.placeOf(row.id) : null,
+    ends: facts.plannedEnd(row),
   };
 }
 
@@ -52,7 +64,7 @@ export function userModel(
   row: UserRow,
   groups: string[],
   servers: ServerRow[],
-  placeOf: PlaceInLine,
+  facts: ServerFacts,
 ): UserModel {
   const active = servers.filter((s) => s.status !== 'stopped');
   const def = active.find((s) => s.name === '');
@@ -66,7 +78,7 @@ export function userModel(
     pending: def?.status === 'pending' ? 'spawn' : def?.status === 'stopping' ? 'stop' : null,
     created: row.created,
     last_activity: row.last_activity,
-    servers: Object.fromEntries(active.map((s) => [s.name, serverModel(s, row.name, placeOf)])),
+    servers: Object.fromEntries(active.map((s) => [s.name, serverModel(s, row.name, facts)])),
   };
 }
 

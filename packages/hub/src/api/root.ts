@@ -6,9 +6,9 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { HubContext } from '../context.js';
 import { HubError } from '../errors/index.js';
-import { type LineReader, serversOfUsers } from '../spawn/index.js';
+import { serversOfUsers } from '../spawn/index.js';
 import { findUserById, groupsOfUsers } from '../users/store.js';
-import { userModel } from './models.js';
+import { type ServerFacts, userModel } from './models.js';
 
 /** The JupyterHub REST API whose routes, fields, scopes and paging hpchub's API follows. */
 export const JUPYTERHUB_API_VERSION = '5.0.0';
@@ -23,9 +23,9 @@ export async function checkHealth(hub: HubContext): Promise<{ status: 'ok'; data
   return { status: 'ok', database: 'ok' };
 }
 
-export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; line: LineReader }> = async (
+export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; facts: ServerFacts }> = async (
   app,
-  { hub, line },
+  { hub, facts },
 ) => {
   app.get(
     '/',
@@ -106,7 +106,7 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; line: Line
       if (!p || !row) throw new HubError('unauthorized');
       const groups = (await groupsOfUsers(hub.db, [row.id])).get(row.id) ?? [];
       return {
-        ...userModel(row, groups, await serversOfUsers(hub.db, [row.id]), (id) => line.placeOf(id)),
+        ...userModel(row, groups, await serversOfUsers(hub.db, [row.id]), facts),
         scopes: [...p.scopes].sort(),
         token_id: p.tokenId === undefined ? null : String(p.tokenId),
       };

@@ -6,6 +6,7 @@ import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
 import { activityRoutes } from './activity.js';
 import { groupRoutes } from './groups.js';
+import { serverFacts } from './models.js';
 import { newsRoutes } from './news.js';
 import { rootRoutes } from './root.js';
 import { serverRoutes } from './servers.js';
@@ -22,8 +23,9 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   accounts: Accounts;
   sharing: Sharing;
 }> = async (app, { hub, spawning, accounts, sharing }) => {
-  await app.register(rootRoutes, { hub, line: spawning.line });
-  await app.register(userRoutes, { hub, accounts, line: spawning.line });
+  const facts = serverFacts(spawning);
+  await app.register(rootRoutes, { hub, facts });
+  await app.register(userRoutes, { hub, accounts, facts });
   await app.register(tokenRoutes, { hub });
   await app.register(groupRoutes, { hub });
   await app.register(newsRoutes, { hub });

@@ -11,7 +11,7 @@ import { notFound } from '../errors/index.js';
 import { subjectOf, userAccess } from '../http/access.js';
 import { errorResponses } from '../http/responses.js';
 import { findServer, type ServerEndReason, type SpawningService } from '../spawn/index.js';
-import { serverModel } from './models.js';
+import { serverFacts, serverModel } from './models.js';
 
 const OptionValue = Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]);
 const StartBody = Type.Object(
@@ -62,7 +62,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   { hub, spawning },
 ) => {
   const { progress } = spawning;
-  const placeOf = (id: number) => spawning.line.placeOf(id);
+  const facts = serverFacts(spawning);
   const servers = userAccess('servers');
   const stopServers = userAccess('stop-servers');
 
@@ -74,7 +74,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
   ) {
     const user = subjectOf(request);
     const row = await spawning.start(user, serverName, options);
-    return reply.code(row.status === 'running' ? 201 : 202).send(serverModel(row, user.name, placeOf));
+    return reply.code(row.status === 'running' ? 201 : 202).send(serverModel(row, user.name, facts));
   }
 
   async function stop(request: FastifyRequest, reply: FastifyReply, serverName: string, remove: boolean) {
@@ -98,7 +98,7 @@ export const serverRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; spawning
           ready: true,
           message: 'Server ready',
           html_message: 'Server ready',
-          url: serverModel(row, user.name, placeOf).url,
+          url: serverModel(row, user.name, facts).url,
         });
       else if (row.status === 'stopped') {
         const message = row.end_detail ?? `The server is not running (${row.end_reason ?? 'stopped'}).`;

@@ -9,9 +9,9 @@ import type { UserRow } from '../db/schema.js';
 import { subjectOf, userAccess } from '../http/access.js';
 import { callerOf } from '../http/principal.js';
 import { errorResponses } from '../http/responses.js';
-import { type LineReader, serversOfUsers } from '../spawn/index.js';
+import { serversOfUsers } from '../spawn/index.js';
 import { groupsOfUsers, listUsers } from '../users/store.js';
-import { only, userModel } from './models.js';
+import { only, type ServerFacts, userModel } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';
 
 const NameParams = Type.Object({ name: Type.String({ description: 'The username.' }) });
@@ -23,8 +23,8 @@ const usersAdmin = { kind: 'admin', orScopes: ['admin:users'] } as const;
 export const userRoutes: FastifyPluginAsyncTypebox<{
   hub: HubContext;
   accounts: Accounts;
-  line: LineReader;
-}> = async (app, { hub, accounts, line }) => {
+  facts: ServerFacts;
+}> = async (app, { hub, accounts, facts }) => {
   const { db } = hub;
 
   async function models(rows: UserRow[]) {
@@ -36,7 +36,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         r,
         groups.get(r.id) ?? [],
         servers.filter((s) => s.user_id === r.id),
-        (id) => line.placeOf(id),
+        facts,
       ),
     );
   }

@@ -92,6 +92,8 @@ export interface ServersTable {
    * (lower goes first). Set from the start request until its job is launched; null otherwise.
    */
   line_ticket: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When the scheduler will end the running job (its time limit), as last polled; null without one. */
+  limit_ends: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
 }
 
 /** A user or group (exactly one of the two) that may reach another user's server. */

@@ -35,6 +35,17 @@ async function serverRow(scene: PagesScene, name: string) {
     .executeTakeFirstOrThrow();
 }
 
+/** alice (with a password) and her default JupyterLab, ready. */
+async function aliceRunning(scene: PagesScene): Promise<void> {
+  await scene.hub.addUser('alice', { password: PASSWORD });
+  const res = await scene.hub.api('POST', '/users/alice/server', {
+    token: await scene.hub.tokenFor('alice'),
+    body: { user_options: { app: 'jupyterlab' } },
+  });
+  assert.equal(res.status, 202, res.text);
+  await (await agentOf(scene, 'alice', '')).ready();
+}
+
 describe('the built-in culler', () => {
   const clock = testClock();
   let scene: PagesScene;
@@ -150,13 +161,7 @@ describe('maximum age', () => {
         c.culler.interval_seconds = 3600;
       },
     });
-    await scene.hub.addUser('alice');
-    const res = await scene.hub.api('POST', '/users/alice/server', {
-      token: await scene.hub.tokenFor('alice'),
-      body: { user_options: { app: 'jupyterlab' } },
-    });
-    assert.equal(res.status, 202, res.text);
-    await (await agentOf(scene, 'alice', '')).ready();
+    await aliceRunning(scene);
   });
   after(() => scene.hub.stop());
 
@@ -168,6 +173,13 @@ describe('maximum age', () => {
       await scene.hub.running.app.culler.runOnce();
       assert.equal((await serverRow(scene, '')).status, 'running', `still running after ${(i + 1) * 29} min`);
     }
+    // Used all along: the maximum age comes before any idle cull, and the API says so.
+    const user = await scene.hub.api<UserModel>('GET', '/users/alice', {
+      token: await scene.hub.tokenFor('alice'),
+    });
+    const planned = (user.body.servers[''] as ServerModel).ends;
+    const started = Date.parse((await serverRow(scene, '')).started ?? '');
+    assert.deepEqual(planned, { at: new Date(started + 4 * 3_600_000).toISOString(), why: 'max_age' });
     clock.advance(30 * MIN);
     await agent.heartbeat({ last_activity: clock.iso() });
     await scene.hub.running.app.culler.runOnce();
@@ -175,6 +187,25 @@ describe('maximum age', () => {
     assert.equal(row.status, 'stopped');
     assert.equal(row.end_reason, 'idle_cull');
     assert.equal(row.end_detail, '4 h, the longest a server may run');
+  });
+});
+
+describe('warnings before an idle cull', () => {
+  let scene: PagesScene;
+  before(async () => {
+    scene = await startPagesHub({ configure: (c) => (c.culler.idle_timeout_seconds = 20 * 60) });
+    await aliceRunning(scene);
+  });
+  after(() => scene.hub.stop());
+
+  test('the API says when and why; the home page says "ends in 19 min: idle"', async () => {
+    const user = await scene.hub.api<UserModel>('GET', '/users/alice', {
+      token: await scene.hub.tokenFor('alice'),
+    });
+    const ends = (user.body.servers[''] as ServerModel).ends;
+    assert.equal(ends?.why, 'idle');
+    const home = await (await scene.hub.login('alice', PASSWORD)).get('/hub/home');
+    assert.match(home.text, /ends in (19|20) min: idle/);
   });
 });
 

@@ -23,6 +23,8 @@ export interface PollReport {
   jobRunning(id: number): void;
   /** The server's spawner state as the database holds it now. */
   stateNow(id: number): Promise<string | undefined>;
+  /** The job's end as the scheduler now plans it (its time limit), when it changed. */
+  limitEnds(id: number, at: string | null): Promise<void>;
   /** Records the end of a server that was running (route removed); false if already recorded. */
   ended(server: Server, reason: ServerEndReason, detail: string | null): Promise<boolean>;
 }
@@ -63,6 +65,8 @@ export async function reportPoll(report: PollReport, server: Server, result: Pol
       return;
     }
     case 'running': {
+      const ends = result.endsAt ?? null;
+      if (ends !== server.limit_ends) await report.limitEnds(server.id, ends);
       if (server.status !== 'pending' || !start) return;
       if (start.runningSince === undefined) {
         start.runningSince = Date.now();

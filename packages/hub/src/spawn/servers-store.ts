@@ -95,6 +95,7 @@ export async function beginStart(
     route: null,
     secret_hash: null,
     line_ticket: fields.lineTicket,
+    limit_ends: null,
     started: now,
     ready: null,
     stopped: null,
@@ -163,6 +164,11 @@ export async function markStopping(db: Db, id: number): Promise<void> {
     .where('id', '=', id)
     .where('status', '!=', 'stopped')
     .execute();
+}
+
+/** When the scheduler will end the server's job, as polled (null: no limit). */
+export async function setLimitEnds(db: Db, id: number, at: string | null): Promise<void> {
+  await db.updateTable('servers').set({ limit_ends: at }).where('id', '=', id).execute();
 }
 
 /** A server was used at `when` (an ISO time); never moves its last activity back. */

@@ -27,6 +27,7 @@ import { chooseApp, describeForm, type Prefill, type SpawnForm } from './form.js
 import { type LaunchContext, launchStart } from './launch.js';
 import { Monitor } from './monitor.js';
 import { serverLabel, serverNameProblem } from './names.js';
+import { type PlannedEnd, plannedEnd } from './planned-end.js';
 import { type PollReport, reportPoll } from './poll-report.js';
 import { ProgressBus, type ProgressReader } from './progress.js';
 import { loadRoutes, sealRoute } from './route-record.js';
@@ -44,6 +45,7 @@ import {
   recordEnd,
   type ServerEndReason,
   serversOfUsers,
+  setLimitEnds,
   waitingServers,
 } from './servers-store.js';
 import type { SpawnerState } from './spawner.js';
@@ -330,6 +332,11 @@ export class SpawningService {
     this.#deps.routes.forget(user.name, serverName);
   }
 
+  /** When a running server will end and why (time limit, idle, maximum age), if anything ends it. */
+  plannedEnd(row: ServerRow): PlannedEnd | null {
+    return plannedEnd(row, cullPolicy(this.#deps.config.culler, this.catalog.get(row.app)));
+  }
+
   /** A server was used at `at` (proxied traffic, the app's own activity): its row and its owner's. */
   async recordActivity(serverId: number, ownerId: number, at: Date): Promise<void> {
     const when = at.toISOString();
@@ -479,6 +486,7 @@ export class SpawningService {
       if (this.#deps.spawner.queuesJobs) this.#admission.take(id);
     },
     stateNow: async (id) => (await findServerById(this.#deps.db, id))?.spawner_state,
+    limitEnds: (id, at) => setLimitEnds(this.#deps.db, id, at),
     ended: async (server, reason, detail) => {
       this.#deps.routes.remove(server.id);
       return recordEnd(this.#deps.db, server, server.owner, reason, detail);

@@ -44,7 +44,8 @@ export type EndReason = 'exited' | 'cancelled' | 'time_limit' | 'node_failure' |
 export type PollResult =
   /** Not running yet (for Slurm: queued). `detail` is shown on the progress page. */
   | { status: 'pending'; detail?: { reason?: string; estimatedStart?: string } }
-  | { status: 'running'; host?: string }
+  /** `endsAt`: when the scheduler will end the job (its time limit, ISO 8601), if it has one. */
+  | { status: 'running'; host?: string; endsAt?: string }
   | { status: 'stopped'; reason: EndReason; exitCode?: number; detail?: string }
   /** The spawner cannot tell right now (scheduler unreachable): keep waiting, never "dead". */
   | { status: 'unknown'; detail: string };

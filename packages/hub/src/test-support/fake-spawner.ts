@@ -21,6 +21,8 @@ export type FakeBehaviour =
 
 interface Job {
   polls: number;
+  /** When the job started (ms), for its time limit. */
+  startedAt: number;
   stopped: boolean;
   request: SpawnRequest;
   script: string;
@@ -50,16 +52,28 @@ export function createFakeSpawner(behaviour: FakeBehaviour, options: FakeSpawner
   const calls = { pollMany: 0, polled: 0 };
   const launched: number[] = [];
 
+  /** A running job, ending at its time limit (`hours`) when it has one, as Slurm's do. */
+  function running(job: Job): PollResult {
+    const hours = job.request.resources.hours;
+    return typeof hours === 'number'
+      ? {
+          status: 'running',
+          host: 'fake-node',
+          endsAt: new Date(job.startedAt + hours * 3_600_000).toISOString(),
+        }
+      : { status: 'running', host: 'fake-node' };
+  }
+
   function poll(state: SpawnerState): PollResult {
     const job = typeof state.job === 'string' ? jobs.get(state.job) : undefined;
     if (!job || job.stopped) return { status: 'stopped', reason: job ? 'cancelled' : 'unknown' };
     job.polls += 1;
     switch (behaviour) {
       case 'instant':
-        return { status: 'running', host: 'fake-node' };
+        return running(job);
       case 'slow':
         return job.polls > (options.pendingPolls ?? 2)
-          ? { status: 'running', host: 'fake-node' }
+          ? running(job)
           : {
               status: 'pending',
               detail: { reason: 'Resources', estimatedStart: new Date(Date.now() + 60_000).toISOString() },
@@ -85,7 +99,7 @@ export function createFakeSpawner(behaviour: FakeBehaviour, options: FakeSpawner
       if (behaviour === 'refuse') throw new HubError('unavailable', 'The fake scheduler refused the job.');
       const id = randomUUID();
       const script = renderJobScript({ ...request.job, header: ['# fake'], prologue: [] });
-      jobs.set(id, { polls: 0, stopped: false, request, script });
+      jobs.set(id, { polls: 0, startedAt: Date.now(), stopped: false, request, script });
       latest.set(request.serverId, id);
       return { kind: 'fake', job: id };
     },

@@ -6,7 +6,7 @@ import type { AppCatalog } from '../apps/catalog.js';
 import { serverPrefix } from '../apps/launch.js';
 import type { Principal } from '../auth/scopes.js';
 import type { ServerRow } from '../db/schema.js';
-import { serverPath } from '../spawn/index.js';
+import { type PlannedEnd, type SpawningService, serverPath } from '../spawn/index.js';
 import { html, type SafeHtml } from '../ui/html.js';
 import { formatDuration } from './format.js';
 import { csrfField } from './forms.js';
@@ -24,8 +24,8 @@ export interface ServerView {
   node: string | null;
   /** Seconds since it became ready (running) or was requested (starting). */
   usedSeconds: number | null;
-  /** Seconds until the job's time limit, when it has one. */
-  leftSeconds: number | null;
+  /** When a running server will end and why, when that is worth a word (see endsText). */
+  ends: { seconds: number; why: PlannedEnd['why'] } | null;
   url: string;
   /** The spawn form with this server's app and the options of its last start ("Start again"). */
   spawnUrl: string;
@@ -80,7 +80,24 @@ export function startAgainUrl(owner: string, name: string, next?: string): strin
 const seconds = (from: string | null, now: number) =>
   from ? Math.max(0, Math.floor((now - Date.parse(from)) / 1000)) : null;
 
-export function serverView(row: ServerRow, owner: string, catalog: AppCatalog, now = Date.now()): ServerView {
+/** An idle cull is announced this long before; a time limit or maximum age always. */
+const IDLE_WARNING_SECONDS = 30 * 60;
+
+/** The end worth telling: the planned one, unless it is an idle cull still far off (then the time limit). */
+function endsOf(row: ServerRow, planned: PlannedEnd | null, now: number): ServerView['ends'] {
+  const left = (at: string) => Math.max(0, Math.floor((Date.parse(at) - now) / 1000));
+  if (planned && (planned.why !== 'idle' || left(planned.at) <= IDLE_WARNING_SECONDS))
+    return { seconds: left(planned.at), why: planned.why };
+  return planned && row.limit_ends ? { seconds: left(row.limit_ends), why: 'time_limit' } : null;
+}
+
+export function serverView(
+  row: ServerRow,
+  owner: string,
+  spawning: Pick<SpawningService, 'catalog' | 'plannedEnd'>,
+  now = Date.now(),
+): ServerView {
+  const catalog = spawning.catalog;
   const opts = options(row);
   const path = serverPath({ owner, name: row.name });
   const running = row.status === 'running';
@@ -89,7 +106,6 @@ export function serverView(row: ServerRow, owner: string, catalog: AppCatalog, n
     : row.status === 'pending'
       ? seconds(row.started, now)
       : null;
-  const hours = typeof opts.hours === 'number' ? opts.hours : null;
   return {
     owner,
     name: row.name,
@@ -99,7 +115,7 @@ export function serverView(row: ServerRow, owner: string, catalog: AppCatalog, n
     resources: resourcesText(opts),
     node: running ? nodeOf(row) : null,
     usedSeconds: used,
-    leftSeconds: running && hours !== null && used !== null ? Math.max(0, hours * 3600 - used) : null,
+    ends: endsOf(row, spawning.plannedEnd(row), now),
     url: serverPrefix(owner, row.name),
     spawnUrl: startAgainUrl(owner, row.name),
     pendingUrl: `/hub/spawn-pending${path}`,
@@ -121,15 +137,27 @@ export function statusBadge(status: string): SafeHtml {
   return html`<span class="badge status-${status}">${STATUS_TEXT[status] ?? status}</span>`;
 }
 
-/** Time used and left, as the home and admin pages show them. */
+const WHY_TEXT: Record<PlannedEnd['why'], string> = {
+  time_limit: 'time limit',
+  idle: 'idle',
+  max_age: 'maximum run time',
+};
+
+/** "ends in 9 min: time limit". */
+export function endsText(ends: NonNullable<ServerView['ends']>): string {
+  const when = ends.seconds < 60 ? 'ends in less than a minute' : `ends in ${formatDuration(ends.seconds)}`;
+  return `${when}: ${WHY_TEXT[ends.why]}`;
+}
+
+/** Time used and when the server ends, as the home and admin pages show them. */
 export function timeText(s: ServerView): SafeHtml {
   if (s.usedSeconds === null) return html``;
   const used =
     s.status === 'pending'
       ? `waiting ${formatDuration(s.usedSeconds)}`
       : `running ${formatDuration(s.usedSeconds)}`;
-  const left = s.leftSeconds === null ? '' : ` · about ${formatDuration(s.leftSeconds)} left`;
-  return html`<span>${used}${left}</span>`;
+  const ends = s.ends ? html` · <strong class="ends">${endsText(s.ends)}</strong>` : '';
+  return html`<span>${used}${ends}</span>`;
 }
 
 function postButton(

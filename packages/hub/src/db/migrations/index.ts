@@ -8,6 +8,7 @@ import { spawnChoices } from './0003_spawn_choices.js';
 import { startLine } from './0004_start_line.js';
 import { shareCodes } from './0005_share_codes.js';
 import { sessionIdToken } from './0006_session_id_token.js';
+import { limitEnds } from './0007_limit_ends.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -17,5 +18,6 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0004_start_line': startLine(engine),
     '0005_share_codes': shareCodes(engine),
     '0006_session_id_token': sessionIdToken(engine),
+    '0007_limit_ends': limitEnds(engine),
   };
 }

@@ -86,6 +86,16 @@ export function pollResult(answer: JobAnswer | undefined, signalSeconds: number)
     return { status: 'pending', detail };
   }
   if (job.state === 'SUSPENDED') return { status: 'pending', detail: { reason: 'Suspended' } };
-  if (RUNNING.has(job.state)) return job.node ? { status: 'running', host: job.node } : { status: 'running' };
+  if (RUNNING.has(job.state)) {
+    // squeue's start and time limit: `scontrol update TimeLimit=…` on a running job moves the end.
+    const start = job.startTime ? Date.parse(job.startTime) : Number.NaN;
+    const limit = job.timeLimitSeconds;
+    return {
+      status: 'running',
+      ...(job.node && { host: job.node }),
+      ...(Number.isFinite(start) &&
+        typeof limit === 'number' && { endsAt: new Date(start + limit * 1000).toISOString() }),
+    };
+  }
   return stopped(job, signalSeconds);
 }

@@ -228,6 +228,11 @@ export async function cancelJobs(ids: string[]): Promise<void> {
   ).catch(() => undefined);
 }
 
+/** Changes a job's time limit as an admin would (`scontrol update`, as root), e.g. to `2` minutes. */
+export async function setTimeLimit(id: string, limit: string): Promise<void> {
+  await run('scontrol', ['update', `JobId=${id}`, `TimeLimit=${limit}`], { timeout: 30_000 });
+}
+
 /** Job ids the hub has recorded for its servers. */
 export async function hubJobIds(hub: HubUnderTest): Promise<string[]> {
   const rows = await hub.hub.db.selectFrom('servers').select('spawner_state').execute();

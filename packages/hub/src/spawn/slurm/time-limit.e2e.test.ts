@@ -1,10 +1,11 @@
-// A server ended by its Slurm time limit: JupyterLab runs, its job's limit is cut to one minute
-// (as root, with scontrol, instead of waiting an hour), Slurm warns the agent with SIGTERM
-// (`--signal=B:TERM@300`), the agent stops the app, the job ends, and the owner reads
-// "ended: time limit reached" on the home page.
+// The time limit on the real Slurm cluster: a JupyterLab job whose limit an admin shortens to two
+// minutes (`scontrol update TimeLimit=2`, as on a cluster before maintenance). The hub learns the
+// new end from squeue; the API reports when the server ends and why, the home page says "ends in
+// … : time limit"; Slurm's warning signal reaches the agent, the job ends, and the end is recorded
+// and shown as "time limit reached".
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import type { ServerModel, UserModel } from '@hpchub/protocol';
 import type { TestHub } from '../../test-support/hub.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
 import {
@@ -13,50 +14,79 @@ import {
   jobOf,
   removeJobFiles,
   Session,
+  setTimeLimit,
   startSlurmHub,
   waitFor,
 } from './test-support.js';
 
 const alice = testSystemUser(testSystemUsers(), 'hpchub-alice');
 
-describe('a server that reaches its time limit', () => {
+describe('a Slurm job with a two-minute time limit', () => {
   let hub: TestHub;
   let session: Session;
 
   before(async () => {
-    hub = await startSlurmHub();
+    hub = await startSlurmHub((c) => {
+      // The warning a minute before the end: inside a two-minute job.
+      c.slurm.signal_seconds = 60;
+    });
     session = await Session.login(hub, alice);
   });
   after(async () => {
+    await session?.stop('tl').catch(() => undefined);
     if (hub) {
       await cancelJobs(await hubJobIds(hub));
       await hub.stop();
     }
-    removeJobFiles(alice.home, ['limited']);
+    removeJobFiles(alice.home, ['tl']);
   });
 
-  test('is recorded as ended by the time limit, and its owner is told so', async () => {
-    const started = await session.start('limited', { app: 'jupyterlab', cores: 1, memory_gb: 1, hours: 1 });
+  test('"ends in": time limit in the API and on the home page, then "time limit reached"', async () => {
+    const started = await session.start('tl', {
+      app: 'jupyterlab',
+      partition: 'normal',
+      cores: 1,
+      memory_gb: 1,
+      hours: 1,
+    });
     assert.equal(started.status, 202, started.text);
-    const events = await session.progress(hub.url, 'limited');
-    assert.equal(events.at(-1)?.ready, true, JSON.stringify(events));
+    const events = await session.progress(hub.url, 'tl');
+    assert.equal(events.at(-1)?.ready, true, JSON.stringify(events, null, 1));
 
-    const job = await jobOf(hub, 'limited');
-    execFileSync('scontrol', ['update', `JobId=${job}`, 'TimeLimit=1']);
-    const ended = await waitFor('the server to end', 180_000, async () => {
-      const r = await hub.hub.db
+    const server = async () =>
+      (await session.api<UserModel>('GET', `/users/${alice.name}`)).body.servers.tl as
+        | ServerModel
+        | undefined;
+    const hourAway = await waitFor(
+      'the job’s end from squeue',
+      30_000,
+      async () => (await server())?.ends ?? undefined,
+    );
+    assert.equal(hourAway.why, 'time_limit');
+    assert.ok(
+      Date.parse(hourAway.at) - Date.now() > 50 * 60_000,
+      `an hour's job ends in about an hour: ${hourAway.at}`,
+    );
+
+    await setTimeLimit(await jobOf(hub, 'tl'), '2');
+    const soon = await waitFor('the shortened limit', 30_000, async () => {
+      const ends = (await server())?.ends;
+      return ends && Date.parse(ends.at) - Date.now() < 3 * 60_000 ? ends : undefined;
+    });
+    assert.equal(soon.why, 'time_limit');
+    const home = await session.browser.get('/hub/home');
+    assert.match(home.text, /ends in (less than a minute|[12] min): time limit/);
+
+    const ended = await waitFor('the job to end at its limit', 240_000, async () => {
+      const row = await hub.hub.db
         .selectFrom('servers')
-        .selectAll()
-        .where('name', '=', 'limited')
-        .executeTakeFirst();
-      return r?.status === 'stopped' ? r : undefined;
+        .select(['status', 'end_reason'])
+        .where('name', '=', 'tl')
+        .executeTakeFirstOrThrow();
+      return row.status === 'stopped' ? row : undefined;
     });
     assert.equal(ended.end_reason, 'time_limit');
-    assert.equal(ended.end_detail, 'The job reached its time limit.');
-
-    const home = await session.browser.get('/hub/home');
-    assert.equal(home.status, 200);
-    const row = /<li[^>]*data-server="limited"[\s\S]*?<\/li>/.exec(home.text)?.[0] ?? home.text;
-    assert.match(row, /ended: time limit reached/);
+    const after = await session.browser.get('/hub/home');
+    assert.match(after.text, /ended: time limit reached/);
   });
 });

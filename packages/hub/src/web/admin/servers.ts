@@ -26,7 +26,7 @@ export const adminServerRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app,
         .execute();
       const now = Date.now();
       const canOpen = hub.config.proxy.admin_access;
-      const views = rows.map((r) => serverView(r, r.owner, spawning.catalog, now));
+      const views = rows.map((r) => serverView(r, r.owner, spawning, now));
       const body = html`${adminTabs('servers')}
       <section class="panel" aria-labelledby="servers-title">
         <h2 id="servers-title">Running servers <span class="muted small">(${String(views.length)})</span></h2>

@@ -31,7 +31,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub,
         .orderBy('name')
         .execute();
       const now = Date.now();
-      const views = rows.map((r) => serverView(r, p.name, spawning.catalog, now));
+      const views = rows.map((r) => serverView(r, p.name, spawning, now));
       const active = views.filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s.status));
       const ended = views
         .filter((s) => s.status === 'stopped')

@@ -103,11 +103,16 @@ describe('spawn form', () => {
     const ready = await alice.get('/hub/spawn-pending/alice');
     assert.equal(ready.status, 302);
     assert.equal(ready.headers.get('location'), '/user/alice/');
+    // The scheduler's word on when the job ends comes with a poll.
+    await scene.hub.running.app.spawning.pollNow();
     const home = await alice.get('/hub/home');
     assert.match(home.text, /4 cores · 8 GB · 2 h · partition normal/);
     assert.match(home.text, /<dt>Node<\/dt><dd>127\.0\.0\.1<\/dd>/);
-    // Time used and left, in words (the values themselves depend on the clock).
-    assert.match(home.text, /running (less than a minute|\d+ min) · about \d h \d\d min left/);
+    // Time used and when the job ends, in words (the values themselves depend on the clock).
+    assert.match(
+      home.text,
+      /running (less than a minute|\d+ min) · <strong class="ends">ends in \d h( \d\d min)?: time limit<\/strong>/,
+    );
     assert.equal((await stop()).status, 303);
   });
 
