@@ -1,6 +1,6 @@
 // The real components the suite runs against, as scripts/provision/all.sh leaves them: PostgreSQL
-// answers as the test role, Slurm has a usable node, and a batch job submitted by an ordinary
-// user runs as that user and can be cancelled. Everything the tests start is removed afterwards.
+// answers as the test role, Slurm has a usable node, a batch job submitted by an ordinary user
+// runs as that user and can be cancelled, and the OpenLDAP directory answers over LDAPS. Everything the tests start is removed afterwards.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { postgresUrl, requirePostgres, requireSlurm } from '../packages/hub/src/test-support/components.js';
+import { testDirectory } from '../packages/hub/src/test-support/ldap-directory.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -159,5 +160,28 @@ describe('Slurm', () => {
         : undefined;
     });
     assert.ok(records.length >= 1);
+  });
+});
+
+describe('OpenLDAP', () => {
+  test('the test directory answers over LDAPS, with a certificate from the test CA, to the service account only', async () => {
+    const dir = testDirectory();
+    const search = (bind: string[]) =>
+      execFileAsync(
+        'ldapsearch',
+        ['-x', '-LLL', '-H', dir.ldapsUrl, ...bind, '-b', dir.peopleBase, '(uid=ada)', 'dn'],
+        {
+          timeout: 30_000,
+          env: { ...process.env, LDAPTLS_CACERT: dir.caFile, LDAPTLS_REQCERT: 'demand' },
+        },
+      );
+    const { stdout } = await search(['-D', dir.serviceDn, '-y', dir.servicePasswordFile]);
+    assert.match(stdout, /^dn: uid=ada,ou=people,dc=hpchub,dc=test$/m);
+    // Anonymous searches see nothing, so search-then-bind really needs its service account.
+    const anonymous = await search([]).then(
+      (r) => r.stdout,
+      (err: { stdout?: string }) => err.stdout ?? '',
+    );
+    assert.doesNotMatch(anonymous, /uid=ada/);
   });
 });

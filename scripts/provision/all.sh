@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Provision the real components the test suite needs, before every `npm test` (scripts/test.sh)
 # and in CI (.ci/run): Debian packages, PostgreSQL (postgres.sh), the single-node Slurm cluster
-# (slurm.sh up), the test users (users.sh, when present), the apps (apps.sh), the Jupyter
-# kernels besides Python (kernels.sh) and Schemathesis for the API fuzzing test (schemathesis.sh).
+# (slurm.sh up), the OpenLDAP directory (ldap.sh), the test users (users.sh, when present), the
+# apps (apps.sh), the Jupyter kernels besides Python (kernels.sh) and Schemathesis for the API
+# fuzzing test (schemathesis.sh).
 #
 # As root: installs what is missing (one `apt-get update`, only if something is missing) and
 # starts what is not running. As any other user: only checks, and if something is missing or
@@ -17,8 +18,9 @@ readonly HERE
 # nodes' module system (Lmod rather than Environment Modules: most large clusters, Euler among
 # them, run Lmod, and its spider cache and hierarchies are what the hub's module listing must handle);
 # systemd brings systemd-analyze, which checks the unit files in deploy/systemd (nothing is
-# started with it: the machine need not boot with systemd).
-readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck lmod systemd)
+# started with it: the machine need not boot with systemd); slapd and ldap-utils are the OpenLDAP
+# directory of the LDAP login tests (ldap.sh runs an instance of its own).
+readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck lmod systemd slapd ldap-utils)
 readonly LOCK=/run/lock/hpchub-provision.lock
 
 log() { printf '[provision] %s\n' "$*"; }
@@ -48,6 +50,7 @@ if [ "$(id -u)" -ne 0 ]; then
   if [ "${#missing[@]}" -eq 0 ]; then
     bash "$HERE/postgres.sh" check >/dev/null 2>&1 || problems+=('PostgreSQL not usable as hpchub_test@127.0.0.1:5432')
     bash "$HERE/slurm.sh" status >/dev/null 2>&1 || problems+=('Slurm not running or node not usable')
+    bash "$HERE/ldap.sh" check >/dev/null 2>&1 || problems+=('the test LDAP directory does not answer')
   fi
   if [ "${#problems[@]}" -gt 0 ]; then
     printf '[provision] ERROR: %s\n' "${problems[@]}" >&2
@@ -80,6 +83,7 @@ fi
 
 bash "$HERE/postgres.sh"
 bash "$HERE/slurm.sh" up
+bash "$HERE/ldap.sh"
 if [ -f "$HERE/users.sh" ]; then bash "$HERE/users.sh"; fi
 bash "$HERE/apps.sh"
 bash "$HERE/kernels.sh"

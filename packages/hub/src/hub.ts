@@ -65,7 +65,7 @@ export async function openHub(config: HubConfig, options: OpenHubOptions = {}): 
   try {
     const { applied } = await migrateToLatest(database);
     if (applied.length > 0) log.info({ applied, db: redactUrl(config.db.url) }, 'database migrated');
-    const authenticator = await createAuthenticator(config, database.db);
+    const authenticator = await createAuthenticator(config, database.db, log);
     const hub: HubContext = {
       config,
       db: database.db,

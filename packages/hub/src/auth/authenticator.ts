@@ -11,8 +11,9 @@ export interface Identity {
   /** Groups the authenticator vouches for (e.g. Unix groups for PAM); undefined when unknown. */
   groups?: string[];
   /**
-   * The name as a provider or directory gave it, before `auth.account_map` (e.g.
-   * jdoe@uni.example), for messages; undefined when the user typed the name.
+   * The name as a provider or directory vouched for it, before `auth.account_map` (e.g.
+   * jdoe@uni.example), for messages. Set by single sign-on and LDAP, whose names need not be
+   * accounts on the cluster: with the Slurm spawner the pipeline then checks that one exists.
    */
   claimed?: string;
 }

@@ -36,7 +36,7 @@ export interface LoginPipeline {
 }
 
 export interface PipelineOptions {
-  /** Jobs run as the user's system account (the Slurm spawner): single sign-on needs one. */
+  /** Jobs run as the user's system account (the Slurm spawner): single sign-on and LDAP need one. */
   requireSystemAccount: boolean;
 }
 
@@ -102,6 +102,20 @@ export function createLoginPipeline(
     return existing?.admin === 1;
   }
 
+  /**
+   * With the Slurm spawner, a name vouched for by a provider or directory (not a Unix account PAM
+   * checked) must be an account on the cluster, or nothing could ever run: no_cluster_account.
+   */
+  async function requireClusterAccount(identity: Identity): Promise<void> {
+    if (!options.requireSystemAccount || identity.claimed === undefined) return;
+    if ((await lookupSystemAccount(identity.name)) !== null) return;
+    log.warn({ user: identity.name, claimed: identity.claimed }, 'signed in without a cluster account');
+    throw new HubError(
+      'no_cluster_account',
+      `There is no cluster account for ${identity.claimed}: the cluster has no account named ${identity.name}.`,
+    );
+  }
+
   async function admit(identity: Identity, accountProblem: () => Promise<string | null>): Promise<UserRow> {
     const existing = await findUser(db, identity.name);
     const isAdmin = adminRights(identity, existing);
@@ -117,6 +131,7 @@ export function createLoginPipeline(
         'Your account is not allowed to use this hub. Ask the cluster administrators for access.',
       );
     }
+    await requireClusterAccount(identity);
     const problem = await accountProblem();
     if (problem !== null) throw new HubError('account_unusable', problem);
 
@@ -144,14 +159,7 @@ export function createLoginPipeline(
     async admitExternal(identity, address) {
       assertNotLockedOut(address, identity.name);
       byAddress.succeed(`a:${address}`);
-      return admit(identity, async () => {
-        if (!options.requireSystemAccount || (await lookupSystemAccount(identity.name)) !== null) return null;
-        log.warn({ user: identity.name, claimed: identity.claimed }, 'signed in without a cluster account');
-        throw new HubError(
-          'no_cluster_account',
-          `There is no cluster account for ${identity.claimed ?? identity.name}: the cluster has no account named ${identity.name}.`,
-        );
-      });
+      return admit(identity, async () => null);
     },
 
     async login({ username, password, address }) {

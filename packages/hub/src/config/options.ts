@@ -153,6 +153,37 @@ export const CROSS_RULES: CrossRule[] = [
     },
   },
   {
+    keys: [
+      'auth.ldap.url',
+      'auth.ldap.bind_dn',
+      'auth.ldap.user_base',
+      'auth.ldap.user_dn_template',
+      'auth.ldap.start_tls',
+    ],
+    description:
+      'The `ldap` authenticator needs `auth.ldap.url`, and either `auth.ldap.bind_dn` with `auth.ldap.user_base` ' +
+      '(search-then-bind) or `auth.ldap.user_dn_template` (direct bind); a plain `ldap://` URL to another ' +
+      'machine needs `auth.ldap.start_tls`, so that passwords never cross the network in clear.',
+    check: ({ auth }) => {
+      if (auth.authenticator !== 'ldap') return [];
+      const { ldap } = auth;
+      if (ldap.url === '')
+        return [{ key: 'auth.ldap.url', message: 'must be set for the ldap authenticator' }];
+      const out: { key: string; message: string }[] = [];
+      if (ldap.bind_dn === '' && ldap.user_dn_template === '')
+        out.push({ key: 'auth.ldap.user_dn_template', message: 'or auth.ldap.bind_dn must be set' });
+      if (ldap.bind_dn !== '' && ldap.user_base === '')
+        out.push({ key: 'auth.ldap.user_base', message: 'must be set because auth.ldap.bind_dn is set' });
+      const url = /^ldap:\/\/([^/:]+)/.exec(ldap.url);
+      if (url && !ldap.start_tls && !['127.0.0.1', 'localhost', '[::1]'].includes(url[1] as string))
+        out.push({
+          key: 'auth.ldap.start_tls',
+          message: 'must be on for a plain ldap:// URL to another machine',
+        });
+      return out;
+    },
+  },
+  {
     keys: ['modules.pattern'],
     description: '`modules.pattern` is a JavaScript regular expression.',
     check: ({ modules }) => regexProblems('modules.pattern', modules.pattern),

@@ -4,14 +4,16 @@
 import { Type } from '@sinclair/typebox';
 import { AccountMapSection } from './account-map.js';
 import { oneOf, section, userList } from './declare.js';
+import { LdapSection } from './ldap.js';
 import { OidcSection } from './oidc.js';
 
 export const AuthSection = section('Who may log in and how.', {
-  authenticator: oneOf(['local', 'pam'], {
+  authenticator: oneOf(['local', 'pam', 'ldap'], {
     default: 'local',
     description:
       '`local` checks passwords stored (hashed) in the hub database; `pam` checks them with the ' +
-      'system’s PAM stack, so users log in with their cluster account.',
+      'system’s PAM stack, so users log in with their cluster account; `ldap` checks them against a ' +
+      'directory (`auth.ldap`).',
   }),
   admin_users: userList('Users who are administrators. They may always log in.'),
   allowed_users: userList('Users who may log in when `auth.allow_all` is false.'),
@@ -22,7 +24,7 @@ export const AuthSection = section('Who may log in and how.', {
   ),
   admin_groups: userList(
     'Members of these groups are administrators (groups as reported by the authenticator: Unix groups ' +
-      'with PAM, the groups claim with OpenID Connect). When set, such a group is what makes an admin: ' +
+      'with PAM, directory groups with LDAP, the groups claim with OpenID Connect). When set, such a group is what makes an admin: ' +
       'leaving it ends the admin rights at the next sign-in, unless the user is in `auth.admin_users`.',
   ),
   sync_groups: Type.Boolean({
@@ -32,7 +34,7 @@ export const AuthSection = section('Who may log in and how.', {
       'reports (creating groups as needed), so that a directory’s groups drive `slurm.group_partitions`.',
   }),
   group_map: userList(
-    'Renames groups as they arrive from single sign-on, as `VALUE: GROUP`, e.g. `/hpc/admins: hpc-admins`. ' +
+    'Renames groups as they arrive from single sign-on or LDAP, as `VALUE: GROUP`, e.g. `/hpc/admins: hpc-admins`. ' +
       'Values not listed keep their name; names that are not valid group names are ignored.',
   ),
   password_login: Type.Boolean({
@@ -79,6 +81,7 @@ export const AuthSection = section('Who may log in and how.', {
       description: 'How long a locked-out username or address must wait, in seconds.',
     }),
   }),
+  ldap: LdapSection,
   pam: section('Options of the `pam` authenticator.', {
     service: Type.String({
       minLength: 1,

@@ -11,6 +11,7 @@ import { HubError } from '../../errors/index.js';
 import { html } from '../../ui/html.js';
 import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
+import { noAccountPage } from './no-account.js';
 import { loginBody } from './page.js';
 import { safeNext, secureCookies, startSession } from './session.js';
 import { hubBaseUrl } from './sso-routes.js';
@@ -103,6 +104,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
         return reply.redirect(safeNext(next), 303);
       } catch (err) {
         if (!(err instanceof HubError) || err.status >= 500) throw err;
+        if (err.code === 'no_cluster_account') return noAccountPage(reply, hub, site, err);
         if (err.headers) reply.headers(err.headers);
         reply.code(err.status);
         return render(request, reply, { username, next, error: err.message });

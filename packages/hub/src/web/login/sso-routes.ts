@@ -12,8 +12,8 @@ import { identityFromClaims } from '../../auth/oidc/identity.js';
 import type { HubContext } from '../../context.js';
 import { HubError } from '../../errors/index.js';
 import { html } from '../../ui/html.js';
-import { renderMarkdown } from '../../ui/markdown.js';
 import { sendPage, type WebDeps } from '../render.js';
+import { noAccountPage } from './no-account.js';
 import { safeNext, secureCookies, startSession } from './session.js';
 
 const FLOW_COOKIE = 'hpchub-oidc';
@@ -49,15 +49,6 @@ function readFlow(request: FastifyRequest): Flow | null {
   }
 }
 
-function noAccountBody(hub: HubContext, error: HubError) {
-  return html`<section class="panel narrow" aria-labelledby="no-account-title">
-    <h1 id="no-account-title">No cluster account</h1>
-    <p id="no-account-who">${error.message} This hub runs your work as that account, so it cannot start anything for you yet.</p>
-    <div class="markdown">${renderMarkdown(hub.config.auth.no_account_text)}</div>
-    <p><a href="/hub/login">Back to sign in</a></p>
-  </section>`;
-}
-
 function problemBody(error: HubError) {
   return html`<section class="panel narrow" aria-labelledby="sso-title">
     <h1 id="sso-title">Sign-in did not work</h1>
@@ -80,8 +71,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, 
   function refuse(reply: FastifyReply, error: HubError) {
     reply.code(error.status);
     if (error.headers) reply.headers(error.headers);
-    if (error.code === 'no_cluster_account')
-      return sendPage(reply, site, { title: 'No cluster account' }, noAccountBody(hub, error));
+    if (error.code === 'no_cluster_account') return noAccountPage(reply, hub, site, error);
     return sendPage(reply, site, { title: 'Sign-in did not work' }, problemBody(error));
   }
 
