@@ -51,6 +51,8 @@ export interface HubProcessOptions {
    * configuration file; run as the test's own account, not as HUB_ACCOUNT.
    */
   program?: (configFile: string) => string[];
+  /** Variables added to the hub's environment (secrets the program needs, never arguments). */
+  env?: Record<string, string>;
   /**
    * The hub's database as the test already holds it (config.db.url must name it); by default
    * the SQLite file in the data directory, opened read-only.
@@ -69,6 +71,16 @@ export interface ProcessIdentity {
   capPrm: string;
 }
 
+/** How the hub's process is started (again, after a kill). */
+interface Launch {
+  command: string[];
+  /** As the test's own account (else as HUB_ACCOUNT, through setpriv). */
+  asSelf: boolean;
+  /** The database view is HubProcess's own, closed by stop(). */
+  ownView: boolean;
+  env: Record<string, string>;
+}
+
 export class HubProcess {
   private stopped: Promise<void> | undefined;
 
@@ -79,7 +91,7 @@ export class HubProcess {
     readonly dataDir: string,
     private readonly configFile: string,
     /** How the hub's process is started (again, after a kill). */
-    private readonly launch: { command: string[]; asSelf: boolean; ownView: boolean },
+    private readonly launch: Launch,
     /**
      * What tests read of the hub's state, as TestHub's `hub` offers it: the database, opened
      * read-only from the SQLite file the running hub keeps writing.
@@ -122,7 +134,12 @@ export class HubProcess {
       const command = options.program
         ? options.program(configFile)
         : [...asAccount(), process.execPath, HPCHUB_BIN, 'start', '--config', configFile];
-      const launch = { command, asSelf: options.program !== undefined, ownView: !options.database };
+      const launch: Launch = {
+        command,
+        asSelf: options.program !== undefined,
+        ownView: !options.database,
+        env: { ...ENV, ...options.env },
+      };
       child = startProcess(launch, dataDir);
       const url = await running(child, lines);
       const hub = options.database ?? { db: readOnlyView(dataDir) };
@@ -211,12 +228,9 @@ function readOnlyView(dataDir: string): Kysely<Database> {
  * The hub's process, output piped for running() to read: `command` through setpriv (as
  * HUB_ACCOUNT), or as it is (`asSelf`).
  */
-function startProcess(
-  { command, asSelf }: { command: string[]; asSelf: boolean },
-  dataDir: string,
-): ChildProcess {
+function startProcess({ command, asSelf, env }: Launch, dataDir: string): ChildProcess {
   const [program, ...args] = asSelf ? command : ['setpriv', ...command];
-  const child = spawn(program as string, args, { cwd: dataDir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(program as string, args, { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   return child;
 }

@@ -1,14 +1,17 @@
 // A hub on a simulated cluster, for measuring and testing it at a large centre's size: the real
-// hub (sim-hub.ts: `hpchub start` in a process of its own, on SQLite or PostgreSQL, killable with
-// SIGKILL) with the real Slurm spawner, talking through a bridge to a FakeSlurm in this process
+// hub (sim-hub.mjs: `hpchub start` from the build in a process of its own, on SQLite or
+// PostgreSQL, killable with SIGKILL) with the real Slurm spawner, talking through the
+// slurm-gateway's client and a bridge to a FakeSlurm in this process
 // (queueing delays, an squeue that costs more the more jobs it holds), whose jobs run simulated
 // agents (agent-fleet.ts) that report to the hub over the real agent protocol and serve a tiny
 // app over TLS. Users are written straight into the database, with an API token each.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateCertificate } from '@hpchub/agent';
 import type { ServerModel } from '@hpchub/protocol';
 import { isFinalState } from '@hpchub/slurm';
 import { FakeSlurm, type FakeSlurmOptions, serveSlurm } from '@hpchub/slurm/test-support';
@@ -21,7 +24,7 @@ import { type ApiResponse, answerOf, readEvents } from './hub.js';
 import { HubProcess } from './hub-process.js';
 import { TINY_APP, writeTinyApps } from './tiny-app.js';
 
-const SIM_HUB = fileURLToPath(new URL('./sim-hub.ts', import.meta.url));
+const SIM_HUB = fileURLToPath(new URL('./sim-hub.mjs', import.meta.url));
 
 export interface SimClusterOptions {
   engine: 'sqlite' | 'postgres';
@@ -90,7 +93,11 @@ export class SimCluster {
         exited: (job, code) => slurm.end(job.id, code === 0 ? 'COMPLETED' : 'FAILED', code),
       });
       undo.push(() => fleet.close());
-      const bridge = await serveSlurm(slurm);
+      const cert = generateCertificate({ altNames: ['127.0.0.1'] });
+      const token = randomBytes(24).toString('base64url');
+      const home = await mkdtemp(join(tmpdir(), 'hpchub-sim-home-'));
+      undo.push(() => rm(home, { recursive: true, force: true }));
+      const bridge = await serveSlurm(slurm, { ...cert, token, home });
       undo.push(() => bridge.close());
       const appsDir = await mkdtemp(join(tmpdir(), 'hpchub-sim-apps-'));
       undo.push(() => rm(appsDir, { recursive: true, force: true }));
@@ -104,14 +111,12 @@ export class SimCluster {
       const port = await freePort();
       const hub = await HubProcess.start({
         database: db,
-        program: (configFile) => [
-          process.execPath,
-          '--import',
-          import.meta.resolve('tsx'),
-          SIM_HUB,
-          configFile,
-          bridge.url,
-        ],
+        program: (configFile) => [process.execPath, SIM_HUB, configFile],
+        env: {
+          HPCHUB_SIM_SLURM_URL: bridge.url,
+          HPCHUB_SIM_SLURM_FINGERPRINT: cert.fingerprint,
+          HPCHUB_SIM_SLURM_TOKEN: token,
+        },
         configure: (c) => {
           c.port = port;
           c.db.url = db.url;
@@ -136,9 +141,10 @@ export class SimCluster {
 
   /**
    * Accounts for `names`, written straight into the database in batches (as a site's import
-   * would), each with an API token of scope `self`; resolves with the tokens by name.
+   * would), each with an API token of scope `self` unless `tokens` is false; resolves with the
+   * tokens by name.
    */
-  async addUsers(names: string[]): Promise<Map<string, string>> {
+  async addUsers(names: string[], options: { tokens?: boolean } = {}): Promise<Map<string, string>> {
     const tokens = new Map<string, string>();
     for (let i = 0; i < names.length; i += 500) {
       const rows = await this.db.db
@@ -148,6 +154,7 @@ export class SimCluster {
         )
         .returning(['id', 'name'])
         .execute();
+      if (options.tokens === false) continue;
       for (const row of rows)
         tokens.set(row.name, (await createToken(this.db.db, { userId: row.id, scopes: ['self'] })).token);
     }
@@ -170,6 +177,27 @@ export class SimCluster {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return answerOf<T>(res);
+  }
+
+  /** Slurm runs every job still waiting in its queue, now. */
+  runQueuedJobs(): void {
+    for (const job of this.slurm.jobs.values()) if (job.state === 'PENDING') this.slurm.start(job);
+  }
+
+  /**
+   * The hub's event loop delay since the last call (the first call only starts the count):
+   * sim-hub.mjs reports it on SIGUSR2.
+   */
+  async eventLoopDelay(): Promise<{ p50_ms: number; p99_ms: number; max_ms: number } | undefined> {
+    const seen = this.hub.logLines.length;
+    process.kill(this.hub.pid, 'SIGUSR2');
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const line = this.hub.logLines.slice(seen).find((l) => l.includes('"event_loop_delay":'));
+      if (line) return JSON.parse(line).event_loop_delay;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return undefined;
   }
 
   /** The user presses Start: the tiny app on their default server. */

@@ -1,17 +1,22 @@
 // The fake passes the conformance suite the real clients pass: directly, through the bridge that
-// serves it to another process, and with a scheduler's queueing delay and an squeue that costs
+// serves it to another process (asked by the slurm-gateway's client), and with a scheduler's queueing delay and an squeue that costs
 // more the more jobs it holds.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { generateCertificate } from '@hpchub/agent';
+import { GatewaySlurmClient } from '@hpchub/slurm';
 import { slurmClientConformance } from './conformance.js';
 import { FakeSlurm } from './fake.js';
-import { RemoteSlurmClient, serveSlurm } from './remote.js';
+import { serveSlurm } from './remote.js';
 
 slurmClientConformance('FakeSlurm', async () => ({ client: new FakeSlurm(), user: 'alice', pollMs: 1 }));
 
-slurmClientConformance('FakeSlurm through the bridge', async () => {
-  const bridge = await serveSlurm(new FakeSlurm());
-  return { client: new RemoteSlurmClient(bridge.url), user: 'alice', pollMs: 1, cleanup: bridge.close };
+slurmClientConformance('FakeSlurm through the bridge, asked by the slurm-gateway client', async () => {
+  const cert = generateCertificate({ altNames: ['127.0.0.1'] });
+  const token = 'bridge-token-0123456789';
+  const bridge = await serveSlurm(new FakeSlurm(), { ...cert, token, home: '/home/alice' });
+  const client = new GatewaySlurmClient({ url: bridge.url, token, fingerprint: cert.fingerprint });
+  return { client, user: 'alice', pollMs: 1, cleanup: bridge.close };
 });
 
 slurmClientConformance('FakeSlurm with queueing delays and a costly squeue', async () => {

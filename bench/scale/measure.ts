@@ -1,0 +1,205 @@
+// The measurements of bench:scale, each on a hub on a simulated cluster (SimCluster): Slurm
+// queries per poll interval, the hub's CPU per proxied request, mixed API and page traffic at a
+// constant rate, a class surge, a SIGKILL restart. Each returns its figures with the machine's
+// load average at that moment (the machine is shared: a figure taken under load says so).
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser } from '../../packages/hub/src/test-support/hub.js';
+import type { SimClass } from '../../packages/hub/src/test-support/sim-class.js';
+import type { SimCluster } from '../../packages/hub/src/test-support/sim-cluster.js';
+import { cpuPerRequest, cpuSnapshot, machineSnapshot, othersCpuPercent } from '../proxy/cpu.js';
+import { mixedLoad } from './mixed.js';
+
+export const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** The hub process's resident memory now and at its peak, in MB. */
+export function hubMemory(sim: SimCluster): { rss_mb: number; peak_rss_mb: number } {
+  const status = readFileSync(`/proc/${sim.hub.pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rss_mb: Math.round(kb('VmRSS') / 1024), peak_rss_mb: Math.round(kb('VmHWM') / 1024) };
+}
+
+/** Slurm queries during `intervals` poll intervals, with how many jobs each asked about. */
+export async function schedulerLoad(sim: SimCluster, jobs: number, intervalSeconds: number, intervals = 3) {
+  const from = sim.slurm.queries.length;
+  await sleep(intervals * intervalSeconds * 1000);
+  const window = sim.slurm.queries.slice(from);
+  return {
+    running_jobs: jobs,
+    queries: window.length,
+    queries_per_interval: Math.round((window.length / intervals) * 100) / 100,
+    jobs_per_query: [...new Set(window.map((q) => q.asked))],
+    loadavg: load(),
+  };
+}
+
+/**
+ * The hub's CPU per request proxied to one user's server (`requests` of them, 16 at a time),
+ * gross and net of what the hub spends meanwhile on its own (polls, heartbeats), measured over
+ * an idle stretch of the same length just before.
+ */
+export async function proxyCpu(sim: SimCluster, users: SimClass, user: string, requests = 4000) {
+  const hub = { hub: { pids: [sim.hub.pid] } };
+  const url = `${sim.url}/user/${user}/`;
+  const headers = { authorization: `token ${users.token(user)}` };
+  const send = async () => {
+    const res = await fetch(url, { headers });
+    await res.text();
+    return res.status;
+  };
+  for (let i = 0; i < 200; i++) await send(); // warm-up: connections, caches
+  const machine = machineSnapshot();
+  const busyBefore = cpuSnapshot(hub);
+  const t0 = performance.now();
+  let next = 0;
+  let errors = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < requests) {
+        next += 1;
+        if ((await send()) !== 200) errors += 1;
+      }
+    }),
+  );
+  const elapsed = performance.now() - t0;
+  const gross = cpuPerRequest(busyBefore, hub, requests).hub ?? 0;
+  const idleBefore = cpuSnapshot(hub);
+  await sleep(elapsed);
+  const idle = cpuPerRequest(idleBefore, hub, requests).hub ?? 0;
+  return {
+    requests,
+    errors,
+    requests_per_s: Math.round((requests / elapsed) * 1000),
+    cpu_us_per_request: gross,
+    background_cpu_us_per_request: idle,
+    net_cpu_us_per_request: gross - idle,
+    others_cpu_percent: othersCpuPercent(machine),
+    loadavg: load(),
+  };
+}
+
+/**
+ * Mixed traffic at `rate` requests/s for `seconds`: the home page (a session), the admin's user
+ * list page by page, a user's model with their servers, the progress stream of a running server,
+ * token authentication (GET /hub/api/user), and a request through the proxy to a server.
+ */
+export async function apiAtSize(
+  sim: SimCluster,
+  users: SimClass,
+  browser: Browser,
+  running: string[],
+  totalUsers: number,
+  rate: number,
+  seconds: number,
+) {
+  const pick = (i: number) => running[(i * 7919) % running.length] as string;
+  const get = async (path: string, headers: Record<string, string>) => {
+    const res = await fetch(`${sim.url}${path}`, { headers });
+    await res.text();
+    return res.status;
+  };
+  const token = (user: string) => ({ authorization: `token ${users.token(user)}` });
+  const routes = [
+    {
+      name: 'home_page',
+      send: () => get('/hub/home', { accept: 'text/html', cookie: browser.cookieHeader() }),
+    },
+    {
+      name: 'users_page',
+      send: (i: number) =>
+        get(`/hub/api/users?limit=100&offset=${(i * 100) % totalUsers}`, {
+          authorization: `token ${sim.adminToken}`,
+        }),
+    },
+    { name: 'user_servers', send: (i: number) => get(`/hub/api/users/${pick(i)}`, token(pick(i))) },
+    {
+      name: 'progress_stream',
+      send: (i: number) =>
+        get(`/hub/api/users/${pick(i)}/server/progress`, { ...token(pick(i)), accept: 'text/event-stream' }),
+    },
+    { name: 'token_auth', send: (i: number) => get('/hub/api/user', token(pick(i))) },
+    { name: 'proxied_request', send: (i: number) => get(`/user/${pick(i)}/`, token(pick(i))) },
+  ];
+  const hub = { hub: { pids: [sim.hub.pid] } };
+  const before = cpuSnapshot(hub);
+  const machine = machineSnapshot();
+  const t0 = performance.now();
+  const figures = await mixedLoad(routes, rate, seconds);
+  const elapsedS = (performance.now() - t0) / 1000;
+  const cpuUs = cpuPerRequest(before, hub, 1).hub ?? 0;
+  const all = Object.values(figures);
+  return {
+    rate,
+    seconds,
+    routes: figures,
+    worst_p99_ms: Math.max(...all.map((f) => f.p99_ms)),
+    server_errors: all.reduce((n, f) => n + f.server_errors, 0),
+    hub_cpu_percent_of_one_core: Math.round(cpuUs / 1e4 / elapsedS),
+    others_cpu_percent: othersCpuPercent(machine),
+    memory: hubMemory(sim),
+    loadavg: load(),
+  };
+}
+
+/**
+ * `class_` press Start within `withinS` seconds: accepted (202), refused (429 with a
+ * Retry-After), anything else; the time until the last accepted start is ready; the hub's event
+ * loop delay meanwhile.
+ */
+export async function surge(sim: SimCluster, users: SimClass, class_: string[], withinS: number) {
+  await sim.eventLoopDelay();
+  const machine = machineSnapshot();
+  const t0 = performance.now();
+  const answers = await users.pressStart(class_, withinS * 1000);
+  const accepted = class_.filter((_, i) => answers[i]?.status === 202);
+  const refused = answers.filter((a) => a.status === 429);
+  const notReady = await users.notReady(accepted, 300_000);
+  const lastReadyS = (performance.now() - t0) / 1000;
+  const loop = await sim.eventLoopDelay();
+  return {
+    requests: class_.length,
+    within_s: withinS,
+    accepted: accepted.length,
+    refused_429: refused.length,
+    refused_with_retry_after: refused.filter((a) => Number(a.headers.get('retry-after')) >= 0).length,
+    other_answers: answers.filter((a) => a.status !== 202 && a.status !== 429).map((a) => a.status),
+    longest_line: Math.max(0, ...answers.map((a) => a.body?.line_position ?? 0)),
+    not_ready: notReady.length,
+    last_ready_s: Math.round(lastReadyS * 10) / 10,
+    event_loop_delay: loop,
+    others_cpu_percent: othersCpuPercent(machine),
+    loadavg: load(),
+  };
+}
+
+/**
+ * SIGKILL with every server of `running` ready and `queued` waiting in Slurm's queue; the time
+ * until the hub listens again and until every route serves again; then the queued jobs run, and
+ * every one must end ready, none submitted twice.
+ */
+export async function restart(sim: SimCluster, users: SimClass, running: string[], queued: string[]) {
+  const submittedBefore = sim.slurm.calls.submit;
+  const t0 = performance.now();
+  await sim.hub.killAndRestart();
+  const listeningS = (performance.now() - t0) / 1000;
+  let waiting = running;
+  while (waiting.length > 0 && performance.now() - t0 < 120_000) {
+    const failing = new Set((await users.notServing(waiting)).map((line) => line.split(':')[0]));
+    waiting = waiting.filter((u) => failing.has(u));
+  }
+  const allServeS = (performance.now() - t0) / 1000;
+  sim.runQueuedJobs();
+  const notReady = await users.notReady(queued, 120_000);
+  return {
+    running: running.length,
+    queued: queued.length,
+    listening_again_s: Math.round(listeningS * 100) / 100,
+    every_route_serves_s: Math.round(allServeS * 100) / 100,
+    routes_not_serving: waiting.length,
+    queued_not_ready_after: notReady.length,
+    submitted_again: sim.slurm.calls.submit - submittedBefore,
+    problems: await users.settledProblems(),
+    loadavg: load(),
+  };
+}
