@@ -5,37 +5,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { lookupToken } from '../auth/tokens.js';
 import { openDatabase } from '../db/index.js';
+import { runHpchub } from '../test-support/cli.js';
 import { Browser } from '../test-support/hub.js';
 import { verifyPassword } from '../users/password.js';
-import { main } from './main.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function hpchub(args: string[], stdin = ''): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(args, {
-    stdin: Readable.from(stdin ? [stdin] : []),
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-  });
-  return { code, stdout, stderr };
-}
+const hpchub = runHpchub;
 
 describe('hpchub CLI', () => {
   let dir: string;

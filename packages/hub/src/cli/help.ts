@@ -8,8 +8,11 @@ export const COMMANDS: Record<string, { usage: string; summary: string; details?
     summary: 'Run the hub (the default command).',
   },
   'config check': {
-    usage: 'hpchub config check [--config FILE] [settings…]',
+    usage: 'hpchub config check [--connect] [--config FILE] [settings…]',
     summary: 'Validate the configuration and show where each setting comes from.',
+    details:
+      '  --connect   also reach the single sign-on provider (discovery) and the LDAP directory (TLS,\n' +
+      '              the service account), as the hub would, and say what fails (exit code 1)',
   },
   'user add': {
     usage: 'hpchub user add NAME [--admin] [--no-password]',

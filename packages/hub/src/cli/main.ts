@@ -25,7 +25,7 @@ interface Command {
 
 const TABLE: Record<string, Command> = {
   start: { options: {}, positionals: [], run: start },
-  'config check': { options: {}, positionals: [], run: configCheck },
+  'config check': { options: { connect: { type: 'boolean' } }, positionals: [], run: configCheck },
   'user add': {
     options: { admin: { type: 'boolean' }, 'no-password': { type: 'boolean' } },
     positionals: ['NAME'],

@@ -99,7 +99,22 @@ export class TestOpenIdProvider {
         ctx.body = { ...body, id_token: await this.tamper(decodeJwt(body.id_token), this.keys) };
       }
     });
-    this.server.on('request', provider.callback());
+    // Besides the provider, a user API in GitHub's manner (GET /api/user with the access token:
+    // `login` and `id`), for a provider that is plain OAuth 2.0 without ID tokens.
+    const answer = provider.callback();
+    this.server.on('request', (req, res) => {
+      if (req.url !== '/api/user') return answer(req, res);
+      const token = /^bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      void provider.AccessToken.find(token).then((found) => {
+        const claims = found ? people.get(found.accountId) : undefined;
+        res.writeHead(claims ? 200 : 401, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(
+            claims ? { login: found?.accountId, id: 4242, ...claims } : { message: 'Bad credentials' },
+          ),
+        );
+      });
+    });
   }
 
   /** From now on, ID tokens reach the hub as `tamper` rewrites them (undefined: as issued). */

@@ -4,7 +4,8 @@
 // directory. Names reach filters and DNs only escaped (./escape.ts). A directory that cannot be
 // reached is the hub's problem, not a wrong password: it throws, and the person is told so.
 import { readFileSync } from 'node:fs';
-import { Client, InvalidCredentialsError } from 'ldapts';
+import type { ConnectionOptions } from 'node:tls';
+import { Client, InvalidCredentialsError, NoSuchObjectError } from 'ldapts';
 import type { HubConfig } from '../../config/index.js';
 import { HubError } from '../../errors/index.js';
 import type { AccountMap } from '../account-map.js';
@@ -22,6 +23,67 @@ export interface LdapLog {
 /** A failure of the directory or of the hub's settings for it, never of the person's password. */
 class DirectoryProblem extends Error {}
 
+/** A sentence for what went wrong with the directory (ldapts's own messages are result codes). */
+function describeDirectoryError(err: unknown): string {
+  if (err instanceof InvalidCredentialsError)
+    return 'the directory refused the service account (auth.ldap.bind_dn and its password)';
+  if (err instanceof NoSuchObjectError)
+    return 'an entry the settings name does not exist (auth.ldap.user_base?)';
+  if (err instanceof Error) return err.message.trim() || err.name;
+  return String(err);
+}
+
+/** TLS options for the directory: its CA (read once, when the hub starts) and certificate checks. */
+function directoryTls(settings: LdapSettings): ConnectionOptions {
+  const ca = settings.ca_file === '' ? undefined : [readFileSync(settings.ca_file)];
+  return { ...(ca ? { ca } : {}), rejectUnauthorized: true, minVersion: 'TLSv1.2' };
+}
+
+/**
+ * A connection to the directory: TLS from the first byte (ldaps://) or upgraded with StartTLS,
+ * the certificate verified against `ca_file` (or the system's CAs) and the URL's host name.
+ */
+async function openDirectory(settings: LdapSettings, tlsOptions: ConnectionOptions): Promise<Client> {
+  const timeout = settings.timeout_seconds * 1000;
+  const ldaps = settings.url.startsWith('ldaps:');
+  // ldapts speaks TLS from the first byte whenever it is given TLS options, so a connection that
+  // StartTLS upgrades gets them only for the upgrade.
+  const client = new Client({
+    url: settings.url,
+    timeout,
+    connectTimeout: timeout,
+    ...(ldaps ? { tlsOptions } : {}),
+  });
+  // The certificate is checked against the URL's host name (Node would assume "localhost").
+  if (settings.start_tls && !ldaps)
+    await client.startTLS({ ...tlsOptions, host: new URL(settings.url).hostname });
+  return client;
+}
+
+/**
+ * For `hpchub config check --connect`: connects as the hub would and, with a service account,
+ * binds and looks at `user_base`. Resolves to what was checked; rejects with what failed.
+ */
+export async function probeDirectory(
+  settings: LdapSettings,
+  servicePassword: string | undefined,
+): Promise<string> {
+  const client = await openDirectory(settings, directoryTls(settings)).catch((err: unknown) => {
+    throw new Error(describeDirectoryError(err));
+  });
+  try {
+    if (settings.bind_dn === '')
+      return `connected to ${settings.url}; people bind directly as ${settings.user_dn_template}`;
+    await client.bind(settings.bind_dn, servicePassword);
+    await client.search(settings.user_base, { scope: 'base', attributes: ['dn'] });
+    return `connected to ${settings.url}, bound as ${settings.bind_dn}, ${settings.user_base} readable`;
+  } catch (err) {
+    throw new Error(describeDirectoryError(err));
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
 export function createLdapAuthenticator(
   settings: LdapSettings,
   servicePassword: string | undefined,
@@ -33,26 +95,8 @@ export function createLdapAuthenticator(
     throw new Error('auth.ldap needs bind_dn (search-then-bind) or user_dn_template (direct bind).');
   if (settings.bind_dn !== '' && servicePassword === undefined)
     throw new Error('auth.ldap.bind_dn is set but its password is not (auth.ldap.bind_password_file).');
-  const ca = settings.ca_file === '' ? undefined : [readFileSync(settings.ca_file)];
-  const tlsOptions = { ...(ca ? { ca } : {}), rejectUnauthorized: true, minVersion: 'TLSv1.2' as const };
-  const timeout = settings.timeout_seconds * 1000;
-
-  const ldaps = settings.url.startsWith('ldaps:');
-
-  async function connect(): Promise<Client> {
-    // ldapts speaks TLS from the first byte whenever it is given TLS options, so a connection that
-    // StartTLS upgrades gets them only for the upgrade.
-    const client = new Client({
-      url: settings.url,
-      timeout,
-      connectTimeout: timeout,
-      ...(ldaps ? { tlsOptions } : {}),
-    });
-    // The certificate is checked against the URL's host name (Node would assume "localhost").
-    if (settings.start_tls && !ldaps)
-      await client.startTLS({ ...tlsOptions, host: new URL(settings.url).hostname });
-    return client;
-  }
+  const tls = directoryTls(settings);
+  const connect = () => openDirectory(settings, tls);
 
   /** The person's DN: found by the service account, or made from the template. */
   async function userDn(client: Client, username: string): Promise<string | null> {
@@ -130,7 +174,7 @@ export function createLdapAuthenticator(
       try {
         return await check(username, password);
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = describeDirectoryError(err);
         log.warn(
           { url: settings.url, reason, code: (err as { code?: unknown }).code },
           'ldap: the directory could not be used',

@@ -156,6 +156,22 @@ export class OidcClient {
     }
   }
 
+  /**
+   * For `hpchub config check --connect`: discovery (or the configured endpoints) as the first
+   * sign-in would do it. Resolves to what the provider offers; rejects with the precise reason.
+   */
+  async probe(): Promise<string> {
+    let config: oidc.Configuration;
+    try {
+      config = await this.config();
+    } catch (err) {
+      throw new Error(reasonOf(err));
+    }
+    const m = config.serverMetadata();
+    const logout = m.end_session_endpoint ? 'RP-initiated logout' : 'no logout endpoint';
+    return `issuer ${m.issuer}: authorization and token endpoints, ${m.userinfo_endpoint ? 'userinfo' : 'no userinfo'}, ${logout}`;
+  }
+
   /** Where to send the browser to sign in, and what its return must match. */
   async begin(redirectUri: string): Promise<{ url: URL; pending: PendingSignIn }> {
     const config = await this.step('discovery', () => this.config());

@@ -289,6 +289,62 @@ describe('single sign-on with a real OpenID provider', () => {
   });
 });
 
+describe('single sign-on set up in other ways', () => {
+  test('a plain OAuth 2.0 provider without discovery or ID tokens (as GitHub): the name from its user API', async () => {
+    const op = await TestOpenIdProvider.reserve();
+    const hub = await TestHub.start({
+      configure: ssoConfig(op.issuer, (c) => {
+        Object.assign(c.auth.oidc, {
+          name: 'GitHub',
+          authorization_url: `${op.issuer}/auth`,
+          token_url: `${op.issuer}/token`,
+          userinfo_url: `${op.issuer}/api/user`,
+          scopes: ['profile'],
+          username_claim: 'login',
+          groups_claim: '',
+        });
+      }),
+    });
+    try {
+      await op.start(hub.url);
+      op.people.set('Octo-Cat', { name: 'Octo Cat' });
+      const browser = new Browser(hub.url);
+      const { callback } = await op.signInUpToCallback(browser, 'Octo-Cat');
+      assert.ok(callback.searchParams.get('code'));
+      const res = await browser.get(`${callback.pathname}${callback.search}`);
+      assert.equal(res.status, 303, res.text.slice(0, 500));
+      assert.equal(((await whoAmI(hub, browser)) as { name: string }).name, 'octo-cat');
+      // No ID token, so nothing to hand the provider at logout: the hub's own session just ends.
+      const out = await browser.postForm('/hub/logout', { _xsrf: await browser.csrfToken() });
+      assert.equal(out.headers.get('location'), '/hub/login');
+    } finally {
+      await hub.stop();
+      await op.stop();
+    }
+  });
+
+  test('the client secret from HPCHUB_OIDC_CLIENT_SECRET instead of a file', async () => {
+    const op = await TestOpenIdProvider.reserve();
+    process.env.HPCHUB_OIDC_CLIENT_SECRET = TEST_CLIENT.secret;
+    let hub: TestHub | undefined;
+    try {
+      hub = await TestHub.start({
+        configure: ssoConfig(op.issuer, (c) => (c.auth.oidc.client_secret_file = '')),
+      });
+      await op.start(hub.url);
+      op.people.set('jdoe', { email: 'jdoe@uni.example', groups: [] });
+      const browser = new Browser(hub.url);
+      const { callback } = await op.signInUpToCallback(browser, 'jdoe');
+      assert.equal((await browser.get(`${callback.pathname}${callback.search}`)).status, 303);
+      assert.equal(hub.logText().includes(TEST_CLIENT.secret), false);
+    } finally {
+      delete process.env.HPCHUB_OIDC_CLIENT_SECRET;
+      await hub?.stop();
+      await op.stop();
+    }
+  });
+});
+
 describe('single sign-on that cannot finish', () => {
   test('a provider that is down or does not answer gets a page saying so, without hanging', async () => {
     // A port nobody listens on, and a server that accepts and never answers.
