@@ -24,6 +24,7 @@ import { installErrorHandlers } from './http/errors.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
+import { loadSitePresets, Presets } from './presets/rules.js';
 import { createHubProxy } from './proxy/index.js';
 import { Sharing } from './shares/rules.js';
 import {
@@ -163,10 +164,17 @@ export async function buildApp({
     },
   });
 
-  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts, sharing });
+  const presets = new Presets({
+    db: hub.db,
+    site: loadSitePresets(hub.config.presets),
+    maxPerUser: hub.config.presets.max_per_user,
+    check: (user, options) => service.checkOptions(user, options),
+  });
+
+  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts, sharing, presets });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });
   await app.register(probeRoutes, { prefix: `${API_PREFIX}/agent`, version: hub.version });
-  await app.register(webRoutes, { hub, site, spawning: service, accounts, sharing });
+  await app.register(webRoutes, { hub, site, spawning: service, accounts, sharing, presets });
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.
   app.get('/hub/health', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>

@@ -211,6 +211,23 @@ export const ShareCodeSchema = Type.Object(
 );
 export type ShareCodeModel = Static<typeof ShareCodeSchema>;
 
+/** Saved start settings: a user's own, or one the site offers everyone. */
+export const PresetSchema = Type.Object(
+  {
+    id: Type.String({ description: 'A number for the user’s own presets; `site:ID` for the site’s.' }),
+    title: Type.String(),
+    description: Type.String(),
+    app: Type.String(),
+    options: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+      description: 'The spawn form’s values (`app` included), as `user_options` of a start takes them.',
+    }),
+    site: Type.Boolean({ description: 'Offered by the site (not deletable).' }),
+    created: NullableTimestamp,
+  },
+  { $id: 'Preset' },
+);
+export type PresetModel = Static<typeof PresetSchema>;
+
 /** Every schema with an $id: servers register these once and routes refer to them. */
 export const SHARED_SCHEMAS: TSchema[] = [
   ErrorBodySchema,
@@ -222,4 +239,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   ProgressEventSchema,
   ShareSchema,
   ShareCodeSchema,
+  PresetSchema,
 ];

@@ -2,12 +2,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
+import type { Presets } from '../presets/rules.js';
 import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
 import { activityRoutes } from './activity.js';
 import { groupRoutes } from './groups.js';
 import { serverFacts } from './models.js';
 import { newsRoutes } from './news.js';
+import { presetRoutes } from './presets.js';
 import { rootRoutes } from './root.js';
 import { serverRoutes } from './servers.js';
 import { shareRoutes } from './shares.js';
@@ -22,7 +24,8 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   spawning: SpawningService;
   accounts: Accounts;
   sharing: Sharing;
-}> = async (app, { hub, spawning, accounts, sharing }) => {
+  presets: Presets;
+}> = async (app, { hub, spawning, accounts, sharing, presets }) => {
   const facts = serverFacts(spawning);
   await app.register(rootRoutes, { hub, facts });
   await app.register(userRoutes, { hub, accounts, facts });
@@ -33,6 +36,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   await app.register(activityRoutes, { hub, spawning });
   await app.register(spawnFormRoutes, { spawning });
   await app.register(shareRoutes, { hub, sharing });
+  await app.register(presetRoutes, { presets });
 
   app.get('/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -1,10 +1,8 @@
 // The app catalog a hub offers: the built-ins, overridden or extended by the site's apps file,
 // narrowed to `apps.enabled`. Loaded once at start; every definition is validated, and all
 // problems are reported together.
-import { readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
-import { parse } from 'yaml';
 import type { HubConfig } from '../config/index.js';
+import { readYamlList } from '../config/yaml-list.js';
 import { BUILTIN_APPS } from './builtins.js';
 import { type AppDefinition, AppDefinitionSchema, type AppField } from './definition.js';
 
@@ -37,21 +35,7 @@ export class AppCatalog {
 
 /** Reads a site's apps file: a YAML list of app definitions. Throws listing every problem. */
 export function readAppsFile(path: string): AppDefinition[] {
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`Cannot read the apps file ${path}: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(doc)) throw new Error(`The apps file ${path} must be a YAML list of app definitions.`);
-  const problems: string[] = [];
-  doc.forEach((entry, i) => {
-    for (const e of Value.Errors(AppDefinitionSchema, entry)) {
-      problems.push(`  [${i}]${e.path.replaceAll('/', '.')}: ${e.message}`);
-    }
-  });
-  if (problems.length > 0) throw new Error(`The apps file ${path} is not valid:\n${problems.join('\n')}`);
-  return doc as AppDefinition[];
+  return readYamlList(path, AppDefinitionSchema, { file: 'apps file', entries: 'app definitions' });
 }
 
 export function loadCatalog(config: Pick<HubConfig['apps'], 'enabled' | 'file'>): AppCatalog {

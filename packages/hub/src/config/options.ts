@@ -12,6 +12,7 @@ import { DbSection } from './sections/db.js';
 import { GeneralOptions } from './sections/general.js';
 import { LogSection } from './sections/log.js';
 import { ModulesSection } from './sections/modules.js';
+import { PresetsSection } from './sections/presets.js';
 import { ProxySection } from './sections/proxy.js';
 import { SessionSection } from './sections/session.js';
 import { SiteSection } from './sections/site.js';
@@ -36,6 +37,7 @@ export const HubConfigSchema = Type.Object(
     apps: AppsSection,
     modules: ModulesSection,
     culler: CullerSection,
+    presets: PresetsSection,
     site: SiteSection,
     tokens: TokensSection,
     proxy: ProxySection,

@@ -19,6 +19,7 @@ const TABLES = [
   'hub_kv',
   'memberships',
   'news_items',
+  'presets',
   'servers',
   'sessions',
   'share_codes',

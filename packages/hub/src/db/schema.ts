@@ -155,6 +155,17 @@ export interface SpawnChoicesTable {
   updated: Timestamp;
 }
 
+/** A user's saved start settings, under a name of their choosing. */
+export interface PresetsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  app: string;
+  /** JSON: the spawn form's values as a start stores them (`app` included). */
+  options: string;
+  created: Timestamp;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -172,6 +183,7 @@ export interface Database {
   news_items: NewsItemsTable;
   usage_records: UsageRecordsTable;
   spawn_choices: SpawnChoicesTable;
+  presets: PresetsTable;
   /** Small hub-wide settings (schema notes, first-start markers). */
   hub_kv: KeyValueTable;
 }
@@ -185,6 +197,7 @@ export type GroupRow = Selectable<GroupsTable>;
 export type ServerRow = Selectable<ServersTable>;
 export type ShareRow = Selectable<SharesTable>;
 export type ShareCodeRow = Selectable<ShareCodesTable>;
+export type PresetRow = Selectable<PresetsTable>;
 export type NewsItemRow = Selectable<NewsItemsTable>;
 export type UsageRecordRow = Selectable<UsageRecordsTable>;
 

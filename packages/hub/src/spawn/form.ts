@@ -75,8 +75,13 @@ export const SpawnFormSchema = Type.Object(
     fields: Type.Array(FormFieldSchema),
     remembered: Type.Boolean({
       description:
-        'Whether values come from an earlier start: the user’s last of this app, or `from_server`.',
+        'Whether values come from an earlier start (the user’s last of this app, or `from_server`) or from `from_preset`.',
     }),
+    from_preset: Type.Optional(
+      Type.String({
+        description: 'The preset (its title) the values come from, when the form was asked for with one.',
+      }),
+    ),
     from_server: Type.Optional(
       Type.String({
         description:
@@ -159,6 +164,8 @@ export interface Prefill {
   values: OptionValues;
   /** The server those values are from, when it is one. */
   server?: string | undefined;
+  /** The preset those values are from, when it is one. */
+  preset?: string | undefined;
 }
 
 /** The "Other software" field with the modules still acceptable of those remembered. */
@@ -207,5 +214,6 @@ export function describeForm(
     fields: described,
     remembered: Object.keys(remembered).length > 0,
     ...(prefill.server !== undefined && { from_server: prefill.server }),
+    ...(prefill.preset !== undefined && { from_preset: prefill.preset }),
   };
 }

@@ -9,7 +9,7 @@
 import type { AgentReady, AgentStopping } from '@hpchub/protocol';
 import type { AppCatalog } from '../apps/catalog.js';
 import type { AppDefinition, AppField } from '../apps/definition.js';
-import { validateOptions } from '../apps/fields.js';
+import { type OptionValues, validateOptions } from '../apps/fields.js';
 import { serverPrefix } from '../apps/launch.js';
 import type { ServerRow, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
@@ -170,15 +170,21 @@ export class SpawningService {
    * still checked against today's form. A server that no longer exists, or whose app is no longer
    * offered, falls back like a remembered value: the first app, the last choices.
    */
-  async describeForm(user: UserRow, choice: { app?: string; server?: string } = {}): Promise<SpawnForm> {
+  async describeForm(
+    user: UserRow,
+    choice: { app?: string; server?: string; preset?: { title: string; values: OptionValues } } = {},
+  ): Promise<SpawnForm> {
     const { db } = this.#deps;
     const earlier = choice.server === undefined ? undefined : await findServer(db, user.id, choice.server);
     const offered = earlier && this.catalog.get(earlier.app) ? earlier.app : undefined;
     const app = chooseApp(this.catalog, choice.app ?? offered);
     const fields = await this.#fields(user, app);
-    const prefill: Prefill = earlier
-      ? { values: parseOptions(earlier.options), server: earlier.name }
-      : { values: await rememberedChoices(db, user.id, app.id) };
+    // A preset's values are checked against today's form like remembered ones: what no longer fits shows the default.
+    const prefill: Prefill = choice.preset
+      ? { values: choice.preset.values, preset: choice.preset.title }
+      : earlier
+        ? { values: parseOptions(earlier.options), server: earlier.name }
+        : { values: await rememberedChoices(db, user.id, app.id) };
     return describeForm(this.catalog, app, fields, prefill, this.#software(app));
   }
 
@@ -212,13 +218,7 @@ export class SpawningService {
       );
     }
 
-    const { app: appId, ...submitted } = options;
-    const app = chooseApp(this.catalog, appId);
-    const fields = await this.#fields(user, app);
-    // The user's modules: names the module system listed (or the site's pattern), never shell text.
-    const { values, modules } = validateWithModules(submitted, this.#software(app)?.rules, (rest) =>
-      validateOptions(fields, rest),
-    );
+    const { app, options: checked } = await this.#checked(user, options);
     // An account that cannot run jobs hears so now, not when its turn comes.
     await this.#deps.accountOf(user);
     const ticket = this.#admission.ticket();
@@ -228,7 +228,7 @@ export class SpawningService {
         userId: user.id,
         name: serverName,
         app: app.id,
-        options: { app: app.id, ...values, ...storedModules(modules) },
+        options: checked,
         lineTicket: ticket,
       });
     } catch (err) {
@@ -245,6 +245,30 @@ export class SpawningService {
       'server start waits for a free start slot',
     );
     return row;
+  }
+
+  /**
+   * Checks a start's options against the user's form as `start` does, without starting anything
+   * (a preset is saved only with values the form accepts): the app and the validated options,
+   * `app` and modules included, as a start would store them. A bad value is a 400 per field.
+   */
+  async checkOptions(
+    user: UserRow,
+    options: Record<string, unknown>,
+  ): Promise<{ app: string; options: OptionValues }> {
+    const { app, options: checked } = await this.#checked(user, options);
+    return { app: app.id, options: checked };
+  }
+
+  async #checked(user: UserRow, options: Record<string, unknown>) {
+    const { app: appId, ...submitted } = options;
+    const app = chooseApp(this.catalog, appId);
+    const fields = await this.#fields(user, app);
+    // The user's modules: names the module system listed (or the site's pattern), never shell text.
+    const { values, modules } = validateWithModules(submitted, this.#software(app)?.rules, (rest) =>
+      validateOptions(fields, rest),
+    );
+    return { app, options: { app: app.id, ...values, ...storedModules(modules) } as OptionValues };
   }
 
   /** Launches a start whose turn has come (launch.ts); it holds a slot until then, and maybe after. */

@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
+import type { Presets } from '../presets/rules.js';
 import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
 import type { SafeHtml } from '../ui/html.js';
@@ -15,6 +16,7 @@ export interface WebDeps {
   spawning: SpawningService;
   accounts: Accounts;
   sharing: Sharing;
+  presets: Presets;
 }
 
 export type ScreenOptions = Omit<PageOptions, 'principal' | 'csrfToken' | 'site'>;

@@ -9,6 +9,7 @@ import { startLine } from './0004_start_line.js';
 import { shareCodes } from './0005_share_codes.js';
 import { sessionIdToken } from './0006_session_id_token.js';
 import { limitEnds } from './0007_limit_ends.js';
+import { presets } from './0008_presets.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -19,5 +20,6 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0005_share_codes': shareCodes(engine),
     '0006_session_id_token': sessionIdToken(engine),
     '0007_limit_ends': limitEnds(engine),
+    '0008_presets': presets(engine),
   };
 }

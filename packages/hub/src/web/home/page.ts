@@ -18,6 +18,8 @@ export interface HomeView {
   sharing: ReadonlyMap<string, ShareDialogView>;
   /** The label of the server whose share dialog is open (after one of its forms). */
   openShare?: string | undefined;
+  /** The presets panel. */
+  presets: SafeHtml;
 }
 
 function serverCard(s: ServerView, principal: Principal, share: SafeHtml): SafeHtml {
@@ -77,6 +79,7 @@ export function homeBody(view: HomeView): SafeHtml {
                 })}</ul>`
           }
         </section>
+        ${view.presets}
         ${
           view.ended.length > 0
             ? html`<section class="panel" aria-labelledby="ended-title">

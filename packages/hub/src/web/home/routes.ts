@@ -1,24 +1,34 @@
 // The signed-in user's home page: their servers, how recent ones ended, and the notices.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { subjectOf, userAccess } from '../../http/access.js';
+import { callerOf } from '../../http/principal.js';
 import { listShareCodes, listShares } from '../../shares/store.js';
 import { ACTIVE_STATUSES } from '../../spawn/index.js';
+import { FormBodySchema, formValue } from '../forms.js';
 import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
 import { serverView } from '../servers.js';
 import type { ShareDialogView } from '../share/view.js';
 import { homeBody } from './page.js';
+import { presetsPanel } from './presets.js';
 
 const RECENT_ENDS = 5;
 
-export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site, spawning }) => {
+export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
+  app,
+  { hub, site, spawning, presets, accounts },
+) => {
   app.get(
     '/hub/home',
     {
       config: { access: { kind: 'authenticated' } },
       schema: {
         hide: true,
-        querystring: Type.Object({ share: Type.Optional(Type.String({ maxLength: 100 })) }),
+        querystring: Type.Object({
+          share: Type.Optional(Type.String({ maxLength: 100 })),
+          saved: Type.Optional(Type.String({ maxLength: 100 })),
+        }),
       },
     },
     async (request, reply) => {
@@ -63,6 +73,12 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub,
         maxServers: max,
         sharing,
         openShare: request.query.share,
+        presets: presetsPanel(
+          p,
+          await presets.list(await accounts.existing(p.name)),
+          (id) => spawning.catalog.get(id)?.title ?? id,
+          request.query.saved,
+        ),
       });
       return sendPage(
         reply,
@@ -70,6 +86,19 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub,
         { title: 'Home', current: 'home', banner: maintenanceBanner(notices.maintenance) },
         body,
       );
+    },
+  );
+
+  // "Delete" on a preset of the home page.
+  app.post(
+    '/hub/presets/:name/delete',
+    {
+      config: { access: userAccess('servers') },
+      schema: { hide: true, params: Type.Object({ name: Type.String() }), body: FormBodySchema },
+    },
+    async (request, reply) => {
+      await presets.remove(callerOf(request), subjectOf(request), formValue(request.body, 'preset') ?? '');
+      return reply.redirect('/hub/home#presets', 303);
     },
   );
 

@@ -8,7 +8,7 @@ import type { FieldValidation } from '../../errors/index.js';
 import type { SpawnForm } from '../../spawn/index.js';
 import { appIconUrl } from '../../ui/assets.js';
 import { html, type SafeHtml } from '../../ui/html.js';
-import { csrfField, errorSummary, errorsByField, fieldError, fieldId } from '../forms.js';
+import { csrfField, describedBy, errorSummary, errorsByField, fieldError, fieldId } from '../forms.js';
 import { renderField, type Shown } from './fields.js';
 
 export interface SpawnFormView {
@@ -54,6 +54,7 @@ export function query(params: Record<string, string | undefined>): string {
 
 /** Where the values shown come from, when not from the defaults. */
 function prefillNote(form: SpawnForm, appTitle: string): string {
+  if (form.from_preset !== undefined) return `Filled in from the preset “${form.from_preset}”.`;
   if (form.from_server === undefined)
     return `Filled in with your choices from the last time you started ${appTitle}.`;
   const server = form.from_server === '' ? 'the default server' : `server ${form.from_server}`;
@@ -71,7 +72,7 @@ export function spawnFormBody(view: SpawnFormView): SafeHtml {
   const base = `/hub/spawn/${encodeURIComponent(owner)}${serverName ? `/${encodeURIComponent(serverName)}` : ''}`;
   const title = serverName === null ? 'Start a server' : `Start server ${serverName}`;
   const forWhom = owner === view.principal.name ? '' : ` for ${owner}`;
-  const known = new Set(['app', 'server_name', ...form.fields.map((f) => f.name)]);
+  const known = new Set(['app', 'server_name', 'preset_name', ...form.fields.map((f) => f.name)]);
   const appTitle = form.apps.find((a) => a.id === form.app)?.title ?? form.app;
   return html`<div class="page-head"><h1>${title}${forWhom}</h1></div>
   ${errorSummary(view.error, view.validations, known)}
@@ -108,5 +109,15 @@ export function spawnFormBody(view: SpawnFormView): SafeHtml {
       <a class="button secondary" href="${base}${query({ app: form.app, reset: '1', next: view.next })}">Reset form</a>
       <a href="/hub/home">Cancel</a>
     </div>
+    <details class="save-preset"${errors.has('preset_name') || view.submitted?.preset_name ? html` open` : ''}>
+      <summary>Save these settings as a preset</summary>
+      <div class="field${errors.has('preset_name') ? ' invalid' : ''}">
+        <label for="${fieldId('preset_name')}">Preset name</label>
+        <input id="${fieldId('preset_name')}" name="preset_name" type="text" maxlength="80"
+          placeholder="GPU analysis" value="${view.submitted?.preset_name ?? ''}"${describedBy('preset_name', errors)}>
+        ${fieldError('preset_name', errors)}
+      </div>
+      <button type="submit" name="intent" value="save-preset" class="secondary" formnovalidate>Save as preset</button>
+    </details>
   </form>`;
 }

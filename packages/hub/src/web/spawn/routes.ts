@@ -10,6 +10,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HubError, notFound } from '../../errors/index.js';
 import { subjectOf, userAccess } from '../../http/access.js';
+import { callerOf } from '../../http/principal.js';
+import { checkBody } from '../../http/validation.js';
+import { NewPresetBody } from '../../presets/rules.js';
 import { ACTIVE_STATUSES, findServer, serverPath } from '../../spawn/index.js';
 import { type FormBody, FormBodySchema, formValue } from '../forms.js';
 import { safeNext } from '../login/session.js';
@@ -25,6 +28,7 @@ const Query = Type.Object({
   app: Type.Optional(Type.String({ maxLength: 40 })),
   reset: Type.Optional(Type.String({ maxLength: 5 })),
   again: Type.Optional(Type.String({ maxLength: 5 })),
+  preset: Type.Optional(Type.String({ maxLength: 60 })),
   next: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
@@ -32,7 +36,7 @@ const Query = Type.Object({
 const nextOf = (value: string | undefined) => (value && safeNext(value) === value ? value : undefined);
 
 /** Fields of the page itself; every other field of the posted form is a value of the app's form. */
-const PAGE_FIELDS = new Set(['_xsrf', 'next', 'form_app', 'app', 'server_name']);
+const PAGE_FIELDS = new Set(['_xsrf', 'next', 'form_app', 'app', 'server_name', 'intent', 'preset_name']);
 
 function formOptions(body: FormBody): Record<string, string> {
   const options: Record<string, string> = {};
@@ -43,7 +47,10 @@ function formOptions(body: FormBody): Record<string, string> {
   return options;
 }
 
-export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub, site, spawning }) => {
+export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
+  app,
+  { hub, site, spawning, presets },
+) => {
   const access = { access: userAccess('servers') };
 
   async function show(reply: FastifyReply, view: Omit<SpawnFormView, 'principal'>, status = 200) {
@@ -96,9 +103,13 @@ export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
       if (redirected) return redirected;
     }
     const { app: appId, again } = request.query;
+    // `?preset=ID`: the form filled in from one of the user's presets or the site's.
+    const preset =
+      request.query.preset === undefined ? undefined : await presets.find(user, request.query.preset);
     const form = await spawning.describeForm(user, {
       ...(appId !== undefined && { app: appId }),
       ...(again === '1' && { server: server ?? '' }),
+      ...(preset && { app: preset.app, preset: { title: preset.title, values: preset.options } }),
     });
     return show(reply, {
       owner: user.name,
@@ -140,15 +151,31 @@ export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
         note: `These are the options for ${title}. Check them, then press Start.`,
       });
     }
+    const saving = formValue(body, 'intent') === 'save-preset';
+    const presetName = (formValue(body, 'preset_name') ?? '').trim();
     try {
+      if (saving) {
+        const wanted = { name: presetName, user_options: { app: chosenApp ?? '', ...submitted } };
+        if (presetName === '')
+          throw new HubError('validation_failed', undefined, {
+            validations: [{ field: 'preset_name', message: 'Give the preset a name.' }],
+          });
+        checkBody(NewPresetBody, wanted);
+        await presets.save(callerOf(request), user, wanted);
+        return reply.redirect(`/hub/home${query({ saved: presetName })}#presets`, 303);
+      }
       await spawning.start(user, server, { app: chosenApp, ...submitted });
     } catch (err) {
       if (!(err instanceof HubError) || err.status >= 500) throw err;
       const message =
         err.code === 'validation_failed'
-          ? 'The server was not started: some fields need another value.'
+          ? `The ${saving ? 'preset was not saved' : 'server was not started'}: some fields need another value.`
           : err.message;
-      const again = { ...submitted, ...(fixedServer === undefined && { server_name: server }) };
+      const again = {
+        ...submitted,
+        ...(fixedServer === undefined && { server_name: server }),
+        ...(saving && { preset_name: presetName }),
+      };
       return show(
         reply,
         { ...(await view(chosenApp)), submitted: again, error: message, validations: err.validations ?? [] },
