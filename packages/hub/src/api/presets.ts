@@ -33,7 +33,7 @@ export const presetRoutes: FastifyPluginAsyncTypebox<{ presets: Presets }> = asy
         summary: 'Get one preset',
         tags: ['presets'],
         params: PresetParams,
-        response: { 200: Type.Ref(PresetSchema), ...errorResponses(401, 404) },
+        response: { 200: Type.Ref(PresetSchema), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => presets.find(subjectOf(request), request.params.preset),
@@ -62,7 +62,7 @@ export const presetRoutes: FastifyPluginAsyncTypebox<{ presets: Presets }> = asy
         summary: 'Delete one of the user’s presets (the site’s cannot be)',
         tags: ['presets'],
         params: PresetParams,
-        response: { 204: Type.Null(), ...errorResponses(401, 404) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
       },
     },
     async (request, reply) => {

@@ -133,7 +133,7 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
           summary: 'Withdraw every share of a server',
           tags: ['shares'],
           params,
-          response: { 204: Type.Null(), ...errorResponses(401, 404) },
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
         },
       },
       async (request, reply) => {
@@ -197,7 +197,7 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
           tags: ['shares'],
           params,
           querystring: CodeQuery,
-          response: { 204: Type.Null(), ...errorResponses(401, 404) },
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
         },
       },
       async (request, reply) => {
@@ -258,7 +258,7 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
           summary: 'Give up a share made to a user',
           tags: ['shares'],
           params,
-          response: { 204: Type.Null(), ...errorResponses(401, 404) },
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
         },
       },
       async (request, reply) => {
