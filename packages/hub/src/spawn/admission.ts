@@ -3,7 +3,8 @@
 // written, and leaves it for a slot (start-slots.ts) as soon as one is free and its turn has
 // come. Past the line's bound (spawner.start_line_max) a start is refused with 429 and a
 // Retry-After from the pace at which slots come free. Starts in line hear their place on the
-// progress stream whenever it changes.
+// progress stream: a start joining at once, those moving up within ANNOUNCE_MS (a line of a
+// thousand draining twenty at a time would otherwise be told a thousand places at every step).
 //
 // The spawning service owns the database and the launch; this keeps the order and the count.
 import type { Logger } from 'pino';
@@ -28,6 +29,9 @@ export interface AdmissionDeps {
   launch(entry: LineEntry): Promise<ServerRow | undefined>;
 }
 
+/** How soon starts in line hear that they moved: soon for a person watching, in one round for many moves. */
+export const ANNOUNCE_MS = 250;
+
 export class StartAdmission implements LineReader {
   readonly #deps: AdmissionDeps;
   readonly #line = new StartLine();
@@ -37,6 +41,8 @@ export class StartAdmission implements LineReader {
   #nextTicket = 1;
   /** Launches under way: a start admitted as soon as it joined waits for its own. */
   readonly #launches = new Map<number, Promise<ServerRow | undefined>>();
+  /** The round of announcements to come, when places changed since the last one. */
+  #announcing: NodeJS.Timeout | undefined;
 
   constructor(deps: AdmissionDeps, slots = new StartSlots()) {
     this.#deps = deps;
@@ -93,6 +99,8 @@ export class StartAdmission implements LineReader {
     this.#joining.delete(entry.ticket);
     this.#line.join(entry);
     this.pump();
+    const position = this.#line.tell(entry.serverId);
+    if (position !== null) this.#tell(entry.serverId, position);
     this.#announce();
     return this.#launches.get(entry.serverId);
   }
@@ -103,7 +111,7 @@ export class StartAdmission implements LineReader {
       this.#nextTicket = Math.max(this.#nextTicket, entry.ticket + 1);
       this.#line.join(entry);
     }
-    this.#announce();
+    this.#announceNow();
   }
 
   /** A start leaves the line without a slot (cancelled, stopped, its user gone); those behind move up. */
@@ -152,10 +160,21 @@ export class StartAdmission implements LineReader {
     if (moved) this.#announce();
   }
 
-  /** Tells every start in line whose place changed where it stands now. */
+  /** Tells every start in line whose place changed where it stands now, within ANNOUNCE_MS. */
   #announce(): void {
-    for (const { serverId, position } of this.#line.moved()) {
-      this.#deps.bus.step(serverId, 'line', placeMessage(position), { line: { position } });
-    }
+    if (this.#announcing) return;
+    this.#announcing = setTimeout(() => {
+      this.#announcing = undefined;
+      this.#announceNow();
+    }, ANNOUNCE_MS);
+    this.#announcing.unref();
+  }
+
+  #announceNow(): void {
+    for (const { serverId, position } of this.#line.moved()) this.#tell(serverId, position);
+  }
+
+  #tell(serverId: number, position: number): void {
+    this.#deps.bus.step(serverId, 'line', placeMessage(position), { line: { position } });
   }
 }

@@ -2,6 +2,10 @@
 // pace of start slots from which a refused request's Retry-After is computed.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerRow } from '../db/schema.js';
+import { ANNOUNCE_MS, StartAdmission } from './admission.js';
+import type { ProgressBus } from './progress.js';
 import { ordinal, placeMessage, StartLine } from './start-line.js';
 import { StartSlots } from './start-slots.js';
 
@@ -61,6 +65,50 @@ describe('the start line', () => {
     assert.deepEqual(line.moved(), [{ serverId: 5, position: 4 }]);
   });
 
+  test('kept in order as starts join and leave, as sorting the whole line would order it', () => {
+    // The line is kept sorted incrementally (a class of a thousand would otherwise sort it a
+    // thousand times); random joins and leaves of a few users' starts, against the full sort.
+    const line = new StartLine();
+    const waiting = new Map<number, { serverId: number; userId: number; ticket: number }>();
+    const fullSort = () => {
+      const rank = new Map<number, number>();
+      const byTicket = [...waiting.values()].sort((a, b) => a.ticket - b.ticket);
+      const keyed = byTicket.map((e) => {
+        const r = rank.get(e.userId) ?? 0;
+        rank.set(e.userId, r + 1);
+        return { e, r };
+      });
+      keyed.sort((a, b) => a.r - b.r || a.e.ticket - b.e.ticket);
+      return keyed.map((k) => k.e.serverId);
+    };
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const used = new Set<number>();
+    for (let step = 0; step < 3000; step++) {
+      if (waiting.size > 0 && random(3) === 0) {
+        const ids = [...waiting.keys()];
+        const id = ids[random(ids.length)] as number;
+        waiting.delete(id);
+        assert.equal(line.leave(id), true);
+      } else {
+        // Tickets are unique and mostly rise, as the hub hands them out; some rows are written late.
+        let ticket = step * 10 - random(3) * 15;
+        while (used.has(ticket)) ticket += 1;
+        used.add(ticket);
+        const entry = { serverId: step, userId: random(7), ticket };
+        waiting.set(step, entry);
+        line.join(entry);
+      }
+      const order = line.order().map((e) => e.serverId);
+      assert.deepEqual(order, fullSort(), `after step ${step}`);
+      const probe = order[random(order.length)];
+      if (probe !== undefined) assert.equal(line.placeOf(probe), order.indexOf(probe) + 1);
+    }
+  });
+
   test('says the place as people read it', () => {
     assert.deepEqual([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 37, 101, 111, 112].map(ordinal), [
       '1st',
@@ -79,6 +127,43 @@ describe('the start line', () => {
       '112th',
     ]);
     assert.equal(placeMessage(37), 'Waiting for a free start slot: 37th in line');
+  });
+});
+
+describe('places in line', () => {
+  test('a line of a thousand draining twenty at a time hears its places in rounds, not at every step', async () => {
+    // Found by bench:scale: each start leaving the line told everyone behind it their new place
+    // at once, half a million events for a class of a thousand, stalling the hub's event loop.
+    const told = new Map<number, number[]>();
+    const bus = {
+      step: (serverId: number, _step: string, _message: string, detail: { line?: { position: number } }) => {
+        if (detail.line && detail.line.position > 0)
+          told.set(serverId, [...(told.get(serverId) ?? []), detail.line.position]);
+      },
+    } as unknown as ProgressBus;
+    const admission = new StartAdmission({
+      limits: () => ({ slots: 20, line: 1000 }),
+      bus,
+      log: { info: () => {} },
+      launch: () => new Promise<ServerRow | undefined>(() => {}),
+    });
+    for (let id = 1; id <= 1000; id++)
+      admission.joined({ serverId: id, userId: id, ticket: admission.ticket() });
+    assert.equal(admission.waiting, 980);
+    // Each start in line heard its place as it joined.
+    assert.deepEqual(told.get(21), [1]);
+    assert.deepEqual(told.get(1000), [980]);
+    for (let id = 1; id <= 980; id++) admission.release(id);
+    assert.equal(admission.waiting, 0, 'every start in line got its slot');
+    const heard = [...told.values()].reduce((n, places) => n + places.length, 0);
+    assert.equal(heard, 980, 'no start heard a place while the line moved within one round');
+    // Those joining now hear their place, and the round tells whoever moved.
+    for (let id = 1001; id <= 1100; id++)
+      admission.joined({ serverId: id, userId: id, ticket: admission.ticket() });
+    for (let id = 981; id <= 1030; id++) admission.release(id);
+    await sleep(ANNOUNCE_MS * 2);
+    for (let id = 1051; id <= 1100; id++)
+      assert.equal(told.get(id)?.at(-1), admission.placeOf(id), `server ${id}`);
   });
 });
 

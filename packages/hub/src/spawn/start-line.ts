@@ -13,32 +13,57 @@ export interface LineEntry {
   ticket: number;
 }
 
+/** Where a start stands: its rank among its owner's waiting starts, then its ticket. */
+interface Key {
+  rank: number;
+  ticket: number;
+}
+
+const before = (a: Key, b: Key) => a.rank - b.rank || a.ticket - b.ticket;
+
 export class StartLine {
-  readonly #entries = new Map<number, LineEntry>();
-  /** The entries in line order, and each one's place; rebuilt after each change (the line is bounded). */
-  #order: LineEntry[] = [];
-  #places = new Map<number, number>();
+  /**
+   * The entries in line order, kept sorted as starts join and leave: a class of a thousand
+   * joining and leaving one by one costs a binary search and an array move each, not a sort of
+   * the whole line each time.
+   */
+  readonly #order: LineEntry[] = [];
+  readonly #keys = new Map<number, Key>();
+  /** Each user's waiting starts, by ticket: their ranks. */
+  readonly #byUser = new Map<number, LineEntry[]>();
   /** The place each start was last told, so only starts whose place changed hear of it. */
   readonly #told = new Map<number, number>();
 
   get length(): number {
-    return this.#entries.size;
+    return this.#order.length;
   }
 
   has(serverId: number): boolean {
-    return this.#entries.has(serverId);
+    return this.#keys.has(serverId);
   }
 
   join(entry: LineEntry): void {
-    this.#entries.set(entry.serverId, entry);
-    this.#reorder();
+    if (this.#keys.has(entry.serverId)) this.leave(entry.serverId);
+    const own = this.#byUser.get(entry.userId) ?? [];
+    this.#byUser.set(entry.userId, own);
+    let at = own.length;
+    while (at > 0 && (own[at - 1] as LineEntry).ticket > entry.ticket) at--;
+    own.splice(at, 0, entry);
+    this.#rerank(own, at);
   }
 
   /** Takes a start out of the line (cancelled, stopped, its user gone); false if it was not in it. */
   leave(serverId: number): boolean {
-    if (!this.#entries.delete(serverId)) return false;
+    const key = this.#keys.get(serverId);
+    if (!key) return false;
+    const entry = this.#order[this.#indexOf(key)] as LineEntry;
+    this.#remove(entry);
     this.#told.delete(serverId);
-    this.#reorder();
+    const own = this.#byUser.get(entry.userId) ?? [];
+    const at = own.indexOf(entry);
+    own.splice(at, 1);
+    if (own.length === 0) this.#byUser.delete(entry.userId);
+    else this.#rerank(own, at);
     return true;
   }
 
@@ -49,7 +74,8 @@ export class StartLine {
 
   /** 1 for the next start to get a slot; null for a server not waiting in line. */
   placeOf(serverId: number): number | null {
-    return this.#places.get(serverId) ?? null;
+    const key = this.#keys.get(serverId);
+    return key ? this.#indexOf(key) + 1 : null;
   }
 
   /** Whether the start was ever told its place (it waited, rather than getting a slot at once). */
@@ -60,6 +86,14 @@ export class StartLine {
   /** The tickets in line order (tests, logs). */
   order(): LineEntry[] {
     return [...this.#order];
+  }
+
+  /** The place of one start if it changed since it was last told (marking it told), else null. */
+  tell(serverId: number): number | null {
+    const position = this.placeOf(serverId);
+    if (position === null || this.#told.get(serverId) === position) return null;
+    this.#told.set(serverId, position);
+    return position;
   }
 
   /** The starts whose place changed since they were last told, with their new place; marks them told. */
@@ -74,21 +108,39 @@ export class StartLine {
     return out;
   }
 
-  #reorder(): void {
-    const byUser = new Map<number, LineEntry[]>();
-    for (const entry of this.#entries.values()) {
-      const own = byUser.get(entry.userId) ?? [];
-      own.push(entry);
-      byUser.set(entry.userId, own);
+  /** Puts `own[from…]` (a user's starts from that rank on) where their ranks now place them. */
+  #rerank(own: LineEntry[], from: number): void {
+    for (let rank = from; rank < own.length; rank++) {
+      const entry = own[rank] as LineEntry;
+      if (this.#keys.get(entry.serverId)?.rank === rank) continue;
+      if (this.#keys.has(entry.serverId)) this.#remove(entry);
+      const key = { rank, ticket: entry.ticket };
+      this.#keys.set(entry.serverId, key);
+      this.#order.splice(this.#insertionPoint(key), 0, entry);
     }
-    const keyed: { entry: LineEntry; rank: number }[] = [];
-    for (const own of byUser.values()) {
-      own.sort((a, b) => a.ticket - b.ticket);
-      for (const [rank, entry] of own.entries()) keyed.push({ entry, rank });
+  }
+
+  #remove(entry: LineEntry): void {
+    const key = this.#keys.get(entry.serverId) as Key;
+    this.#order.splice(this.#indexOf(key), 1);
+    this.#keys.delete(entry.serverId);
+  }
+
+  /** The first index whose key is not before `key`. */
+  #insertionPoint(key: Key): number {
+    let lo = 0;
+    let hi = this.#order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(this.#keys.get((this.#order[mid] as LineEntry).serverId) as Key, key) < 0) lo = mid + 1;
+      else hi = mid;
     }
-    keyed.sort((a, b) => a.rank - b.rank || a.entry.ticket - b.entry.ticket);
-    this.#order = keyed.map((k) => k.entry);
-    this.#places = new Map(this.#order.map((e, i) => [e.serverId, i + 1]));
+    return lo;
+  }
+
+  /** The index of the entry with `key` (keys are unique: tickets are). */
+  #indexOf(key: Key): number {
+    return this.#insertionPoint(key);
   }
 }
 

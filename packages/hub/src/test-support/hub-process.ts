@@ -47,7 +47,7 @@ export interface HubProcessOptions {
    */
   files?: Record<string, string>;
   /**
-   * Another program than `hpchub start` (a hub on a simulated cluster: sim-hub.ts), given the
+   * Another program than `hpchub start` (a hub on a simulated cluster: sim-hub.mjs), given the
    * configuration file; run as the test's own account, not as HUB_ACCOUNT.
    */
   program?: (configFile: string) => string[];
