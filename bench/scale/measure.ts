@@ -35,11 +35,12 @@ export async function schedulerLoad(sim: SimCluster, jobs: number, intervalSecon
 }
 
 /**
- * The hub's CPU per request proxied to one user's server (`requests` of them, 16 at a time),
+ * The hub's CPU per request proxied to one user's server (`requests` of them, 16 at a time, after
+ * 2,000 to warm up),
  * gross and net of what the hub spends meanwhile on its own (polls, heartbeats), measured over
  * an idle stretch of the same length just before.
  */
-export async function proxyCpu(sim: SimCluster, users: SimClass, user: string, requests = 4000) {
+export async function proxyCpu(sim: SimCluster, users: SimClass, user: string, requests = 10_000) {
   const hub = { hub: { pids: [sim.hub.pid] } };
   const url = `${sim.url}/user/${user}/`;
   const headers = { authorization: `token ${users.token(user)}` };
@@ -48,7 +49,7 @@ export async function proxyCpu(sim: SimCluster, users: SimClass, user: string, r
     await res.text();
     return res.status;
   };
-  for (let i = 0; i < 200; i++) await send(); // warm-up: connections, caches
+  for (let i = 0; i < 2000; i++) await send(); // warm-up: connections, caches, the JIT
   const machine = machineSnapshot();
   const busyBefore = cpuSnapshot(hub);
   const t0 = performance.now();
@@ -175,20 +176,34 @@ export async function surge(sim: SimCluster, users: SimClass, class_: string[], 
 
 /**
  * SIGKILL with every server of `running` ready and `queued` waiting in Slurm's queue; the time
- * until the hub listens again and until every route serves again; then the queued jobs run, and
- * every one must end ready, none submitted twice.
+ * until the hub listens again and until every route has served once (requested 50 at a time:
+ * each first request after a restart opens a new TLS connection to its agent, and here the
+ * agents' side of those handshakes runs on the same cores as the hub), with the CPU the hub and
+ * this process (load generator, agents) used meanwhile; then the queued jobs run, and every one
+ * must end ready, none submitted twice.
  */
 export async function restart(sim: SimCluster, users: SimClass, running: string[], queued: string[]) {
   const submittedBefore = sim.slurm.calls.submit;
   const t0 = performance.now();
   await sim.hub.killAndRestart();
   const listeningS = (performance.now() - t0) / 1000;
+  const hub = { hub: { pids: [sim.hub.pid] }, bench: { pids: [process.pid] } };
+  const cpuBefore = cpuSnapshot(hub);
   let waiting = running;
+  let rounds = 0;
   while (waiting.length > 0 && performance.now() - t0 < 120_000) {
-    const failing = new Set((await users.notServing(waiting)).map((line) => line.split(':')[0]));
+    rounds += 1;
+    const failing = new Set<string>();
+    for (let i = 0; i < waiting.length; i += 50)
+      for (const line of await users.notServing(waiting.slice(i, i + 50)))
+        failing.add(line.split(':')[0] as string);
     waiting = waiting.filter((u) => failing.has(u));
   }
   const allServeS = (performance.now() - t0) / 1000;
+  const cpu = cpuPerRequest(cpuBefore, hub, running.length);
+  const t1 = performance.now();
+  await users.notServing(running);
+  const warmS = (performance.now() - t1) / 1000;
   sim.runQueuedJobs();
   const notReady = await users.notReady(queued, 120_000);
   return {
@@ -196,6 +211,9 @@ export async function restart(sim: SimCluster, users: SimClass, running: string[
     queued: queued.length,
     listening_again_s: Math.round(listeningS * 100) / 100,
     every_route_serves_s: Math.round(allServeS * 100) / 100,
+    rounds_of_requests: rounds,
+    first_requests_cpu_us_each: { hub: cpu.hub, load_generator_and_agents: cpu.bench },
+    all_routes_again_warm_s: Math.round(warmS * 100) / 100,
     routes_not_serving: waiting.length,
     queued_not_ready_after: notReady.length,
     submitted_again: sim.slurm.calls.submit - submittedBefore,

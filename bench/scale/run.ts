@@ -17,7 +17,7 @@
 // Environment: BENCH_SCALE_ENGINES (default "sqlite,postgres"), BENCH_SCALE_USERS (10000),
 // BENCH_SCALE_RUNNING (2000), BENCH_SCALE_SURGE (1000), BENCH_SCALE_QUEUED (200),
 // BENCH_SCALE_SECONDS (30: the mixed traffic), BENCH_SCALE_FAULT_ROUNDS (10).
-// Needs PostgreSQL (scripts/provision/postgres.sh) and a build (`npm run build`).
+// Needs PostgreSQL (scripts/provision/postgres.sh) and a build (`npm run build`: the hub runs from dist/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -216,8 +216,8 @@ async function main(): Promise<void> {
       'FakeSlurm in the benchmark’s process through a loopback bridge (jobs wait 0.5–3 s in its queue; an squeue costs 20 ms + 0.2 ms per job held); ' +
       'simulated agents in the benchmark’s process built from hpchub-agent’s own parts (settings, TLS frontend with the secret check, hub messages with retries, heartbeats every 60 s), forwarding to one tiny app. ' +
       `Users written into the database; servers started through the REST API as users do. Mixed traffic: ${RATE} requests/s open-loop over six routes for ${SECONDS} s. ` +
-      'CPU per proxied request: 4,000 requests, 16 at a time, to one server, the hub’s CPU from /proc, net of its CPU over an idle stretch of the same length. ' +
-      'Restart: SIGKILL, then every route requested until each has answered 200. Event loop delay: monitorEventLoopDelay in the hub’s process over the surge. ' +
+      'CPU per proxied request: 10,000 requests after 2,000 to warm up, 16 at a time, to one server, the hub’s CPU from /proc, net of its CPU over an idle stretch of the same length. ' +
+      'Restart: SIGKILL, then every route requested, 50 at a time, until each has answered 200 (each first request opens a new TLS connection to its agent, whose side of the handshake runs here, on the same cores). Event loop delay: monitorEventLoopDelay in the hub’s process over the surge. ' +
       'The load generator, the agents and the fake Slurm share the machine’s cores with the hub: figures are from one run on a shared 2-core machine, each with its load average.',
     machine: {
       hostname: hostname(),
