@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeJwt,
   exportJWK,
@@ -36,6 +37,7 @@ const KID = 'test-signing-key';
 
 export class TestOpenIdProvider {
   private tamper: IdTokenTamper | undefined;
+  private tokenDelayMs = 0;
   private keys: TokenKeys | undefined;
   /** Logins the provider knows, with their claims. */
   readonly people = new Map<string, Record<string, unknown>>();
@@ -51,6 +53,16 @@ export class TestOpenIdProvider {
 
   get issuer(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The hub's `auth.oidc` settings for this provider as "Test University", with the secret in `secretFile`. */
+  hubSettings(secretFile: string) {
+    return {
+      issuer: this.issuer,
+      name: 'Test University',
+      client_id: TEST_CLIENT.id,
+      client_secret_file: secretFile,
+    };
   }
 
   /** Starts answering as a provider with the hub (at `hubUrl`) as its one client. */
@@ -93,6 +105,7 @@ export class TestOpenIdProvider {
     });
     // The hook a test uses to replace the ID token on its way out of the token endpoint.
     provider.use(async (ctx, next) => {
+      if (ctx.path === '/token' && this.tokenDelayMs > 0) await sleep(this.tokenDelayMs);
       await next();
       const body = ctx.body as { id_token?: string } | undefined;
       if (ctx.path === '/token' && this.tamper && this.keys && typeof body?.id_token === 'string') {
@@ -120,6 +133,11 @@ export class TestOpenIdProvider {
   /** From now on, ID tokens reach the hub as `tamper` rewrites them (undefined: as issued). */
   tamperIdTokens(tamper: IdTokenTamper | undefined): void {
     this.tamper = tamper;
+  }
+
+  /** From now on, the token endpoint answers only after `ms` (0: at once), as a provider under load. */
+  delayTokenAnswers(ms: number): void {
+    this.tokenDelayMs = ms;
   }
 
   async stop(): Promise<void> {

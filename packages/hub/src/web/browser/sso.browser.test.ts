@@ -1,7 +1,8 @@
 // Single sign-on in Chromium with a real OpenID provider (oidc-provider, in this process) and no
 // password form: a researcher presses "Sign in with Test University", signs in at the provider,
 // and arrives home; a member of the admin group sees the admin pages; signing out ends the
-// provider's session too, so the next sign-in asks for the password again.
+// provider's session too, so the next sign-in asks for the password again; with the Slurm
+// spawner, someone without a cluster account sees the page that says how to apply for one.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage, type PageWatch, screenshots } from '../../test-support/chromium.js';
+import { createFakeSpawner } from '../../test-support/fake-spawner.js';
 import { TestHub } from '../../test-support/hub.js';
 import { TEST_CLIENT, TestOpenIdProvider } from '../../test-support/oidc-provider.js';
 
@@ -33,11 +35,7 @@ describe('single sign-on in Chromium', () => {
     op = await TestOpenIdProvider.reserve();
     hub = await TestHub.start({
       configure: (c) => {
-        Object.assign(c.auth.oidc, {
-          issuer: op.issuer,
-          name: 'Test University',
-          client_id: TEST_CLIENT.id,
-          client_secret_file: secretFile,
+        Object.assign(c.auth.oidc, op.hubSettings(secretFile), {
           scopes: ['openid', 'profile', 'groups'],
           groups_claim: 'groups',
         });
@@ -100,5 +98,47 @@ describe('single sign-on in Chromium', () => {
     await admin.page.waitForURL(`${hub.url}/hub/admin`);
     await admin.page.getByRole('cell', { name: 'jdoe', exact: true }).waitFor();
     await admin.context.close();
+  });
+});
+
+describe('single sign-on in Chromium without a cluster account', () => {
+  test('a researcher with no account on the cluster sees the page that says how to apply', async () => {
+    const op = await TestOpenIdProvider.reserve();
+    const dir = await mkdtemp(join(tmpdir(), 'hpchub-oidc-secret-'));
+    const secretFile = join(dir, 'client-secret');
+    await writeFile(secretFile, TEST_CLIENT.secret, { mode: 0o600 });
+    const hub = await TestHub.start({
+      spawner: createFakeSpawner('instant'),
+      configure: (c) => {
+        Object.assign(c.auth.oidc, op.hubSettings(secretFile), { scopes: ['openid', 'profile'] });
+        c.spawner.kind = 'slurm';
+        c.auth.no_account_text = 'Apply for one at the [HPC desk](https://hpc.uni.example/apply).';
+      },
+    });
+    const chromium = await launchChromium();
+    try {
+      await op.start(hub.url);
+      op.people.set('newcomer', { preferred_username: 'newcomer' });
+      const { page, watch } = await openPage(chromium);
+      await page.goto(`${hub.url}/hub/login`);
+      await page.getByRole('link', { name: 'Sign in with Test University' }).click();
+      await signInAtProvider(page, 'newcomer');
+      await page.getByRole('heading', { name: 'No cluster account' }).waitFor();
+      assert.equal(
+        await page.locator('#no-account-who').textContent(),
+        'There is no cluster account for newcomer: the cluster has no account named newcomer. This hub runs your work as that account, so it cannot start anything for you yet.',
+      );
+      assert.equal(
+        await page.getByRole('link', { name: 'HPC desk' }).getAttribute('href'),
+        'https://hpc.uni.example/apply',
+      );
+      await screenshots(page, 'sso-no-account');
+      assert.deepEqual(watch, { dialogs: [], cspViolations: [], errors: [] });
+    } finally {
+      await chromium.close();
+      await hub.stop();
+      await op.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -255,6 +255,18 @@ describe('single sign-on with a real OpenID provider', () => {
       }
     });
 
+    test('a token endpoint slower than the time-out gets a page saying the provider did not answer', async () => {
+      op.delayTokenAnswers(4000);
+      try {
+        const answer = await callbackAnswer('jdoe');
+        assert.equal(answer.res.status, 503);
+        assert.match(answer.res.text, /The sign-in service of Test University did not answer/);
+        assert.equal(answer.browser.cookies.has('hpchub-session'), false);
+      } finally {
+        op.delayTokenAnswers(0);
+      }
+    });
+
     test('claims without the user name, or a name from another domain, are refused', async () => {
       const users = await userCount(hub);
       await assertRefused(
