@@ -5,6 +5,7 @@
 // that it does not know the server (it was deleted, or the hub's database lost it).
 import { AGENT_ENV, AGENT_TUNING_ENV } from '@hpchub/protocol';
 import { Agent } from './agent.js';
+import { runCollectionSync } from './collection-sync.js';
 import { HubClient } from './hub-client.js';
 import { createLogger } from './log.js';
 import { runProbe } from './probe.js';
@@ -29,6 +30,9 @@ Logs are JSON lines on stderr.
 
 hpchub-agent --probe: the test job of \`hpchub doctor\`: checks this Node.js, that the hub URL
 answers as an hpchub hub, and this node's clock against the hub's; exits 0 when all is well.
+
+hpchub-agent --sync-collection: copies a notebook collection into the user's home (the request
+as JSON on stdin, the report on stdout); the hub runs it as the user.
 `;
 
 async function main(): Promise<number> {
@@ -43,6 +47,7 @@ async function main(): Promise<number> {
   }
   const log = createLogger();
   if (arg === '--probe') return runProbe(process.env, log);
+  if (arg === '--sync-collection') return runCollectionSync(process.stdin);
   const secret = process.env[AGENT_ENV.secret];
   if (secret) log.redact(secret);
   let agent: Agent;

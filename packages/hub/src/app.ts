@@ -24,16 +24,20 @@ import { installErrorHandlers } from './http/errors.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
+import { CollectionSources, loadCollections, NotebookCatalog } from './notebooks/index.js';
 import { loadSitePresets, Presets } from './presets/rules.js';
 import { createHubProxy } from './proxy/index.js';
 import { Sharing } from './shares/rules.js';
 import {
+  accountResolver,
   countActive,
   createSpawning,
   IdleCuller,
+  installAgent,
   type Spawner,
   type SpawningService,
   serverForPath,
+  userCommandPrefix,
 } from './spawn/index.js';
 import { loadSite } from './ui/site.js';
 import { findUserById } from './users/store.js';
@@ -171,10 +175,24 @@ export async function buildApp({
     check: (user, options) => service.checkOptions(user, options),
   });
 
+  // Collections are copied by the agent the hub installs for jobs, run as the user.
+  const accountOf = accountResolver(hub.config);
+  const notebooks = new NotebookCatalog({
+    config: hub.config,
+    collections: loadCollections(hub.config.notebooks),
+    sources: new CollectionSources(hub.config),
+    accountOf,
+    command: () => ({
+      prefix: userCommandPrefix(hub.config),
+      nodePath: hub.config.spawner.node_path,
+      agentPath: installAgent(hub.config, hub.log),
+    }),
+  });
+
   await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts, sharing, presets });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });
   await app.register(probeRoutes, { prefix: `${API_PREFIX}/agent`, version: hub.version });
-  await app.register(webRoutes, { hub, site, spawning: service, accounts, sharing, presets });
+  await app.register(webRoutes, { hub, site, spawning: service, accounts, sharing, presets, notebooks });
 
   // JupyterHub serves its health check here too; load balancers expect it without /api.
   app.get('/hub/health', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>

@@ -12,6 +12,7 @@ import { DbSection } from './sections/db.js';
 import { GeneralOptions } from './sections/general.js';
 import { LogSection } from './sections/log.js';
 import { ModulesSection } from './sections/modules.js';
+import { NotebooksSection } from './sections/notebooks.js';
 import { PresetsSection } from './sections/presets.js';
 import { ProxySection } from './sections/proxy.js';
 import { SessionSection } from './sections/session.js';
@@ -38,6 +39,7 @@ export const HubConfigSchema = Type.Object(
     modules: ModulesSection,
     culler: CullerSection,
     presets: PresetsSection,
+    notebooks: NotebooksSection,
     site: SiteSection,
     tokens: TokensSection,
     proxy: ProxySection,

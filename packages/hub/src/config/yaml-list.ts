@@ -5,11 +5,14 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 
-/** Reads `path`; `what` names the file and its entries in messages ("apps file", "app definitions"). */
+/**
+ * Reads `path`; `what` names the file and its entries in messages ("apps file", "app
+ * definitions"); with `uniqueIds`, two entries with the same `id` are refused too.
+ */
 export function readYamlList<T extends TSchema>(
   path: string,
   schema: T,
-  what: { file: string; entries: string },
+  what: { file: string; entries: string; uniqueIds?: boolean },
 ): Static<T>[] {
   let doc: unknown;
   try {
@@ -25,5 +28,11 @@ export function readYamlList<T extends TSchema>(
       problems.push(`  [${i}]${e.path.replaceAll('/', '.')}: ${e.message}`);
   });
   if (problems.length > 0) throw new Error(`The ${what.file} ${path} is not valid:\n${problems.join('\n')}`);
+  if (what.uniqueIds) {
+    const ids = doc.map((entry) => (entry as { id: string }).id);
+    const twice = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+    if (twice.length > 0)
+      throw new Error(`The ${what.file} ${path} names ${twice.join(', ')} more than once.`);
+  }
   return doc as Static<T>[];
 }

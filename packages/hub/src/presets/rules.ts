@@ -66,12 +66,11 @@ export interface Preset {
 
 export function loadSitePresets(config: HubConfig['presets']): SitePreset[] {
   if (!config.file) return [];
-  const presets = readYamlList(config.file, SitePresetSchema, { file: 'presets file', entries: 'presets' });
-  const ids = presets.map((p) => p.id);
-  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
-  if (twice.length > 0)
-    throw new Error(`The presets file ${config.file} names ${twice.join(', ')} more than once.`);
-  return presets;
+  return readYamlList(config.file, SitePresetSchema, {
+    file: 'presets file',
+    entries: 'presets',
+    uniqueIds: true,
+  });
 }
 
 function parse(json: string): PresetOptions {

@@ -82,6 +82,11 @@ export const SpawnFormSchema = Type.Object(
         description: 'The preset (its title) the values come from, when the form was asked for with one.',
       }),
     ),
+    from_collection: Type.Optional(
+      Type.String({
+        description: 'The notebook collection (its title) whose app and resources the values are.',
+      }),
+    ),
     from_server: Type.Optional(
       Type.String({
         description:
@@ -166,6 +171,8 @@ export interface Prefill {
   server?: string | undefined;
   /** The preset those values are from, when it is one. */
   preset?: string | undefined;
+  /** The notebook collection those values are from, when it is one. */
+  collection?: string | undefined;
 }
 
 /** The "Other software" field with the modules still acceptable of those remembered. */
@@ -215,5 +222,6 @@ export function describeForm(
     remembered: Object.keys(remembered).length > 0,
     ...(prefill.server !== undefined && { from_server: prefill.server }),
     ...(prefill.preset !== undefined && { from_preset: prefill.preset }),
+    ...(prefill.collection !== undefined && { from_collection: prefill.collection }),
   };
 }

@@ -172,7 +172,12 @@ export class SpawningService {
    */
   async describeForm(
     user: UserRow,
-    choice: { app?: string; server?: string; preset?: { title: string; values: OptionValues } } = {},
+    choice: {
+      app?: string;
+      server?: string;
+      /** Values to show instead of the remembered ones: a preset's, or what a notebook collection needs. */
+      preset?: { title: string; values: OptionValues; kind?: 'preset' | 'collection' };
+    } = {},
   ): Promise<SpawnForm> {
     const { db } = this.#deps;
     const earlier = choice.server === undefined ? undefined : await findServer(db, user.id, choice.server);
@@ -181,7 +186,7 @@ export class SpawningService {
     const fields = await this.#fields(user, app);
     // A preset's values are checked against today's form like remembered ones: what no longer fits shows the default.
     const prefill: Prefill = choice.preset
-      ? { values: choice.preset.values, preset: choice.preset.title }
+      ? { values: choice.preset.values, [choice.preset.kind ?? 'preset']: choice.preset.title }
       : earlier
         ? { values: parseOptions(earlier.options), server: earlier.name }
         : { values: await rememberedChoices(db, user.id, app.id) };

@@ -18,7 +18,7 @@ export interface PageOptions {
   /** Progressive-enhancement scripts of the page (names of static assets), loaded deferred. */
   scripts?: string[] | undefined;
   /** The navigation entry of this page. */
-  current?: 'home' | 'tokens' | 'admin' | undefined;
+  current?: 'home' | 'notebooks' | 'tokens' | 'admin' | undefined;
   /** Extra elements for <head> (the progress page's refresh for browsers without scripts). */
   head?: SafeHtml | undefined;
 }
@@ -33,6 +33,7 @@ export function page(opts: PageOptions, body: SafeHtml): string {
   const nav = p
     ? html`<nav aria-label="Main">
         ${navLink('/hub/home', 'Home', opts.current === 'home')}
+        ${navLink('/hub/notebooks', 'Notebooks', opts.current === 'notebooks')}
         ${navLink('/hub/tokens', 'Tokens', opts.current === 'tokens')}
         ${p.admin ? navLink('/hub/admin', 'Admin', opts.current === 'admin') : ''}
         <span class="who" title="Signed in as ${p.name}">${p.name}</span>

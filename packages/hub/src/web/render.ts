@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
+import type { NotebookCatalog } from '../notebooks/index.js';
 import type { Presets } from '../presets/rules.js';
 import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
@@ -17,6 +18,7 @@ export interface WebDeps {
   accounts: Accounts;
   sharing: Sharing;
   presets: Presets;
+  notebooks: NotebookCatalog;
 }
 
 export type ScreenOptions = Omit<PageOptions, 'principal' | 'csrfToken' | 'site'>;

@@ -5,6 +5,7 @@ import { adminRoutes } from './admin/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { loginRoutes } from './login/routes.js';
 import { ssoRoutes } from './login/sso-routes.js';
+import { notebookRoutes } from './notebooks/routes.js';
 import type { WebDeps } from './render.js';
 import { serverActionRoutes } from './server-actions.js';
 import { sharePageRoutes } from './share/routes.js';
@@ -29,6 +30,7 @@ export const webRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, deps) =
   await app.register(pendingRoutes, deps);
   await app.register(serverActionRoutes, deps);
   await app.register(sharePageRoutes, deps);
+  await app.register(notebookRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(tokenPageRoutes, deps);
   await app.register(staticRoutes, deps);

@@ -27,11 +27,19 @@ export interface SlurmSettings {
   stopTimeoutMs: number;
 }
 
+/**
+ * How the hub runs a command as a user, as it runs the Slurm commands: `slurm.command_prefix`,
+ * else runuser (a root hub) or `sudo -n -u {user}`.
+ */
+export function userCommandPrefix(config: HubConfig): string[] {
+  return config.slurm.command_prefix ? parseUserPrefix(config.slurm.command_prefix) : defaultUserPrefix();
+}
+
 /** The settings of a validated configuration (config/load.ts has reported any problem already). */
 export function slurmSettings(config: HubConfig): SlurmSettings {
   const s = config.slurm;
   return {
-    userPrefix: s.command_prefix ? parseUserPrefix(s.command_prefix) : defaultUserPrefix(),
+    userPrefix: userCommandPrefix(config),
     binDir: s.bin_dir,
     timeoutMs: s.command_timeout_seconds * 1000,
     cacheMs: s.cluster_cache_seconds * 1000,

@@ -55,6 +55,7 @@ export function query(params: Record<string, string | undefined>): string {
 /** Where the values shown come from, when not from the defaults. */
 function prefillNote(form: SpawnForm, appTitle: string): string {
   if (form.from_preset !== undefined) return `Filled in from the preset “${form.from_preset}”.`;
+  if (form.from_collection !== undefined) return `Filled in with what “${form.from_collection}” needs.`;
   if (form.from_server === undefined)
     return `Filled in with your choices from the last time you started ${appTitle}.`;
   const server = form.from_server === '' ? 'the default server' : `server ${form.from_server}`;

@@ -29,6 +29,7 @@ const Query = Type.Object({
   reset: Type.Optional(Type.String({ maxLength: 5 })),
   again: Type.Optional(Type.String({ maxLength: 5 })),
   preset: Type.Optional(Type.String({ maxLength: 60 })),
+  collection: Type.Optional(Type.String({ maxLength: 40 })),
   next: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
@@ -49,7 +50,7 @@ function formOptions(body: FormBody): Record<string, string> {
 
 export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
   app,
-  { hub, site, spawning, presets },
+  { hub, site, spawning, presets, notebooks },
 ) => {
   const access = { access: userAccess('servers') };
 
@@ -106,10 +107,21 @@ export const spawnRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
     // `?preset=ID`: the form filled in from one of the user's presets or the site's.
     const preset =
       request.query.preset === undefined ? undefined : await presets.find(user, request.query.preset);
+    // `?collection=ID`: what a notebook collection needs (from its Open link).
+    const collection =
+      request.query.collection === undefined ? undefined : notebooks.get(request.query.collection);
     const form = await spawning.describeForm(user, {
       ...(appId !== undefined && { app: appId }),
       ...(again === '1' && { server: server ?? '' }),
       ...(preset && { app: preset.app, preset: { title: preset.title, values: preset.options } }),
+      ...(collection && {
+        app: collection.app,
+        preset: {
+          title: collection.title,
+          values: notebooks.formValues(collection),
+          kind: 'collection' as const,
+        },
+      }),
     });
     return show(reply, {
       owner: user.name,

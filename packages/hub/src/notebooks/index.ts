@@ -1,0 +1,3 @@
+export { NotebookCatalog, type Opened } from './catalog.js';
+export { type Collection, loadCollections } from './collections.js';
+export { CollectionSources } from './sources.js';
