@@ -6,13 +6,13 @@
 // directory, exit.
 import os from 'node:os';
 import type { AgentStopping } from '@hpchub/protocol';
+import { generateCertificate } from '@hpchub/protocol';
 import { type ActivityReader, activityReader } from './app-activity.js';
 import type { AppAuth } from './app-auth.js';
 import { prepareLaunch } from './app-launch.js';
 import { AppOutput, withOutput } from './app-output.js';
 import { type AppEnd, AppProcess, exitCodeOf } from './app-process.js';
 import type { AppTarget } from './app-target.js';
-import { generateCertificate } from './certificate.js';
 import { Frontend } from './frontend.js';
 import { Heartbeat } from './heartbeat.js';
 import { type HubAnswer, HubClient, type HubMessage, type SendOptions } from './hub-client.js';

@@ -5,8 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
-import { generateCertificate } from './certificate.js';
+import { AGENT_SECRET_HEADER, generateCertificate } from '@hpchub/protocol';
 import { HubClient } from './hub-client.js';
 import { createLogger } from './log.js';
 

@@ -1,6 +1,7 @@
 // Wire types and JSON schemas shared by the hub, the agent, the slurm-gateway and the UI.
 export * from './agent.js';
 export * from './api.js';
+export * from './certificate.js';
 export * from './collection-sync.js';
 export * from './errors.js';
 export * from './html.js';

@@ -3,7 +3,7 @@
 // the pin itself (a wrong fingerprint stops the call before the token is sent).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { generateCertificate } from '@hpchub/agent';
+import { generateCertificate } from '@hpchub/protocol';
 import { GatewaySlurmClient, SlurmError } from '@hpchub/slurm';
 import { slurmClientConformance } from '@hpchub/slurm/test-support';
 import type { FastifyInstance } from 'fastify';

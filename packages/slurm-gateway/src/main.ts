@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { fingerprintOf, generateCertificate } from '@hpchub/agent';
+import { fingerprintOf, generateCertificate } from '@hpchub/protocol';
 import { pino } from 'pino';
 import { buildGateway } from './app.js';
 import { ConfigError, checkConfig, loadConfig } from './config.js';

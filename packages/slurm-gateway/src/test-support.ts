@@ -1,7 +1,7 @@
 // Test helpers: a gateway on the real cluster with a set of tokens (every endpoint, alice only,
 // no submit, expired), its audit lines captured, and a job of a user submitted directly.
 import { Writable } from 'node:stream';
-import { generateCertificate } from '@hpchub/agent';
+import { generateCertificate } from '@hpchub/protocol';
 import { pino } from 'pino';
 import { buildGateway } from './app.js';
 import { checkConfig } from './config.js';

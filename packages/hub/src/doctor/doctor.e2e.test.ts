@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateCertificate } from '@hpchub/agent';
+import { generateCertificate } from '@hpchub/protocol';
 import { provisionSlurm, removeJobFiles } from '../spawn/slurm/test-support.js';
 import { TestHub } from '../test-support/hub.js';
 import { testSystemUser, testSystemUsers } from '../test-support/system-users.js';

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateCertificate } from '@hpchub/agent';
+import { generateCertificate } from '@hpchub/protocol';
 import { type HubConfig, loadConfig } from '../config/index.js';
 import { checkTls } from './tls.js';
 

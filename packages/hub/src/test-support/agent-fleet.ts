@@ -13,13 +13,12 @@ import {
   AppAuth,
   AppTarget,
   Frontend,
-  generateCertificate,
   Heartbeat,
   HubClient,
   type Logger,
   readSettings,
 } from '@hpchub/agent';
-import { AGENT_ENV, AGENT_TUNING_ENV } from '@hpchub/protocol';
+import { AGENT_ENV, AGENT_TUNING_ENV, generateCertificate } from '@hpchub/protocol';
 
 /** A job as the fleet is given it: its Slurm id and the script the node runs. */
 export interface FleetJob {

@@ -1,6 +1,7 @@
-// The agent's self-signed TLS certificate: a fresh EC P-256 key per job and an X.509 v3
-// certificate built with the DER encoder in asn1.ts and signed with node:crypto. The hub does
-// not trust it through a CA: it pins the certificate's SHA-256 fingerprint from `ready`.
+// A self-signed TLS certificate: a fresh EC P-256 key and an X.509 v3
+// certificate built with the DER encoder in asn1.ts and signed with node:crypto. The agent makes
+// one per job, and the hub's proxy pins its SHA-256 fingerprint from `ready`; the hub makes one
+// for its agent API (agent-api/tls.ts), whose fingerprint each job is given to pin in turn.
 import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
