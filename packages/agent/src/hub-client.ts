@@ -1,11 +1,15 @@
 // Messages to the hub's agent API (ready, progress, heartbeat, stopping), each a POST carrying
 // the server's secret. The hub may be restarting: network errors, 5xx, 408 and 429 are retried
 // with capped exponential backoff; any other answer is final. An https hub with a self-signed
-// certificate is pinned by fingerprint, checked before the secret is written.
-import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
-import { AGENT_ENV, AGENT_PATHS, AGENT_SECRET_HEADER, UNKNOWN_SERVER_CODE } from '@hpchub/protocol';
+// certificate is pinned by fingerprint, checked before the secret is written (pinnedRequest).
+import {
+  AGENT_ENV,
+  AGENT_PATHS,
+  AGENT_SECRET_HEADER,
+  PIN_MISMATCH,
+  pinnedRequest,
+  UNKNOWN_SERVER_CODE,
+} from '@hpchub/protocol';
 import type { Logger } from './log.js';
 import { pause } from './timing.js';
 
@@ -82,71 +86,28 @@ export class HubClient {
     return url;
   }
 
-  private post(kind: HubMessage, body: object): Promise<HubAnswer> {
-    const url = this.url(kind);
+  private async post(kind: HubMessage, body: object): Promise<HubAnswer> {
     const payload = Buffer.from(JSON.stringify(body));
-    const headers = {
-      'content-type': 'application/json',
-      'content-length': String(payload.length),
-      [AGENT_SECRET_HEADER]: this.settings.secret,
-    };
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (answer: HubAnswer) => {
-        if (!settled) {
-          settled = true;
-          resolve(answer);
-        }
-      };
-      const options: https.RequestOptions = { method: 'POST', headers, timeout: ATTEMPT_TIMEOUT_MS };
-      const pinned = url.protocol === 'https:' ? this.settings.hubFingerprint : undefined;
-      // One connection per message (they are rare); with createConnection, Node uses no agent.
-      if (pinned === undefined) options.agent = false;
-      else {
-        // The request is written only after the connection's certificate matched the pin.
-        options.createConnection = (_opts, callback) => {
-          const socket = tls.connect({
-            host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-            port: Number(url.port || 443),
-            servername: url.hostname,
-            rejectUnauthorized: false,
-          });
-          socket.once('secureConnect', () => {
-            const seen = socket.getPeerCertificate().fingerprint256?.replace(/:/g, '').toLowerCase();
-            if (seen === pinned) callback?.(null, socket);
-            else {
-              socket.destroy();
-              callback?.(
-                new Error(`the hub's certificate does not match ${AGENT_ENV.hubFingerprint}`),
-                socket,
-              );
-            }
-          });
-          socket.once('error', (err) => callback?.(err, socket));
-          // Returning nothing makes Node wait for the callback.
-          return undefined;
-        };
-      }
-      const req = (url.protocol === 'https:' ? https : http).request(url, options);
-      req.once('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS} ms`)));
-      req.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: err.code ?? err.message }));
-      req.once('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          // Keep the start of the body for the log: the hub's error message says what was wrong.
-          if (size < 2000) chunks.push(c);
-          size += c.length;
-        });
-        res.once('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) done({ ok: true, status });
-          else done({ ok: false, status, ...hubError(Buffer.concat(chunks).toString('utf8')) });
-        });
-        res.once('error', (err) => done({ ok: false, error: err.message }));
+    try {
+      const { status, text } = await pinnedRequest(this.url(kind), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(payload.length),
+          [AGENT_SECRET_HEADER]: this.settings.secret,
+        },
+        body: payload,
+        fingerprint: this.settings.hubFingerprint,
+        timeoutMs: ATTEMPT_TIMEOUT_MS,
       });
-      req.end(payload);
-    });
+      if (status >= 200 && status < 300) return { ok: true, status };
+      return { ok: false, status, ...hubError(text) };
+    } catch (err) {
+      const error = err as NodeJS.ErrnoException;
+      if (error.code === PIN_MISMATCH)
+        return { ok: false, error: `the hub's certificate does not match ${AGENT_ENV.hubFingerprint}` };
+      return { ok: false, error: error.code ?? error.message };
+    }
   }
 }
 

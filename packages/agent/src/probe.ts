@@ -9,8 +9,10 @@ import {
   PROBE_EXIT,
   PROBE_MAX_SKEW_SECONDS,
   PROBE_PATH,
+  pinnedRequest,
 } from '@hpchub/protocol';
 import type { Logger } from './log.js';
+import { normalizeFingerprint } from './settings.js';
 
 export interface ProbeOptions {
   /** Attempts when the hub does not answer (a hub restarting, a slow network). */
@@ -22,35 +24,37 @@ export interface ProbeOptions {
 }
 
 // TLS failures name the certificate (Node's and OpenSSL's codes), anything else is reachability.
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH|ALTNAME/;
+const TLS_CODES =
+  /PIN_MISMATCH|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH|ALTNAME/;
 
 type Outcome = { code: number; result: string; detail?: string; fields?: Record<string, unknown> };
 
-/** The error code behind a failed fetch (undici wraps the socket's error in `cause`). */
-function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
-}
-
-async function askHub(url: URL, options: Required<Omit<ProbeOptions, 'nodeVersion'>>): Promise<Outcome> {
+async function askHub(
+  url: URL,
+  fingerprint: string | undefined,
+  options: Required<Omit<ProbeOptions, 'nodeVersion'>>,
+): Promise<Outcome> {
   let last: Outcome = { code: PROBE_EXIT.hubUnreachable, result: 'hub_unreachable' };
   for (let attempt = 1; attempt <= options.attempts; attempt++) {
     const sent = Date.now();
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(url, {
-        signal: AbortSignal.timeout(options.attemptTimeoutMs),
+      res = await pinnedRequest(url, {
+        method: 'GET',
         headers: { accept: 'application/json' },
+        fingerprint,
+        timeoutMs: options.attemptTimeoutMs,
       });
     } catch (err) {
-      const why = causeOf(err);
+      const error = err as NodeJS.ErrnoException;
+      const why = error.code ?? error.message;
       if (TLS_CODES.test(why)) return { code: PROBE_EXIT.hubTls, result: 'hub_tls', detail: why };
       last = { code: PROBE_EXIT.hubUnreachable, result: 'hub_unreachable', detail: why };
       if (attempt < options.attempts) await new Promise((r) => setTimeout(r, options.pauseMs));
       continue;
     }
     const received = Date.now();
-    const text = await res.text().catch(() => '');
+    const text = res.text;
     let body: { hub?: unknown; version?: unknown; time?: unknown } = {};
     try {
       body = JSON.parse(text);
@@ -101,7 +105,8 @@ export async function runProbe(
     return 2;
   }
   url.pathname = url.pathname.replace(/\/+$/, '') + PROBE_PATH;
-  const outcome = await askHub(url, {
+  const fingerprint = normalizeFingerprint(env[AGENT_ENV.hubFingerprint] ?? '') ?? undefined;
+  const outcome = await askHub(url, fingerprint, {
     attempts: options.attempts ?? 3,
     attemptTimeoutMs: options.attemptTimeoutMs ?? 10_000,
     pauseMs: options.pauseMs ?? 1000,

@@ -16,6 +16,7 @@ import { openApiOptions } from './api/openapi-doc.js';
 import { checkHealth } from './api/root.js';
 import { API_PREFIX, apiRoutes } from './api/routes.js';
 import { Accounts } from './auth/accounts.js';
+import { fingerprintOfPem, type HubCertificate } from './auth/hub-certificate.js';
 import { ExpiredCredentialsPurge } from './auth/purge.js';
 import { listeningBaseUrl } from './config/hub-url.js';
 import type { HubContext } from './context.js';
@@ -50,6 +51,8 @@ export interface BuildOptions {
   cookieSecret: string;
   /** TLS key and certificate (PEM) when the hub terminates HTTPS itself. */
   https?: { key: Buffer; cert: Buffer } | undefined;
+  /** The hub's own certificate for agents (auth/hub-certificate.ts). */
+  hubCertificate: HubCertificate;
   /** A spawner to use instead of the configured one. */
   spawner?: Spawner | undefined;
   /** The time now for the spawning service and the culler (default: the system clock). */
@@ -74,6 +77,7 @@ export async function buildApp({
   hub,
   cookieSecret,
   https,
+  hubCertificate,
   spawner,
   now = Date.now,
 }: BuildOptions): Promise<FastifyInstance> {
@@ -88,6 +92,11 @@ export async function buildApp({
     pages: proxyPages(site),
     findUnrouted: (user, segment) => serverForPath(hub.db, user, segment),
     recordActivity: async (route, at) => spawning?.recordActivity(route.id, route.ownerId, at),
+    agentApiTls: {
+      cert: hubCertificate.certPem,
+      key: hubCertificate.keyPem,
+      serves: (url) => url.startsWith(`${API_PREFIX}/agent/`),
+    },
   });
   const app = Fastify({
     serverFactory: proxy.serverFactory,
@@ -127,6 +136,8 @@ export async function buildApp({
     routes: proxy.routes,
     cookieSecret,
     hubUrl: () => listeningUrl(app, hub, https !== undefined),
+    // A hub terminating TLS with the site's certificate answers agents with that one.
+    hubFingerprint: https ? fingerprintOfPem(https.cert) : hubCertificate.fingerprint,
     spawner,
     now,
   });

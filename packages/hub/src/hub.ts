@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { createAccountMap } from './auth/account-map.js';
 import { createAuthenticator } from './auth/authenticators.js';
 import { loadOrCreateCookieSecret } from './auth/cookie-secret.js';
+import { loadOrCreateHubCertificate } from './auth/hub-certificate.js';
 import { OidcClient } from './auth/oidc/client.js';
 import { createLoginPipeline } from './auth/pipeline.js';
 import { readSecret } from './auth/secrets.js';
@@ -126,6 +127,7 @@ export async function listen(
     hub: open.hub,
     cookieSecret,
     https,
+    hubCertificate: loadOrCreateHubCertificate(config.data_dir, open.hub.log),
     spawner: options.spawner,
     now: options.now,
   });

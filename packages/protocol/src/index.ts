@@ -8,5 +8,6 @@ export * from './html.js';
 export * from './http.js';
 export * from './job-modules.js';
 export * from './job-script.js';
+export * from './pinned-request.js';
 export * from './probe.js';
 export * from './shell-quote.js';

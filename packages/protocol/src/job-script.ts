@@ -17,6 +17,8 @@ export interface JobScriptParts {
   /** Lines run first in the job body (e.g. redirecting output to a log file). */
   prologue: string[];
   hubUrl: string;
+  /** SHA-256 of the hub's certificate for the agent to pin (AGENT_ENV.hubFingerprint), if any. */
+  hubFingerprint?: string | undefined;
   serverId: number;
   secret: string;
   spec: AgentLaunchSpec;
@@ -44,6 +46,7 @@ export interface JobScriptParts {
 export function renderJobScript(p: JobScriptParts): string {
   const env: [string, string][] = [
     [AGENT_ENV.hubUrl, p.hubUrl],
+    ...(p.hubFingerprint ? [[AGENT_ENV.hubFingerprint, p.hubFingerprint] as [string, string]] : []),
     [AGENT_ENV.serverId, String(p.serverId)],
     [AGENT_ENV.secret, p.secret],
     [AGENT_ENV.spec, JSON.stringify(p.spec)],

@@ -46,6 +46,7 @@ export const SubmitBodySchema = Type.Object(
           pattern: '^https?://[A-Za-z0-9.:\\[\\]-]+(/[A-Za-z0-9._~/-]*)?$',
           maxLength: 500,
         }),
+        hub_fingerprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
         server_id: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
         secret: Type.String({ pattern: '^[A-Za-z0-9_-]{16,256}$' }),
         spec: AgentLaunchSpecSchema,

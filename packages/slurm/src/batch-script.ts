@@ -32,6 +32,8 @@ export interface SlurmJobRequest {
   /** What the job runs: the hpchub agent, with its launch data. */
   job: {
     hub_url: string;
+    /** SHA-256 of the hub's certificate, for the agent to pin. */
+    hub_fingerprint?: string;
     server_id: number;
     secret: string;
     spec: AgentLaunchSpec;
@@ -128,6 +130,7 @@ export function renderBatchScript(job: SlurmJobRequest, home: string): string {
       `echo "hpchub: Slurm job $SLURM_JOB_ID started on $(hostname) at $(date -Is)"`,
     ],
     hubUrl: j.hub_url,
+    hubFingerprint: j.hub_fingerprint,
     serverId: j.server_id,
     secret: j.secret,
     spec: j.spec,

@@ -110,7 +110,10 @@ describe('hpchub doctor on the real cluster', () => {
     const failures = run.failures.join('\n');
     assert.match(
       failures,
-      new RegExp(`FAIL {2}hub url from the job: the job could not reach the hub at ${nowhere}`),
+      // Jobs reach an http:// hub URL over TLS, pinned to the hub's own certificate.
+      new RegExp(
+        `FAIL {2}hub url from the job: the job could not reach the hub at ${nowhere.replace('http:', 'https:')}`,
+      ),
     );
     assert.match(failures, /fix: set spawner\.hub_url to an address of the hub that compute nodes reach/);
     assert.match(failures, /\.hpchub\/logs\/hpchub-doctor\.log/);

@@ -3,12 +3,13 @@
 // hub's certificate, the hub URL from here, then a test job as a user that checks the agent, the
 // hub URL and the clock from where jobs run. Each finding says what to do; any failure makes
 // the exit code non-zero.
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fingerprintOfPem, loadOrCreateHubCertificate } from '../auth/hub-certificate.js';
 import { lookupSystemAccount } from '../auth/system-account.js';
-import { agentApiUrl, listeningBaseUrl } from '../config/hub-url.js';
+import { type AgentApiAddress, agentApiAddress, listeningBaseUrl } from '../config/hub-url.js';
 import type { HubConfig } from '../config/index.js';
 import {
   installAgent,
@@ -99,6 +100,22 @@ async function testAccount(config: HubConfig, name: string | undefined): Promise
   };
 }
 
+/** The agent API as the hub gives it to jobs, with the certificate they pin (made if missing). */
+function agentApiOf(config: HubConfig, listening: string): AgentApiAddress | Finding {
+  try {
+    const fingerprint = config.tls.cert
+      ? fingerprintOfPem(readFileSync(config.tls.cert))
+      : loadOrCreateHubCertificate(config.data_dir, { warn() {} }).fingerprint;
+    return agentApiAddress(config, listening, fingerprint);
+  } catch (err) {
+    return fail(
+      'hub certificate',
+      `the certificate agents pin cannot be read: ${(err as Error).message}`,
+      'run the doctor as the hub’s account; a damaged data_dir/agent_api_tls.pem may be deleted (the hub makes a new one).',
+    );
+  }
+}
+
 export async function runDoctor(config: HubConfig, o: DoctorOptions): Promise<Finding[]> {
   const findings: Finding[] = [];
   const add = (...more: Finding[]) => {
@@ -111,7 +128,9 @@ export async function runDoctor(config: HubConfig, o: DoctorOptions): Promise<Fi
   add(ok('configuration', 'valid.'));
   for (const w of o.configWarnings) add(warn('configuration', w, 'correct or remove that setting.'));
   const listening = listeningBaseUrl(config.ip, config.port, config.tls.cert !== '');
-  const hubUrl = agentApiUrl(config, listening);
+  const hubApi = agentApiOf(config, listening);
+  if ('check' in hubApi) return [...findings, hubApi];
+  const hubUrl = hubApi.url;
   if (
     config.spawner.kind === 'slurm' &&
     !config.spawner.hub_url &&
@@ -177,7 +196,7 @@ export async function runDoctor(config: HubConfig, o: DoctorOptions): Promise<Fi
   }
 
   add(...checkTls(config, hubUrl.replace(/\/hub\/api\/agent$/, '')));
-  add(await checkHubUrl(hubUrl, o.version));
+  add(await checkHubUrl(hubApi, o.version));
 
   if (!o.job) {
     add(warn('test job', 'not run (--no-job).', 'run the doctor without --no-job to check the nodes.'));
@@ -200,7 +219,7 @@ export async function runDoctor(config: HubConfig, o: DoctorOptions): Promise<Fi
         spawner,
         ...account,
         agentPath,
-        hubUrl,
+        hubApi,
         partition: o.partition,
         timeoutMs: o.jobTimeoutMs,
         lastWarning: () => lastWarning,

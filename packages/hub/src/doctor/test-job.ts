@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AgentLaunchSpec, PROBE_EXIT, PROBE_MAX_SKEW_SECONDS } from '@hpchub/protocol';
+import type { AgentApiAddress } from '../config/hub-url.js';
 import type { HubConfig } from '../config/index.js';
 import type { PollResult, SpawnAccount, Spawner, SpawnerState } from '../spawn/index.js';
 import { type Finding, fail, ok } from './finding.js';
@@ -21,8 +22,8 @@ export interface TestJobOptions {
   /** Where the job's log ends up, for the messages. */
   logFile: string;
   agentPath: string;
-  /** The agent API URL jobs are given. */
-  hubUrl: string;
+  /** The agent API jobs are given. */
+  hubApi: AgentApiAddress;
   partition?: string | undefined;
   timeoutMs: number;
   pollMs?: number;
@@ -48,7 +49,7 @@ const SPEC: AgentLaunchSpec = {
 function verdict(o: TestJobOptions, code: number | undefined, where: string): Finding[] {
   const { node_path: node } = o.config.spawner;
   const seeLog = `The job's log is ${o.logFile}.`;
-  const hubUrl = o.hubUrl.replace(/\/hub\/api\/agent$/, '');
+  const hubUrl = o.hubApi.url.replace(/\/hub\/api\/agent$/, '');
   const agentOk = ok('agent on the node', `${node} runs the agent ${o.agentPath} as ${o.runsAs}${where}.`);
   switch (code) {
     case PROBE_EXIT.ok:
@@ -143,7 +144,8 @@ export async function runTestJob(o: TestJobOptions): Promise<Finding[]> {
       appId: 'doctor',
       resources,
       job: {
-        hubUrl: o.hubUrl,
+        hubUrl: o.hubApi.url,
+        hubFingerprint: o.hubApi.fingerprint,
         serverId: 0,
         secret: randomBytes(32).toString('base64url'),
         spec: SPEC,

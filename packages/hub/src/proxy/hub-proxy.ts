@@ -7,16 +7,18 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import fp from 'fastify-plugin';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { ActivityRecorder } from './activity.js';
-import { errorAnswer, sendAnswerOnSocket } from './answers.js';
+import { errorAnswer, sendAnswer, sendAnswerOnSocket } from './answers.js';
 import { ConnectionTracker } from './connections.js';
 import { HubAuthorizer, type HubIdentity } from './hub-authorizer.js';
 import { UserServerProxy } from './proxy.js';
 import { HubRoutes, type HubRoutesOptions } from './route-store.js';
+import { acceptTlsToo, type TlsToo } from './tls-too.js';
 import type { ProxyLimits, ProxyPages, Route } from './types.js';
 import { isUserPath } from './user-path.js';
 
@@ -91,6 +93,11 @@ export interface HubProxyOptions {
   findUnrouted: HubRoutesOptions['findUnrouted'];
   /** Records that a route's server was used at `at`. */
   recordActivity(route: Route, at: Date): Promise<void>;
+  /**
+   * The hub's own certificate, with which a hub serving plain HTTP answers TLS on the same port
+   * too (tls-too.ts), and which requests may be served over it (the agent API's).
+   */
+  agentApiTls?: (TlsToo & { serves(url: string): boolean }) | undefined;
 }
 
 export function createHubProxy({
@@ -99,6 +106,7 @@ export function createHubProxy({
   pages,
   findUnrouted,
   recordActivity,
+  agentApiTls,
 }: HubProxyOptions): HubProxy {
   const config = hub.config.proxy;
   const log = hub.log.child({ component: 'proxy' });
@@ -131,11 +139,18 @@ export function createHubProxy({
   const connections = new ConnectionTracker();
   const serverFactory: FastifyServerFactory = (handler, options) => {
     const tls = options.https as https.ServerOptions | undefined;
+    const agentTls = tls ? undefined : agentApiTls;
     const server = createServer(config, tls, (req, res) => {
       connections.markUsed(req.socket);
-      if (isUserPath(req.url ?? '')) userProxy.handleRequest(req, res);
+      const url = req.url ?? '';
+      // Over the agents' TLS, nothing but the agent API: the pages and the proxy (and their
+      // cookies) live on the site's own origin.
+      if (agentTls && (req.socket as TLSSocket).encrypted && !agentTls.serves(url))
+        sendAnswer(res, errorAnswer('not_found', { html: false, principal: null, pages }));
+      else if (isUserPath(url)) userProxy.handleRequest(req, res);
       else handler(req, res);
     });
+    if (agentTls) acceptTlsToo(server as http.Server, agentTls);
     connections.attach(server as http.Server, tls !== undefined);
     server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       if (isUserPath(req.url ?? '')) return userProxy.handleUpgrade(req, socket, head);

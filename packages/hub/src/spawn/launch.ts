@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { AppCatalog } from '../apps/catalog.js';
 import type { OptionValues } from '../apps/fields.js';
 import { buildLaunchSpec } from '../apps/launch.js';
+import type { AgentApiAddress } from '../config/hub-url.js';
 import type { HubConfig } from '../config/index.js';
 import type { Database, ServerRow, UserRow } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
@@ -23,8 +24,8 @@ import type { LineEntry } from './start-line.js';
 
 /** Where jobs find the agent and reach the hub. */
 export interface AgentLocation {
-  /** Base URL of the hub's agent API as jobs reach it. */
-  hubUrl(): string;
+  /** The hub's agent API as jobs reach it, and the fingerprint they pin. */
+  hubApi(): AgentApiAddress;
   nodePath: string;
   agentPath: string;
   /** Directories put in front of PATH in jobs (spawner.path_prepend, and the hub's own venv). */
@@ -81,6 +82,7 @@ export async function launchStart(
     const timeoutSeconds = app.start_timeout_seconds ?? config.spawner.start_timeout_seconds;
     const { secret, hash } = newAgentSecret();
     await setAgentSecret(db, id, hash);
+    const hubApi = agent.hubApi();
     const state = await spawner.start({
       serverId: id,
       account,
@@ -88,7 +90,8 @@ export async function launchStart(
       appId: app.id,
       resources,
       job: {
-        hubUrl: agent.hubUrl(),
+        hubUrl: hubApi.url,
+        hubFingerprint: hubApi.fingerprint,
         serverId: id,
         secret,
         spec: buildLaunchSpec({

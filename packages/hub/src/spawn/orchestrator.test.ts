@@ -2,6 +2,8 @@
 // for the job and the test standing in for the agent (it reads the server's secret from the job
 // script, as the agent reads it from its environment).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   AGENT_ENV,
@@ -10,6 +12,7 @@ import {
   UNKNOWN_SERVER_CODE,
   type UserModel,
 } from '@hpchub/protocol';
+import { fingerprintOfPem, HUB_CERTIFICATE_FILE } from '../auth/hub-certificate.js';
 import type { HubConfig } from '../config/index.js';
 import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from '../test-support/fake-spawner.js';
 import { readEvents, TestHub } from '../test-support/hub.js';
@@ -32,14 +35,21 @@ async function fakeHub(behaviour: FakeBehaviour, configure?: (c: HubConfig) => v
 }
 
 /** What the agent would read from its environment. */
-function agentEnv(spawner: FakeSpawner, serverId: number): { secret: string; url: string } {
+function agentEnv(
+  spawner: FakeSpawner,
+  serverId: number,
+): { secret: string; url: string; fingerprint: string } {
   const script = spawner.scriptOf(serverId) ?? '';
   const value = (name: string) => {
     const quoted = new RegExp(`^export ${name}='([^']*)'$`, 'm').exec(script)?.[1];
     assert.ok(quoted !== undefined, `${name} is in the job script`);
     return quoted;
   };
-  return { secret: value(AGENT_ENV.secret), url: value(AGENT_ENV.hubUrl) };
+  return {
+    secret: value(AGENT_ENV.secret),
+    url: value(AGENT_ENV.hubUrl),
+    fingerprint: value(AGENT_ENV.hubFingerprint),
+  };
 }
 
 async function serverId(hub: TestHub, name = ''): Promise<number> {
@@ -72,7 +82,10 @@ describe('starting and stopping a server', () => {
     assert.equal(started.body.pending, 'spawn');
     const id = await serverId(hub);
     const env = agentEnv(spawner, id);
-    assert.equal(env.url, `${hub.url}/hub/api/agent`);
+    // The agent reaches the hub's port over TLS, pinned to the hub's own certificate.
+    assert.equal(env.url, `${hub.url.replace(/^http:/, 'https:')}/hub/api/agent`);
+    const pem = readFileSync(join(hub.hub.config.data_dir, HUB_CERTIFICATE_FILE));
+    assert.equal(env.fingerprint, fingerprintOfPem(pem));
 
     const stream = readEvents<ProgressEvent>(`${hub.url}${started.body.progress_url}`, {
       authorization: `token ${alice}`,

@@ -35,6 +35,7 @@ describe('routes survive a restart', () => {
       routes,
       cookieSecret,
       hubUrl: () => scene.hub.url,
+      hubFingerprint: 'a'.repeat(64),
       spawner: scene.spawner,
     });
     await spawning.open();

@@ -7,7 +7,7 @@ import type { SlurmClient } from '@hpchub/slurm';
 import type { Logger } from 'pino';
 import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
 import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
-import { agentApiUrl } from '../config/hub-url.js';
+import { agentApiAddress } from '../config/hub-url.js';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { ModuleCatalogue, moduleSystemOf } from '../modules/catalogue.js';
@@ -32,6 +32,8 @@ export interface SpawningOptions {
   cookieSecret: string;
   /** The hub's own base URL once it listens (`http://127.0.0.1:8000`). */
   hubUrl(): string;
+  /** Of the hub's own certificate (auth/hub-certificate.ts), which agents pin. */
+  hubFingerprint: string;
   /** A spawner to use instead of the configured one. */
   spawner?: Spawner | undefined;
   /** The time now (default: the system clock; tests give a clock they control). */
@@ -107,7 +109,7 @@ async function jobPath(hub: HubContext, catalog: AppCatalog): Promise<string[]> 
 }
 
 export async function createSpawning(options: SpawningOptions): Promise<SpawningService> {
-  const { hub, routes, hubUrl } = options;
+  const { hub, routes, hubUrl, hubFingerprint } = options;
   const { config, log } = hub;
   const catalog = loadCatalog(config.apps);
   const unknown = unknownFieldApps(config, (id) => catalog.get(id) !== undefined);
@@ -122,7 +124,7 @@ export async function createSpawning(options: SpawningOptions): Promise<Spawning
     routes,
     box: new SecretBox(options.cookieSecret),
     agent: {
-      hubUrl: () => agentApiUrl(config, hubUrl()),
+      hubApi: () => agentApiAddress(config, hubUrl(), hubFingerprint),
       nodePath: config.spawner.node_path,
       agentPath: installAgent(config, log),
       pathPrepend: await jobPath(hub, catalog),

@@ -9,15 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import {
-  AppAuth,
-  AppTarget,
-  Frontend,
-  Heartbeat,
-  HubClient,
-  type Logger,
-  readSettings,
-} from '@hpchub/agent';
+import { AppAuth, AppTarget, Frontend, Heartbeat, HubClient, type Logger, readSettings } from '@hpchub/agent';
 import { AGENT_ENV, AGENT_TUNING_ENV, generateCertificate } from '@hpchub/protocol';
 
 /** A job as the fleet is given it: its Slurm id and the script the node runs. */

@@ -46,7 +46,10 @@ export const SpawnerSection = section(
       default: '',
       description:
         'The hub address that agents inside jobs connect to, e.g. `http://login1.cluster:8000`. ' +
-        'Empty: the address the hub listens on (with `0.0.0.0` replaced by this host name).',
+        'Empty: the address the hub listens on (with `0.0.0.0` replaced by this host name). Agents ' +
+        "reach an `http://` address over TLS, pinned to the hub's own certificate (the hub answers " +
+        'TLS on its port too), so it must lead to the hub itself; an `https://` one (a reverse proxy) ' +
+        'needs a certificate the nodes trust.',
     }),
     node_path: Type.String({
       minLength: 1,

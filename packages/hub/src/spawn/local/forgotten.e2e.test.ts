@@ -3,15 +3,13 @@
 // agent's next heartbeat "unknown server", and the agent stops its app and exits. On the local
 // spawner no time limit would ever end it. Real hub, real agent, the local spawner.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_TUNING_ENV, type ServerModel } from '@hpchub/protocol';
-import { readEvents, TestHub } from '../../test-support/hub.js';
-import { TINY_APP, writeTinyApps } from '../../test-support/tiny-app.js';
-import type { ProgressEvent } from '../progress.js';
+import { TestHub } from '../../test-support/hub.js';
+import { startTinyServer, TINY_APP, writeTinyApps } from '../../test-support/tiny-app.js';
 import { processStartTime } from './process.js';
 
 /** The agent's log lines (JSON) in the job's log, with the job script's own lines left out. */
@@ -54,35 +52,14 @@ describe('an agent whose hub no longer knows its server', () => {
   });
 
   test('stops its app and exits at the first heartbeat the hub answers "unknown server"', async () => {
-    // The app's custom script (sourced by the job before the agent) makes the heartbeats frequent.
-    const home = join(hub.hub.config.data_dir, 'users', 'alice');
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-    writeFileSync(join(home, '.hpchub-tinyrc'), `export ${AGENT_TUNING_ENV.heartbeatSeconds}=1\n`, {
-      mode: 0o644,
-    });
-    const started = await hub.api<ServerModel>('POST', '/users/alice/servers/lost', {
-      token,
-      body: { user_options: { app: TINY_APP } },
-    });
-    assert.equal(started.status, 202, started.text);
-    const events = await readEvents<ProgressEvent>(
-      `${hub.url}${started.body.progress_url}`,
-      { authorization: `token ${token}` },
-      { timeoutMs: 60_000 },
-    );
-    assert.equal(events.at(-1)?.ready, true, JSON.stringify(events));
-    const row = await hub.hub.db
-      .selectFrom('servers')
-      .select(['id', 'spawner_state'])
-      .where('name', '=', 'lost')
-      .executeTakeFirstOrThrow();
-    const agentPid = (JSON.parse(row.spawner_state) as { pid: number }).pid;
+    const { id, state, home } = await startTinyServer(hub, token, 'alice', 'lost', 1);
+    const agentPid = state.pid;
     const logFile = join(home, '.hpchub', 'logs', 'lost.log');
     const appPid = agentLog(logFile).find((l) => l.event === 'app_started')?.pid as number;
     assert.ok(appPid > 0);
 
     // The hub loses the server behind its own back.
-    await hub.hub.db.deleteFrom('servers').where('id', '=', row.id).execute();
+    await hub.hub.db.deleteFrom('servers').where('id', '=', id).execute();
 
     assert.ok(await gone(agentPid, 60_000), 'the agent exits');
     assert.ok(await gone(appPid, 15_000), 'the app is stopped');
@@ -91,7 +68,7 @@ describe('an agent whose hub no longer knows its server', () => {
       .split('\n')
       .filter((l) => l.includes('agent message refused: unknown server'))
       .map((l) => JSON.parse(l) as { server_id: number; message: string })
-      .filter((l) => l.server_id === row.id);
+      .filter((l) => l.server_id === id);
     assert.ok(refusals.length >= 1 && refusals.length <= 2, `${refusals.length} heartbeats refused`);
     assert.ok(refusals.every((l) => l.message === 'heartbeat'));
     const exit = agentLog(logFile).find((l) => l.event === 'exit');

@@ -44,6 +44,7 @@ export function slurmJob(request: SpawnRequest, options: SlurmScriptOptions): Sl
     log: `.hpchub/logs/${server}.log`,
     job: {
       hub_url: j.hubUrl,
+      ...(j.hubFingerprint ? { hub_fingerprint: j.hubFingerprint } : {}),
       server_id: j.serverId,
       secret: j.secret,
       spec: j.spec,
