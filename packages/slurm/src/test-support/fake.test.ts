@@ -3,7 +3,7 @@
 // more the more jobs it holds.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateCertificate } from '@hpchub/agent';
+import { generateCertificate } from '@hpchub/protocol';
 import { GatewaySlurmClient } from '@hpchub/slurm';
 import { slurmClientConformance } from './conformance.js';
 import { FakeSlurm } from './fake.js';
