@@ -42,6 +42,7 @@ const HUB: Record<string, string[]> = {
   spawn: ['apps', 'auth', 'config', 'context', 'db', 'errors', 'modules', 'users', 'util'],
   proxy: ['auth', 'config', 'context', 'db', 'errors', 'shares', 'util'],
   http: ['auth', 'config', 'db', 'errors', 'ui', 'users'],
+  services: ['auth', 'config'],
   'agent-api': ['errors', 'http', 'spawn'],
   api: [
     'apps',
@@ -54,6 +55,7 @@ const HUB: Record<string, string[]> = {
     'news',
     'notebooks',
     'presets',
+    'services',
     'shares',
     'spawn',
     'ui',

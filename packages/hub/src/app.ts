@@ -18,6 +18,7 @@ import { API_PREFIX, apiRoutes } from './api/routes.js';
 import { Accounts } from './auth/accounts.js';
 import { fingerprintOfPem, type HubCertificate } from './auth/hub-certificate.js';
 import { ExpiredCredentialsPurge } from './auth/purge.js';
+import { ServiceTokens } from './auth/service-tokens.js';
 import { listeningBaseUrl } from './config/hub-url.js';
 import type { HubContext } from './context.js';
 import { accessPlugin } from './http/access.js';
@@ -28,6 +29,7 @@ import { validatorCompiler } from './http/validation.js';
 import { CollectionSources, loadCollections, NotebookCatalog } from './notebooks/index.js';
 import { loadSitePresets, Presets } from './presets/rules.js';
 import { createHubProxy } from './proxy/index.js';
+import { ServiceRunner } from './services/index.js';
 import { Sharing } from './shares/rules.js';
 import {
   accountResolver,
@@ -127,7 +129,9 @@ export async function buildApp({
   // Signing out of single sign-on ends with the provider's logout page (form-action).
   const ssoOrigins = hub.sso ? [new URL(hub.config.auth.oidc.issuer).origin] : [];
   await app.register(securityHeadersPlugin, { formOrigins: ssoOrigins });
-  await app.register(principalPlugin, { db: hub.db });
+  // The hub's services call the API with tokens it made for them, kept in memory (services/).
+  const serviceTokens = new ServiceTokens();
+  await app.register(principalPlugin, { db: hub.db, services: serviceTokens });
   await app.register(accessPlugin, { db: hub.db });
   await app.register(proxy.plugin);
 
@@ -200,7 +204,24 @@ export async function buildApp({
     }),
   });
 
-  await app.register(apiRoutes, { prefix: API_PREFIX, hub, spawning: service, accounts, sharing, presets });
+  const services = new ServiceRunner(hub.config.services, {
+    tokens: serviceTokens,
+    apiUrl: () => `${listeningUrl(app, hub, https !== undefined)}${API_PREFIX}`,
+    log: hub.log,
+  });
+  // After the hub listens (onListen), so a service's first request finds it answering.
+  app.addHook('onListen', () => services.start());
+  app.addHook('onClose', () => services.close());
+
+  await app.register(apiRoutes, {
+    prefix: API_PREFIX,
+    hub,
+    spawning: service,
+    accounts,
+    sharing,
+    presets,
+    services,
+  });
   await app.register(agentRoutes, { prefix: `${API_PREFIX}/agent`, spawning: service });
   await app.register(probeRoutes, { prefix: `${API_PREFIX}/agent`, version: hub.version });
   await app.register(webRoutes, { hub, site, spawning: service, accounts, sharing, presets, notebooks });

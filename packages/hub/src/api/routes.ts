@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Accounts } from '../auth/accounts.js';
 import type { HubContext } from '../context.js';
 import type { Presets } from '../presets/rules.js';
+import type { ServiceRunner } from '../services/index.js';
 import type { Sharing } from '../shares/rules.js';
 import type { SpawningService } from '../spawn/index.js';
 import { activityRoutes } from './activity.js';
@@ -12,6 +13,7 @@ import { newsRoutes } from './news.js';
 import { presetRoutes } from './presets.js';
 import { rootRoutes } from './root.js';
 import { serverRoutes } from './servers.js';
+import { serviceRoutes } from './services.js';
 import { shareRoutes } from './shares.js';
 import { spawnFormRoutes } from './spawn-form.js';
 import { tokenRoutes } from './tokens.js';
@@ -25,7 +27,8 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   accounts: Accounts;
   sharing: Sharing;
   presets: Presets;
-}> = async (app, { hub, spawning, accounts, sharing, presets }) => {
+  services: ServiceRunner;
+}> = async (app, { hub, spawning, accounts, sharing, presets, services }) => {
   const facts = serverFacts(spawning);
   await app.register(rootRoutes, { hub, facts });
   await app.register(userRoutes, { hub, accounts, facts });
@@ -34,6 +37,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   await app.register(newsRoutes, { hub });
   await app.register(serverRoutes, { hub, spawning });
   await app.register(activityRoutes, { hub, spawning });
+  await app.register(serviceRoutes, { services });
   await app.register(spawnFormRoutes, { spawning });
   await app.register(shareRoutes, { hub, sharing });
   await app.register(presetRoutes, { presets });

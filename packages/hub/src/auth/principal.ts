@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
 import { findUserById } from '../users/store.js';
 import { type Principal, scopesOfUser } from './scopes.js';
+import type { ServiceTokens } from './service-tokens.js';
 import { lookupSession } from './sessions.js';
 import { lookupToken, tokenScopes } from './tokens.js';
 
@@ -31,10 +32,13 @@ export interface PresentedCredentials {
 export async function resolvePrincipal(
   db: Kysely<Database>,
   credentials: PresentedCredentials,
+  services?: ServiceTokens,
 ): Promise<{ principal: Principal | null; sessionId: string | null }> {
   const header = credentials.authorization;
   if (header !== undefined) {
     const token = tokenFromHeader(header);
+    const service = token ? services?.principalOf(token) : undefined;
+    if (service) return { principal: service, sessionId: null };
     const row = token ? await lookupToken(db, token) : undefined;
     const user = row ? await findUserById(db, row.user_id) : undefined;
     // A presented but unusable token is an error, not a silent fall-back to the cookie:

@@ -37,6 +37,11 @@ const ADMIN_ONLY: ReadonlySet<Scope> = new Set([
 /** Scopes that let an admin's token read every user. */
 const READ_USERS: readonly Scope[] = ['read:users', 'list:users', 'read:users:activity', 'read:servers'];
 
+/** Whether only admins may hold `scope`. */
+export function isAdminOnly(scope: Scope): boolean {
+  return ADMIN_ONLY.has(scope);
+}
+
 export function isScope(value: string): value is Scope {
   return Object.hasOwn(SCOPES, value);
 }

@@ -25,6 +25,12 @@ export function coerce(option: OptionInfo, raw: string): unknown {
       return text !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
     case 'boolean':
       return BOOLEANS[text.toLowerCase()];
+    case 'json':
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
     case 'list':
       return text === ''
         ? []

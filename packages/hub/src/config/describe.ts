@@ -5,7 +5,7 @@ import { KindGuard, type TSchema } from '@sinclair/typebox';
 import { CROSS_RULES, HubConfigSchema } from './options.js';
 
 /** How a value is read from an environment variable or a flag. */
-export type OptionKind = 'string' | 'enum' | 'integer' | 'number' | 'boolean' | 'list';
+export type OptionKind = 'string' | 'enum' | 'integer' | 'number' | 'boolean' | 'list' | 'json';
 
 export interface OptionInfo {
   /** Dotted path, which is the YAML nesting: `auth.rate_limit.window_seconds`. */
@@ -97,6 +97,16 @@ function shape(key: string, schema: TSchema): Shape {
       type: 'list of strings',
       constraints: entry ? [`each entry ${entry}`] : [],
       expected: entry ? `a list whose entries are each ${entry}` : 'a list of non-empty strings',
+    };
+  }
+  if (KindGuard.IsArray(schema) && KindGuard.IsObject(schema.items)) {
+    // A list of entries with fields of their own (`services`): YAML in the file, JSON elsewhere.
+    const fields = Object.keys(schema.items.properties).join(', ');
+    return {
+      kind: 'json',
+      type: `list of objects (${fields}); JSON in the environment and flags`,
+      constraints: [],
+      expected: `a list of objects with the fields ${fields}`,
     };
   }
   throw new Error(`config option ${key}: describe.ts does not know how to read this kind of value`);

@@ -15,6 +15,7 @@ import { ModulesSection } from './sections/modules.js';
 import { NotebooksSection } from './sections/notebooks.js';
 import { PresetsSection } from './sections/presets.js';
 import { ProxySection } from './sections/proxy.js';
+import { ServicesOption } from './sections/services.js';
 import { SessionSection } from './sections/session.js';
 import { SiteSection } from './sections/site.js';
 import { SlurmSection } from './sections/slurm.js';
@@ -40,6 +41,7 @@ export const HubConfigSchema = Type.Object(
     culler: CullerSection,
     presets: PresetsSection,
     notebooks: NotebooksSection,
+    services: ServicesOption,
     site: SiteSection,
     tokens: TokensSection,
     proxy: ProxySection,

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Caller } from '../auth/caller.js';
 import { resolvePrincipal } from '../auth/principal.js';
 import type { Principal } from '../auth/scopes.js';
+import type { ServiceTokens } from '../auth/service-tokens.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import type { Database } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
@@ -44,16 +45,20 @@ function checkCsrf(request: FastifyRequest): void {
 }
 
 export const principalPlugin = fp(
-  async (app: FastifyInstance, opts: { db: Kysely<Database> }) => {
+  async (app: FastifyInstance, opts: { db: Kysely<Database>; services?: ServiceTokens }) => {
     app.decorateRequest('principal', null);
     app.decorateRequest('sessionId', null);
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const cookie = request.cookies[SESSION_COOKIE];
       const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
-      const { principal, sessionId } = await resolvePrincipal(opts.db, {
-        authorization: request.headers.authorization,
-        sessionId: unsigned?.valid ? (unsigned.value ?? undefined) : undefined,
-      });
+      const { principal, sessionId } = await resolvePrincipal(
+        opts.db,
+        {
+          authorization: request.headers.authorization,
+          sessionId: unsigned?.valid ? (unsigned.value ?? undefined) : undefined,
+        },
+        opts.services,
+      );
       request.principal = principal;
       request.sessionId = sessionId;
     });
