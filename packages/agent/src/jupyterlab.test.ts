@@ -6,13 +6,11 @@
 // JupyterLab comes from the test venv that `bash scripts/provision/apps.sh` installs.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AGENT_SECRET_HEADER, AGENT_TUNING_ENV } from '@hpchub/protocol';
+import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
 import WebSocket from 'ws';
-import { type AgentRun, agentRequest, Sandbox, startAgent, testSpec } from './test-support/agent-process.js';
+import { type AgentRun, agentRequest, testSpec } from './test-support/agent-process.js';
+import { type RealApp, startRealApp } from './test-support/real-app.js';
 
 const VENV = '/opt/hpchub-test/venv';
 const JUPYTER_LAB = `${VENV}/bin/jupyter-lab`;
@@ -37,56 +35,44 @@ function executeRequest(code: string, msgId: string) {
 }
 
 describe('JupyterLab through the agent', () => {
-  let sandbox: Sandbox;
-  let home: string;
+  let app: RealApp;
   let run: AgentRun;
   let port: number;
 
   before(async () => {
-    assert.ok(
-      existsSync(JUPYTER_LAB),
-      `JupyterLab is not installed at ${JUPYTER_LAB}: run \`bash scripts/provision/apps.sh\` (as root) first`,
-    );
-    sandbox = new Sandbox();
-    home = mkdtempSync(path.join(os.tmpdir(), 'hpchub-jupyter-home-'));
-    const command = [
-      JUPYTER_LAB,
-      '--no-browser',
-      '--ServerApp.sock={socket}',
-      '--ServerApp.sock_mode=0600',
-      // Requests arrive with the hub's Host header; without this Jupyter refuses non-local hosts.
-      '--ServerApp.allow_remote_access=True',
-      '--ServerApp.base_url={prefix}',
-      '--IdentityProvider.token={token}',
-      `--ServerApp.root_dir=${home}`,
-    ];
-    // JupyterLab refuses to run as root unless told; the test suite may run as root.
-    if (process.getuid?.() === 0) command.push('--allow-root');
-    const spec = testSpec(sandbox.app, {
-      app: 'jupyterlab',
+    app = await startRealApp({
+      program: JUPYTER_LAB,
       title: 'JupyterLab',
-      command,
-      env: { JUPYTER_RUNTIME_DIR: '{workdir}/jupyter-runtime' },
-      prefix: PREFIX,
-      readyPath: '/api/status',
-      startTimeoutSeconds: 120,
-      activity: { source: 'jupyter', reportSeconds: 60 },
+      path: `${VENV}/bin:/usr/bin:/bin`,
+      makeSpec: (sandbox, home) => {
+        const command = [
+          JUPYTER_LAB,
+          '--no-browser',
+          '--ServerApp.sock={socket}',
+          '--ServerApp.sock_mode=0600',
+          // Requests arrive with the hub's Host header; without this Jupyter refuses non-local hosts.
+          '--ServerApp.allow_remote_access=True',
+          '--ServerApp.base_url={prefix}',
+          '--IdentityProvider.token={token}',
+          `--ServerApp.root_dir=${home}`,
+        ];
+        // JupyterLab refuses to run as root unless told; the test suite may run as root.
+        if (process.getuid?.() === 0) command.push('--allow-root');
+        return testSpec(sandbox.app, {
+          app: 'jupyterlab',
+          title: 'JupyterLab',
+          command,
+          env: { JUPYTER_RUNTIME_DIR: '{workdir}/jupyter-runtime' },
+          prefix: PREFIX,
+          readyPath: '/api/status',
+          startTimeoutSeconds: 120,
+          activity: { source: 'jupyter', reportSeconds: 60 },
+        });
+      },
     });
-    run = await startAgent(sandbox, {
-      spec,
-      env: { HOME: home, PATH: `${VENV}/bin:/usr/bin:/bin`, [AGENT_TUNING_ENV.heartbeatSeconds]: '0.5' },
-    });
-    const ready = await Promise.race([
-      run.hub.waitFor('ready'),
-      run.hub.waitFor('stopping').then((m) => assert.fail(`JupyterLab did not start: ${m.body.message}`)),
-    ]);
-    port = ready.body.port;
+    ({ run, port } = app);
   });
-  after(async () => {
-    await run?.stop();
-    sandbox?.cleanup();
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
+  after(() => app?.stop());
 
   test('GET {prefix}api/status answers through the agent, authenticated by the agent’s token', async () => {
     const answer = await agentRequest(port, run.secret, {

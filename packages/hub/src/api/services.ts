@@ -53,7 +53,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ services: ServiceRunner 
         summary: 'One service the hub runs, with its state',
         tags: ['services'],
         params: Type.Object({ name: Type.String({ maxLength: 64 }) }),
-        response: { 200: ServiceStateSchema, ...errorResponses(401, 404) },
+        response: { 200: ServiceStateSchema, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
