@@ -181,6 +181,9 @@ export async function buildApp({
     changed: (serverId) => {
       proxy.sharesChanged(serverId).catch((err) => hub.log.error({ err }, 'rechecking WebSockets failed'));
     },
+    forgetUsers: (userIds) => {
+      for (const id of userIds) proxy.authorizer.forgetUser(id);
+    },
   });
 
   const presets = new Presets({

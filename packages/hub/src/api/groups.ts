@@ -6,6 +6,7 @@ import type { HubContext } from '../context.js';
 import type { GroupRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
 import { errorResponses } from '../http/responses.js';
+import type { Sharing } from '../shares/rules.js';
 import { groupNameProblem } from '../users/names.js';
 import {
   addMembers,
@@ -29,7 +30,10 @@ const Members = Type.Object(
 const errors = errorResponses(400, 401, 404, 409);
 const admin = { access: { kind: 'admin' as const } };
 
-export const groupRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async (app, { hub }) => {
+export const groupRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: Sharing }> = async (
+  app,
+  { hub, sharing },
+) => {
   const { db } = hub;
 
   async function models(rows: GroupRow[]) {
@@ -136,7 +140,10 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async
     },
     async (request, reply) => {
       const row = await existing(request.params.group);
-      await deleteGroup(db, row.id);
+      // Its members lose what was shared with the group, open WebSockets included.
+      const members = (await membersOfGroups(db, [row.id])).get(row.id) ?? [];
+      const ids = (await usersByNames(db, members)).map((u) => u.id);
+      await sharing.groupChange(row.id, ids, () => deleteGroup(db, row.id));
       request.log.info({ group: row.name, by: request.principal?.name }, 'group deleted');
       return reply.code(204).send(null);
     },
@@ -161,11 +168,9 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext }> = async
       handler: async (request) => {
         const row = await existing(request.params.group);
         const users = await usersByNames(db, request.body.users);
-        await change(
-          db,
-          row.id,
-          users.map((u) => u.id),
-        );
+        const ids = users.map((u) => u.id);
+        // Shares with the group follow at once (added members in, removed ones out).
+        await sharing.groupChange(row.id, ids, () => change(db, row.id, ids));
         request.log.info(
           { group: row.name, users: request.body.users, by: request.principal?.name },
           summary.toLowerCase(),

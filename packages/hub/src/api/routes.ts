@@ -33,7 +33,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   await app.register(rootRoutes, { hub, facts });
   await app.register(userRoutes, { hub, accounts, facts });
   await app.register(tokenRoutes, { hub });
-  await app.register(groupRoutes, { hub });
+  await app.register(groupRoutes, { hub, sharing });
   await app.register(newsRoutes, { hub });
   await app.register(serverRoutes, { hub, spawning });
   await app.register(activityRoutes, { hub, spawning });

@@ -26,6 +26,8 @@ export interface HubIdentity extends Identity {
   readonly sessionId: string | null;
   /** Groups of the caller, loaded the first time a group share must be checked. */
   groupIds?: ReadonlySet<number>;
+  /** The authorizer's generation when groupIds were loaded: older ones are loaded again. */
+  groupsGeneration?: number;
 }
 
 export interface HubAuthorizerOptions {
@@ -140,9 +142,13 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
     if (grants.userIds.has(identity.principal.userId)) return true;
     if (grants.groupIds.size === 0) return false;
     const inGroup = (groups: ReadonlySet<number>) => [...grants.groupIds].some((g) => groups.has(g));
-    if (identity.groupIds) return inGroup(identity.groupIds);
+    // Loaded again after anything was forgotten (a member added or removed, say), so an open
+    // WebSocket asked about again after a group change is judged by today's groups.
+    if (identity.groupIds && identity.groupsGeneration === this.generation) return inGroup(identity.groupIds);
+    const generation = this.generation;
     return groupIdsOf(this.options.db, identity.principal.userId).then((groups) => {
       identity.groupIds = groups;
+      identity.groupsGeneration = generation;
       return inGroup(groups);
     });
   }

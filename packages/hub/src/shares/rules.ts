@@ -94,6 +94,8 @@ function checkScopes(server: SharedServer, scopes: string[] | undefined): void {
 export interface SharingHooks {
   /** Who may reach the server changed (a share or a code was added or withdrawn). */
   changed(serverId: number): void;
+  /** The groups of these users changed: what was cached about them is stale. */
+  forgetUsers(userIds: readonly number[]): void;
 }
 
 export class Sharing {
@@ -101,6 +103,19 @@ export class Sharing {
     private readonly db: Db,
     private readonly hooks: SharingHooks,
   ) {}
+
+  /**
+   * Runs a change to a group's members (or its deletion) so that shares with the group follow at
+   * once: the users' cached groups are forgotten, and every server shared with the group is asked
+   * about again (closing the WebSockets of members who left).
+   */
+  async groupChange<T>(groupId: number, userIds: readonly number[], change: () => Promise<T>): Promise<T> {
+    const servers = (await listShares(this.db, { groupId })).map((s) => s.server.id);
+    const result = await change();
+    this.hooks.forgetUsers(userIds);
+    for (const id of servers) this.hooks.changed(id);
+    return result;
+  }
 
   /** The owner's server by name; 404 when it has no record. */
   async server(owner: UserRow, name: string): Promise<SharedServer> {

@@ -104,6 +104,21 @@ describe('sharing a server', () => {
     await gone;
   });
 
+  it('a member removed from a shared group loses access at once, open WebSockets included; one added gets it at once', async () => {
+    assert.equal((await api('POST', '/shares/ada/', { group: 'physics' })).status, 200);
+    assert.equal((await carol.get('/user/ada/tree')).status, 200);
+    const ws = await wsAs(carol);
+    assert.ok(ws instanceof WebSocket);
+    const gone = once(ws, 'close');
+    assert.equal((await api('DELETE', '/groups/physics/users', { users: ['carol'] }, root)).status, 200);
+    assert.equal((await carol.get('/user/ada/tree')).status, 404);
+    await gone;
+    assert.equal((await api('POST', '/groups/physics/users', { users: ['carol'] }, root)).status, 200);
+    assert.equal((await carol.get('/user/ada/tree')).status, 200);
+    assert.equal((await api('DELETE', '/groups/physics', undefined, root)).status, 204);
+    assert.equal((await carol.get('/user/ada/tree')).status, 404, 'the group and its share are gone');
+  });
+
   it('refuses what it must: 404 for no such user or group, for a server one does not own or that does not exist; 400 for bad bodies', async () => {
     const nobody = await api<{ code: string; message: string }>('POST', '/shares/ada/', { user: 'nobody' });
     assert.equal(nobody.status, 404);
