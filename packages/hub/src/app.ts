@@ -26,7 +26,7 @@ import { installErrorHandlers } from './http/errors.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
-import { CollectionSources, loadCollections, NotebookCatalog } from './notebooks/index.js';
+import { CollectionSources, type CopyCommand, loadCollections, NotebookCatalog } from './notebooks/index.js';
 import { loadSitePresets, Presets } from './presets/rules.js';
 import { createHubProxy } from './proxy/index.js';
 import { ServiceRunner } from './services/index.js';
@@ -193,18 +193,22 @@ export async function buildApp({
     check: (user, options) => service.checkOptions(user, options),
   });
 
-  // Collections are copied by the agent the hub installs for jobs, run as the user.
+  // Collections are copied by the agent the hub installs for jobs, run as the user (installed on first use).
+  let copyCommand: CopyCommand | undefined;
   const accountOf = accountResolver(hub.config);
   const notebooks = new NotebookCatalog({
     config: hub.config,
     collections: loadCollections(hub.config.notebooks),
     sources: new CollectionSources(hub.config),
     accountOf,
-    command: () => ({
-      prefix: userCommandPrefix(hub.config),
-      nodePath: hub.config.spawner.node_path,
-      agentPath: installAgent(hub.config, hub.log),
-    }),
+    command: () => {
+      copyCommand ??= {
+        prefix: userCommandPrefix(hub.config),
+        nodePath: hub.config.spawner.node_path,
+        agentPath: installAgent(hub.config, hub.log),
+      };
+      return copyCommand;
+    },
   });
 
   const services = new ServiceRunner(hub.config.services, {
