@@ -236,6 +236,7 @@ export class Agent {
       workdir: this.workdir as string,
       user: this.s.user,
       env: process.env,
+      agentScript: process.argv[1] as string,
     });
     // Never start an app that nobody would stop.
     if (this.ending) throw this.abort.signal.reason;

@@ -27,6 +27,31 @@ export interface LaunchInputs {
   user: string;
   /** The agent's environment, which the app inherits without the agent's own variables. */
   env: NodeJS.ProcessEnv;
+  /** The agent's own script, which runs the bridge of an isolated app (netns-bridge.ts). */
+  agentScript: string;
+}
+
+/**
+ * argv that runs the app in a user and network namespace of its own, as the job's user without
+ * any privilege (`--map-current-user`; `--keep-caps` lets the bridge bring loopback up), behind
+ * the bridge that serves its 127.0.0.1:port on a 0600 unix socket.
+ */
+function inOwnNetwork(argv: string[], socket: string, port: number, agentScript: string): string[] {
+  return [
+    'unshare',
+    '--user',
+    '--map-current-user',
+    '--net',
+    '--keep-caps',
+    '--',
+    process.execPath,
+    agentScript,
+    '--netns-bridge',
+    socket,
+    String(port),
+    '--',
+    ...argv,
+  ];
 }
 
 export async function prepareLaunch(i: LaunchInputs): Promise<AppLaunch> {
@@ -43,12 +68,16 @@ export async function prepareLaunch(i: LaunchInputs): Promise<AppLaunch> {
     options: i.options,
     ...('socketPath' in endpoint ? { socket: endpoint.socketPath } : { port: endpoint.port }),
   };
+  const isolatedPort = spec.network === 'isolated' && 'port' in endpoint ? endpoint.port : undefined;
   // The files the command names exist before it runs.
   await writeAppFiles(spec.files ?? [], values);
+  const argv = fillCommand(spec.command, values);
+  const bridged = { socketPath: socketPath(i.workdir) };
   return {
-    argv: fillCommand(spec.command, values),
+    argv:
+      isolatedPort === undefined ? argv : inOwnNetwork(argv, bridged.socketPath, isolatedPort, i.agentScript),
     env: { ...withoutAgentVariables(i.env), ...fillEnv(spec.env, values) },
-    target: new AppTarget(endpoint, spec.prefix, spec.prefixMode),
+    target: new AppTarget(isolatedPort === undefined ? endpoint : bridged, spec.prefix, spec.prefixMode),
     auth: new AppAuth(spec.appAuth, i.token, (t) => fillPlaceholders(t, values)),
   };
 }

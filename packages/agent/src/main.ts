@@ -8,6 +8,7 @@ import { Agent } from './agent.js';
 import { runCollectionSync } from './collection-sync.js';
 import { HubClient } from './hub-client.js';
 import { createLogger } from './log.js';
+import { runNetnsBridge } from './netns-bridge.js';
 import { runProbe } from './probe.js';
 import { readSettings, SettingsError } from './settings.js';
 
@@ -27,6 +28,9 @@ Started by the job script, configured by environment variables:
   ${AGENT_TUNING_ENV.host}  host name sent to the hub (default: this host's name)
   ${AGENT_TUNING_ENV.heartbeatSeconds}  seconds between heartbeats (default 60)
 Logs are JSON lines on stderr.
+
+hpchub-agent --netns-bridge SOCKET PORT -- COMMAND…: runs an app in the network namespace the
+agent made for it, reached through a 0600 unix socket (started by the agent itself).
 
 hpchub-agent --probe: the test job of \`hpchub doctor\`: checks this Node.js, that the hub URL
 answers as an hpchub hub, and this node's clock against the hub's; exits 0 when all is well.
@@ -48,6 +52,7 @@ async function main(): Promise<number> {
   const log = createLogger();
   if (arg === '--probe') return runProbe(process.env, log);
   if (arg === '--sync-collection') return runCollectionSync(process.stdin);
+  if (arg === '--netns-bridge') return runNetnsBridge(process.argv.slice(3));
   const secret = process.env[AGENT_ENV.secret];
   if (secret) log.redact(secret);
   let agent: Agent;

@@ -118,6 +118,13 @@ export const AgentLaunchSpecSchema = Type.Object(
     /** Files the agent writes into the job's private directory, in this order, before starting the app. */
     files: Type.Optional(Type.Array(AppFileSchema, { maxItems: 32 })),
     listen: AppListenSchema,
+    /**
+     * For listen: tcp. isolated: the app runs in a network namespace of its own (Linux user and
+     * network namespaces, no privilege needed), so no other process on the node can reach its
+     * port; the agent reaches it through a 0600 unix socket. host (the default): on the node's
+     * loopback, where any local user can connect to it.
+     */
+    network: Type.Optional(Type.Union([Type.Literal('isolated'), Type.Literal('host')])),
     /** The public prefix this server is reached under: `/user/{name}/` or `/user/{name}/{server}/`. */
     prefix: Type.String({ pattern: '^/.*/$' }),
     /** keep: the app serves under the prefix itself; strip: the agent removes it before forwarding. */

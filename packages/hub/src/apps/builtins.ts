@@ -83,7 +83,8 @@ const TENSORBOARD: AppDefinition = {
   command: [
     'tensorboard',
     '--logdir={option:logdir}',
-    // TensorBoard cannot listen on a socket; loopback only, behind the agent.
+    // TensorBoard cannot listen on a socket, and has no sign-in: loopback only, in a network
+    // namespace of its own (network: isolated, the default), behind the agent.
     '--host=127.0.0.1',
     '--port={port}',
     '--path_prefix={prefix_path}',

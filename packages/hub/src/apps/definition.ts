@@ -83,6 +83,14 @@ export const AppDefinitionSchema = Type.Object(
     /** Files the agent writes into the job's private directory before the command runs (e.g. RStudio's). */
     files: Type.Optional(Type.Array(AppFileSchema, { maxItems: 32 })),
     listen: Type.Union([Type.Literal('unix'), Type.Literal('tcp')]),
+    /**
+     * For listen: tcp. isolated (the default): the app runs in a network namespace of its own, so
+     * no other user's process on the node can reach its port (the agent reaches it through a
+     * 0600 unix socket); it then has no network beyond its own loopback. host: on the node's
+     * loopback, where every user of the node can connect to it: only for apps that need the
+     * network and sign every request in themselves (RStudio).
+     */
+    network: Type.Optional(Type.Union([Type.Literal('isolated'), Type.Literal('host')])),
     prefix: Type.Union([Type.Literal('keep'), Type.Literal('strip')]),
     ready_path: Type.String({ pattern: '^/' }),
     app_auth: Type.Union([

@@ -59,6 +59,7 @@ export function buildLaunchSpec({
       ? { files: app.files.map((f) => (f.content === undefined ? f : { ...f, content: fill(f.content) })) }
       : {}),
     listen: app.listen,
+    ...(app.listen === 'tcp' ? { network: app.network ?? 'isolated' } : {}),
     prefix,
     prefixMode: app.prefix,
     readyPath: app.ready_path,

@@ -63,6 +63,9 @@ export const RSTUDIO: AppDefinition = {
     { path: `${DIR}/auth-helper`, kind: 'executable', content: RSTUDIO_AUTH_HELPER },
   ],
   listen: 'tcp',
+  // On the node's loopback: packages come from the network (CRAN), which an isolated app lacks,
+  // and rserver's own sign-in (above) refuses anyone without this job's password.
+  network: 'host',
   // rserver answers at /; the agent strips the prefix and forwards WebSocket upgrades as they come.
   prefix: 'strip',
   ready_path: '/',

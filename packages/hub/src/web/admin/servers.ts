@@ -2,6 +2,7 @@
 // a stop button, and an open link when administrators may reach users' servers
 // (`proxy.admin_access`).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { exposedApps } from '../../apps/exposure.js';
 import { ACTIVE_STATUSES } from '../../spawn/index.js';
 import { html } from '../../ui/html.js';
 import { sendPage, type WebDeps } from '../render.js';
@@ -27,6 +28,7 @@ export const adminServerRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app,
       const now = Date.now();
       const canOpen = hub.config.proxy.admin_access;
       const views = rows.map((r) => serverView(r, r.owner, spawning, now));
+      const exposed = exposedApps(spawning.catalog);
       const body = html`${adminTabs('servers')}
       <section class="panel" aria-labelledby="servers-title">
         <h2 id="servers-title">Running servers <span class="muted small">(${String(views.length)})</span></h2>
@@ -34,6 +36,11 @@ export const adminServerRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app,
           canOpen
             ? ''
             : html`<p class="hint">Opening users' servers is off on this hub (<code>proxy.admin_access</code>); you can stop them.</p>`
+        }
+        ${
+          exposed.length === 0
+            ? ''
+            : html`<p class="alert" data-exposed-apps>Not protected on shared nodes: ${exposed.map((a) => a.title).join(', ')} listen${exposed.length === 1 ? 's' : ''} on the node's loopback without a sign-in (<code>network: host</code>), so any user with a job on the same node can use ${exposed.length === 1 ? 'it' : 'them'}. Give such an app <code>listen: unix</code> or <code>network: isolated</code> (see docs/security.md).</p>`
         }
         ${
           views.length === 0
