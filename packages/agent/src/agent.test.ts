@@ -4,6 +4,7 @@
 // echoed through, heartbeats, and a clean stop on SIGTERM.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +14,7 @@ import {
   type AgentRun,
   agentRequest,
   alive,
+  NODE,
   Sandbox,
   startAgent,
   testSpec,
@@ -262,5 +264,40 @@ describe('agent signing in to the app through its login form (form-login)', () =
     });
     assert.equal(answer.status, 200, answer.body);
     assert.equal(JSON.parse(answer.body).headers.cookie, 'csrf=1; user-id=signed-in');
+  });
+});
+
+describe('agent with a tcp app in a network of its own (network: isolated)', () => {
+  let run: AgentRun;
+  let port: number;
+
+  before(async () => {
+    const spec = testSpec(sandbox.app, {
+      command: [NODE, sandbox.app, '--port', '{port}', '--ready', '{prefix}ready'],
+      listen: 'tcp',
+      network: 'isolated',
+      appAuth: { kind: 'none' },
+    });
+    run = await startAgent(sandbox, { spec });
+    ({ port } = await readyAgent(run));
+  });
+  after(() => run.stop());
+
+  test('forwards through the bridge, while the app’s port is closed on this machine’s loopback', async () => {
+    const answer = await agentRequest(port, run.secret, { path: '/user/alice/lab/hello' });
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal(JSON.parse(answer.body).url, '/user/alice/lab/hello');
+    const argv = run.logs().find((l) => l.event === 'app_starting')?.argv as string[];
+    assert.deepEqual(argv.slice(0, 5), ['unshare', '--user', '--map-current-user', '--net', '--keep-caps']);
+    const appPort = Number(argv[argv.indexOf('--port') + 1]);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port: appPort });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    assert.equal(refused, 'ECONNREFUSED');
   });
 });

@@ -2,7 +2,7 @@
 // the private work directory, or a free loopback port), its argv and environment with every
 // placeholder filled, and how to reach and authenticate to it.
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import type { AgentLaunchSpec } from '@hpchub/protocol';
 import { AppAuth } from './app-auth.js';
@@ -72,14 +72,34 @@ export async function prepareLaunch(i: LaunchInputs): Promise<AppLaunch> {
   // The files the command names exist before it runs.
   await writeAppFiles(spec.files ?? [], values);
   const argv = fillCommand(spec.command, values);
+  const env = { ...withoutAgentVariables(i.env), ...fillEnv(spec.env, values) };
   const bridged = { socketPath: socketPath(i.workdir) };
+  // A command that is not there is reported as for any app (its spawn fails), not from inside.
+  const command = isolatedPort === undefined ? undefined : findCommand(argv[0] as string, env.PATH);
+  const isolated = isolatedPort !== undefined && command !== undefined;
   return {
-    argv:
-      isolatedPort === undefined ? argv : inOwnNetwork(argv, bridged.socketPath, isolatedPort, i.agentScript),
-    env: { ...withoutAgentVariables(i.env), ...fillEnv(spec.env, values) },
-    target: new AppTarget(isolatedPort === undefined ? endpoint : bridged, spec.prefix, spec.prefixMode),
+    argv: isolated
+      ? inOwnNetwork([command, ...argv.slice(1)], bridged.socketPath, isolatedPort, i.agentScript)
+      : argv,
+    env,
+    target: new AppTarget(isolated ? bridged : endpoint, spec.prefix, spec.prefixMode),
     auth: new AppAuth(spec.appAuth, i.token, (t) => fillPlaceholders(t, values)),
   };
+}
+
+/** The executable `command` names: itself when it has a slash, else the first on PATH. */
+function findCommand(command: string, path: string | undefined): string | undefined {
+  const candidates = command.includes('/')
+    ? [command]
+    : (path ?? '').split(':').map((dir) => `${dir || '.'}/${command}`);
+  return candidates.find((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The app must not see the hub's secret, nor the rest of the agent's configuration. */

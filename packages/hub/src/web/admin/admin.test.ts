@@ -1,10 +1,14 @@
 // The admin area over HTTP: users (add, search, paging, admin flag, block), running servers of
 // everyone (stop; open only with proxy.admin_access), and news (post, schedule, edit, delete),
-// with hostile names and texts shown as text.
+// with hostile names and texts shown as text; the apps other users of a node could reach, named.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from '../../test-support/hub.js';
 import { agentReports, type PagesScene, startPagesHub } from '../../test-support/pages.js';
+import { TINY_APP, writeTinyApps } from '../../test-support/tiny-app.js';
 
 const XSS = '<script>alert(1)</script>';
 
@@ -228,5 +232,36 @@ describe('admin servers page without admin access to servers', () => {
     assert.match(page.text, />Stop<\/button>/);
     assert.doesNotMatch(page.text, />Open<\/a>/);
     assert.match(page.text, /Opening users' servers is off on this hub/);
+  });
+});
+
+describe('admin servers page and apps other users of a node could reach', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hpchub-exposed-'));
+  let scene: PagesScene;
+  before(async () => {
+    const appsFile = writeTinyApps(dir);
+    const apps = JSON.parse(readFileSync(appsFile, 'utf8')) as Array<Record<string, unknown>>;
+    // The tiny app as a site might define it: on the node's loopback, with no sign-in.
+    writeFileSync(appsFile, JSON.stringify(apps.map((a) => ({ ...a, network: 'host' }))));
+    scene = await startPagesHub({
+      configure: (c) => {
+        c.apps.file = appsFile;
+        c.apps.enabled = ['jupyterlab', 'tensorboard', 'rstudio', TINY_APP];
+      },
+    });
+    await scene.hub.addUser('boss', { password: 'boss-password-1', admin: true });
+  });
+  after(async () => {
+    await scene.hub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('names only the app on the node’s network without a sign-in', async () => {
+    const boss = await scene.hub.login('boss', 'boss-password-1');
+    const page = await boss.get('/hub/admin/servers');
+    const notice = /<p class="alert" data-exposed-apps>([\s\S]*?)<\/p>/.exec(page.text)?.[1] ?? '';
+    assert.match(notice, /Not protected on shared nodes: Tiny app listens on the node's loopback/);
+    // TensorBoard runs in its own network, RStudio signs every request in, JupyterLab has a socket.
+    assert.doesNotMatch(notice, /TensorBoard|RStudio|JupyterLab/);
   });
 });
