@@ -35,6 +35,8 @@ class SimulatedAgent {
   constructor(
     readonly serverId: string,
     private readonly hub: HubClient,
+    /** The agent exited on its own: its job ends. */
+    private readonly exited: () => void,
   ) {}
 
   async start(
@@ -56,12 +58,13 @@ class SimulatedAgent {
       { signal: this.abort.signal },
     );
     if (!answer.ok) return { ok: false };
-    // A hub that no longer knows the server: stop serving, telling nobody, as the real one does.
+    // A hub that no longer knows the server: stop serving, telling nobody, and exit, as the real
+    // one does, which ends the job.
     this.heartbeat = new Heartbeat(
       this.hub,
       settings.heartbeatMs,
       () => frontend.lastActivity,
-      () => void this.stop(false),
+      () => void this.stop(false).then(this.exited),
     );
     this.heartbeat.start();
     return { ok: true };
@@ -150,7 +153,11 @@ export class AgentFleet {
       [AGENT_TUNING_ENV.heartbeatSeconds]: String(this.options.heartbeatSeconds),
     });
     const serverId = env[AGENT_ENV.serverId] as string;
-    const agent = new SimulatedAgent(serverId, new HubClient(settings, this.log));
+    const agent = new SimulatedAgent(serverId, new HubClient(settings, this.log), () => {
+      this.agents.delete(job.id);
+      // hpchub-agent's exit status for a server its hub does not know.
+      this.options.exited(job, 3);
+    });
     this.agents.set(job.id, agent);
     this.counts.started += 1;
     const started = agent
