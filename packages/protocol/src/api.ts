@@ -210,6 +210,52 @@ export const ShareCodeSchema = Type.Object(
   { $id: 'ShareCode' },
 );
 export type ShareCodeModel = Static<typeof ShareCodeSchema>;
+const UsageMeasures = {
+  sessions: Type.Integer({ minimum: 0, description: 'Starts requested in the period.' }),
+  users: Type.Integer({ minimum: 0, description: 'Distinct users who requested them.' }),
+  core_hours: Type.Number({
+    minimum: 0,
+    description: 'Cores times run time (job start to end; servers still running: to now), in hours.',
+  }),
+  gpu_hours: Type.Number({ minimum: 0, description: 'GPUs times run time, in hours.' }),
+  median_queue_wait_seconds: Type.Union([Type.Number(), Type.Null()], {
+    description: 'Median time from submission until the job ran; null when no start of the period ran.',
+  }),
+  median_time_to_ready_seconds: Type.Union([Type.Number(), Type.Null()], {
+    description: 'Median time from the request until the app answered; null when none did.',
+  }),
+};
+
+/** Usage statistics over a range of days: per period and key, and over the whole range per key. */
+export const UsageReportSchema = Type.Object(
+  {
+    from: Type.String({ format: 'date', description: 'First day counted (in `time_zone`).' }),
+    to: Type.String({ format: 'date', description: 'Last day counted, included.' }),
+    group_by: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')]),
+    by: Type.Union([Type.String(), Type.Null()], {
+      description: 'What each period is split by (app, user, group, partition), or null for no split.',
+    }),
+    time_zone: Type.String({ description: 'The time zone whose days, weeks and months are counted.' }),
+    periods: Type.Array(Type.String({ format: 'date' }), {
+      description: 'Every period of the range by its first day (weeks start on Monday), with starts or not.',
+    }),
+    rows: Type.Array(
+      Type.Object({
+        period: Type.String({ format: 'date' }),
+        key: Type.Union([Type.String(), Type.Null()], {
+          description: 'The app, user, group or partition; null for none (a user in no group, no partition).',
+        }),
+        ...UsageMeasures,
+      }),
+      { description: 'Periods and keys that have starts; a missing one had none.' },
+    ),
+    totals: Type.Array(Type.Object({ key: Type.Union([Type.String(), Type.Null()]), ...UsageMeasures }), {
+      description: 'The same measures over the whole range, per key.',
+    }),
+  },
+  { $id: 'UsageReport' },
+);
+export type UsageReportModel = Static<typeof UsageReportSchema>;
 
 /** Saved start settings: a user's own, or one the site offers everyone. */
 export const PresetSchema = Type.Object(
@@ -240,4 +286,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   ShareSchema,
   ShareCodeSchema,
   PresetSchema,
+  UsageReportSchema,
 ];

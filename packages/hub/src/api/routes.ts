@@ -17,6 +17,7 @@ import { serviceRoutes } from './services.js';
 import { shareRoutes } from './shares.js';
 import { spawnFormRoutes } from './spawn-form.js';
 import { tokenRoutes } from './tokens.js';
+import { usageRoutes } from './usage.js';
 import { userRoutes } from './users.js';
 
 export const API_PREFIX = '/hub/api';
@@ -41,6 +42,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{
   await app.register(spawnFormRoutes, { spawning });
   await app.register(shareRoutes, { hub, sharing });
   await app.register(presetRoutes, { presets });
+  await app.register(usageRoutes, { hub });
 
   app.get('/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () =>
     app.swagger(),

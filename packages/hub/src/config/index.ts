@@ -15,3 +15,4 @@ export {
 export type { Layer, Override } from './layer.js';
 export { type LoadedConfig, type LoadOptions, loadConfig } from './load.js';
 export { CROSS_RULES, type CrossRule, type HubConfig, HubConfigSchema } from './options.js';
+export { usageTimeZone } from './time-zone.js';

@@ -22,8 +22,10 @@ import { SlurmSection } from './sections/slurm.js';
 import { SpawnerSection } from './sections/spawner.js';
 import { TlsSection } from './sections/tls.js';
 import { TokensSection } from './sections/tokens.js';
+import { UsageSection } from './sections/usage.js';
 import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from './slurm-lists.js';
 import { parseExtraParams, parseValueMap } from './sso-lists.js';
+import { isTimeZone } from './time-zone.js';
 
 export const HubConfigSchema = Type.Object(
   {
@@ -45,6 +47,7 @@ export const HubConfigSchema = Type.Object(
     site: SiteSection,
     tokens: TokensSection,
     proxy: ProxySection,
+    usage: UsageSection,
   },
   { additionalProperties: false },
 );
@@ -193,6 +196,14 @@ export const CROSS_RULES: CrossRule[] = [
     keys: ['modules.pattern'],
     description: '`modules.pattern` is a JavaScript regular expression.',
     check: ({ modules }) => regexProblems('modules.pattern', modules.pattern),
+  },
+  {
+    keys: ['usage.time_zone'],
+    description: '`usage.time_zone` is empty or a time zone name the runtime knows.',
+    check: ({ usage }) =>
+      usage.time_zone === '' || isTimeZone(usage.time_zone)
+        ? []
+        : [{ key: 'usage.time_zone', message: `is not a known time zone: ${usage.time_zone}` }],
   },
   {
     keys: ['tls.cert', 'tls.key'],

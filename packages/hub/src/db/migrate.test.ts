@@ -25,6 +25,7 @@ const TABLES = [
   'share_codes',
   'shares',
   'spawn_choices',
+  'usage_record_groups',
   'usage_records',
   'users',
 ];

@@ -123,9 +123,11 @@ for (const engine of databaseEngines()) {
           user_name: 'leaving',
           server_name: '',
           app: 'jupyterlab',
-          started: NOW,
-          ended: NOW,
-          duration_seconds: 3600,
+          cores: 2,
+          gpus: 0,
+          requested_at: NOW,
+          ended_at: NOW,
+          used_run_seconds: 3600,
           end_reason: 'user_stop',
         })
         .execute();
@@ -154,7 +156,7 @@ for (const engine of databaseEngines()) {
         .where('user_name', '=', 'leaving')
         .execute();
       assert.equal(usage.length, 1);
-      assert.equal(usage[0]?.resources, '{}');
+      assert.equal(usage[0]?.cores, 2);
       const item = await h.db
         .selectFrom('news_items')
         .selectAll()
@@ -205,28 +207,30 @@ for (const engine of databaseEngines()) {
             user_name: 'sorter',
             server_name: '',
             app: 'rstudio',
-            started: times[0] as string,
-            ended,
-            duration_seconds: 1,
+            cores: 1,
+            gpus: 0,
+            requested_at: times[0] as string,
+            ended_at: ended,
+            used_run_seconds: 1,
             end_reason: 'time_limit',
           })),
         )
         .execute();
       const sorted = await h.db
         .selectFrom('usage_records')
-        .select('ended')
+        .select('ended_at')
         .where('user_name', '=', 'sorter')
-        .orderBy('ended')
+        .orderBy('ended_at')
         .execute();
       assert.deepEqual(
-        sorted.map((r) => r.ended),
+        sorted.map((r) => r.ended_at),
         times,
       );
       const later = await h.db
         .selectFrom('usage_records')
-        .select('ended')
+        .select('ended_at')
         .where('user_name', '=', 'sorter')
-        .where('ended', '>', '2025-01-01T00:00:00.000Z')
+        .where('ended_at', '>', '2025-01-01T00:00:00.000Z')
         .execute();
       assert.equal(later.length, 4);
     });

@@ -133,17 +133,46 @@ export interface NewsItemsTable {
   author_id: number | null;
 }
 
+/**
+ * One start of a server, opened when the start is accepted and completed as it goes; `ended_at`
+ * null while the server is starting or running. Durations are whole seconds.
+ */
 export interface UsageRecordsTable {
   id: Generated<number>;
+  /** The server row followed while open (servers.id); records outlive servers, so no reference. */
+  server_id: number | null;
   user_name: string;
+  /** '' for the default server. */
   server_name: string;
   app: string;
-  /** JSON of the resources requested (cores, memory, gpus, time, partition). */
-  resources: Generated<string>;
-  started: Timestamp;
-  ended: Timestamp;
-  duration_seconds: number;
-  end_reason: string;
+  partition: string | null;
+  account: string | null;
+  cores: number;
+  gpus: number;
+  memory_gb: number | null;
+  /** The run time asked for; null when the spawner asks for none (local processes). */
+  requested_run_seconds: number | null;
+  /** From job start to end; null while running, 0 for a start that never ran. */
+  used_run_seconds: number | null;
+  node: string | null;
+  requested_at: Timestamp;
+  submitted_at: Timestamp | null;
+  started_at: Timestamp | null;
+  ready_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  /** From submission until the job ran. */
+  queue_wait_seconds: number | null;
+  /** From the job running until the app answered. */
+  startup_seconds: number | null;
+  /** From the request until the app answered: what the user waited. */
+  time_to_ready_seconds: number | null;
+  end_reason: string | null;
+}
+
+/** The groups a usage record's user was in when the start was requested. */
+export interface UsageRecordGroupsTable {
+  record_id: number;
+  group_name: string;
 }
 
 /** A user's last accepted spawn-form choices for one app, pre-filled next time. */
@@ -182,6 +211,7 @@ export interface Database {
   share_codes: ShareCodesTable;
   news_items: NewsItemsTable;
   usage_records: UsageRecordsTable;
+  usage_record_groups: UsageRecordGroupsTable;
   spawn_choices: SpawnChoicesTable;
   presets: PresetsTable;
   /** Small hub-wide settings (schema notes, first-start markers). */

@@ -14,7 +14,9 @@ import type { HubConfig } from '../config/index.js';
 import type { Database, ServerRow, UserRow } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
 import { MODULES_OPTION } from '../modules/option.js';
+import { recordSubmitted } from '../usage/index.js';
 import { findUserById } from '../users/store.js';
+import { nowIso } from '../util/time.js';
 import { newAgentSecret } from './agent-secret.js';
 import { rememberChoices } from './choices.js';
 import type { ProgressBus } from './progress.js';
@@ -44,7 +46,7 @@ export interface LaunchContext {
   bus: ProgressBus;
   accountOf(user: UserRow): Promise<SpawnAccount>;
   /** Ends a start whose user was blocked while it waited. */
-  dropBlocked(server: ServerRow, owner: string): Promise<void>;
+  dropBlocked(server: ServerRow): Promise<void>;
   /** The job is launched: from here on the service watches the start (its start timeout). */
   launched(serverId: number, timeoutSeconds: number): void;
 }
@@ -69,7 +71,7 @@ export async function launchStart(
     // Stopped while waiting, or gone with its user (the row goes with the account).
     if (!server || !user || server.status !== 'pending') return { server, launched: false };
     if (user.blocked) {
-      await ctx.dropBlocked(server, owner);
+      await ctx.dropBlocked(server);
       return { server, launched: false };
     }
     const app = ctx.catalog.get(server.app);
@@ -118,6 +120,7 @@ export async function launchStart(
       return { server, launched: false };
     }
     ctx.launched(id, timeoutSeconds);
+    await recordSubmitted(db, id, nowIso(), !spawner.queuesJobs);
     await rememberChoices(db, user.id, app.id, stored);
     bus.step(id, 'submitted', `Job submitted with ${spawner.id}`);
     log.info({ user: user.name, server: server.name, app: app.id, server_id: id }, 'server start requested');
@@ -131,7 +134,7 @@ export async function launchStart(
   } catch (err) {
     const message = err instanceof HubError ? err.message : 'The server could not be launched.';
     log.error({ err, user: owner, server_id: id }, 'spawner start failed');
-    if (server && (await recordEnd(db, server, owner, 'start_failure', message)))
+    if (server && (await recordEnd(db, server, 'start_failure', message)))
       bus.step(id, 'done', `Spawn failed: ${message}`, { failed: true });
     throw err instanceof HubError ? err : new HubError('unavailable', message);
   }

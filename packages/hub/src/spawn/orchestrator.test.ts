@@ -111,6 +111,16 @@ describe('starting and stopping a server', () => {
     assert.equal(user.body.server, '/user/alice/', JSON.stringify(user.body));
     assert.equal((user.body.servers[''] as ServerModel).ready, true);
     assert.ok(hub.running.app.proxy.routes.resolve('alice', null), 'the proxy routes /user/alice/');
+    // Running: its usage record is open, with every step so far and the host the agent reported.
+    const open = await hub.hub.db
+      .selectFrom('usage_records')
+      .selectAll()
+      .where('server_id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.equal(open.ended_at, null);
+    assert.ok(open.submitted_at && open.started_at && open.ready_at, JSON.stringify(open));
+    assert.equal(open.node, '127.0.0.1');
+    assert.equal(open.time_to_ready_seconds !== null && open.time_to_ready_seconds >= 0, true);
 
     const stopped = await hub.api('DELETE', '/users/alice/server', { token: alice });
     assert.equal(stopped.status, 204);
@@ -129,6 +139,7 @@ describe('starting and stopping a server', () => {
       .execute();
     assert.equal(usage.length, 1);
     assert.equal(usage[0]?.end_reason, 'user_stop');
+    assert.ok(usage[0]?.ended_at && usage[0].used_run_seconds !== null, JSON.stringify(usage[0]));
     assert.equal(spawner.liveJobs(), 0);
     // Stopping again changes nothing.
     assert.equal((await hub.api('DELETE', '/users/alice/server', { token: alice })).status, 204);

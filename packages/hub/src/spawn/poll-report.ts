@@ -19,8 +19,8 @@ export interface PollReport {
   /** The start in progress of a server, if it is one. */
   startOf(id: number): { runningSince?: number; timeoutSeconds: number; agentFailure?: string } | undefined;
   fail(server: Server, message: string): Promise<void>;
-  /** The job of a start was first seen running: the agent will report in (start-slots.ts). */
-  jobRunning(id: number): void;
+  /** The job of a start was first seen running, on `node` if known: the agent will report in. */
+  jobRunning(id: number, node: string | undefined): Promise<void>;
   /** The server's spawner state as the database holds it now. */
   stateNow(id: number): Promise<string | undefined>;
   /** The job's end as the scheduler now plans it (its time limit), when it changed. */
@@ -70,7 +70,7 @@ export async function reportPoll(report: PollReport, server: Server, result: Pol
       if (server.status !== 'pending' || !start) return;
       if (start.runningSince === undefined) {
         start.runningSince = Date.now();
-        report.jobRunning(server.id);
+        await report.jobRunning(server.id, result.host);
         const where = result.host ? ` on ${result.host}` : '';
         report.bus.step(server.id, 'running', `Job running${where}, starting ${server.app}`);
         return;

@@ -1,7 +1,9 @@
-// The servers and usage_records tables. Every write to them goes through here, and only the
-// spawning service calls the writers; the pages, the API and the proxy use the readers.
+// The servers table. Every write to it goes through here, and only the spawning service calls
+// the writers; the pages, the API and the proxy use the readers. The end of a server also ends
+// its usage record (usage/record.ts), in the same transaction.
 import type { Kysely } from 'kysely';
 import type { Database, ServerRow } from '../db/schema.js';
+import { recordEnded } from '../usage/index.js';
 import { nowIso } from '../util/time.js';
 import type { SpawnerState } from './spawner.js';
 
@@ -182,13 +184,12 @@ export async function recordActivity(db: Db, id: number, when: string): Promise<
 }
 
 /**
- * Records the end of a server, once: the row becomes stopped with its reason, and a usage
- * record is written. Returns false when the server had already ended (a second caller loses).
+ * Records the end of a server, once: the row becomes stopped with its reason, and its usage
+ * record ends. Returns false when the server had already ended (a second caller loses).
  */
 export async function recordEnd(
   db: Db,
   server: ServerRow,
-  owner: string,
   reason: ServerEndReason,
   detail: string | null,
 ): Promise<boolean> {
@@ -207,20 +208,7 @@ export async function recordEnd(
       .where('status', '!=', 'stopped')
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) return false;
-    const started = server.started ?? server.created;
-    await tx
-      .insertInto('usage_records')
-      .values({
-        user_name: owner,
-        server_name: server.name,
-        app: server.app,
-        resources: server.options,
-        started,
-        ended,
-        duration_seconds: Math.max(0, Math.round((Date.parse(ended) - Date.parse(started)) / 1000)),
-        end_reason: reason,
-      })
-      .execute();
+    await recordEnded(tx, server.id, ended, reason);
     return true;
   });
 }

@@ -16,7 +16,9 @@ import { HubError, notFound } from '../errors/index.js';
 import type { ModuleCatalogue } from '../modules/catalogue.js';
 import { type SoftwareField, softwareField } from '../modules/field.js';
 import { storedModules, validateWithModules } from '../modules/option.js';
+import { openRecord, recordReady, recordRunning } from '../usage/index.js';
 import { findUserById, touchUser } from '../users/store.js';
+import { nowIso } from '../util/time.js';
 import { heartbeatActivity } from './activity.js';
 import { type LineReader, StartAdmission } from './admission.js';
 import { secretMatches } from './agent-secret.js';
@@ -143,7 +145,7 @@ export class SpawningService {
     const entries: LineEntry[] = [];
     for (const server of await waitingServers(db)) {
       if (server.owner_blocked) {
-        await this.#dropBlocked(server, server.owner);
+        await this.#dropBlocked(server);
         continue;
       }
       entries.push({ serverId: server.id, userId: server.user_id, ticket: server.line_ticket ?? 0 });
@@ -236,6 +238,11 @@ export class SpawningService {
         options: checked,
         lineTicket: ticket,
       });
+      await openRecord(
+        db,
+        { serverId: row.id, user, app: app.id, serverName, options: values },
+        row.started ?? nowIso(),
+      );
     } catch (err) {
       this.#admission.dropped(ticket);
       throw err;
@@ -305,17 +312,17 @@ export class SpawningService {
       accountOf,
       moduleSystem: this.modules.system,
       bus: this.#bus,
-      dropBlocked: (server, owner) => this.#dropBlocked(server, owner),
+      dropBlocked: (server) => this.#dropBlocked(server),
       launched: (serverId, timeoutSeconds) => this.#starts.set(serverId, { timeoutSeconds }),
     };
   }
 
   /** Ends a start in line whose user was blocked meanwhile. */
-  async #dropBlocked(server: ServerRow, owner: string): Promise<void> {
+  async #dropBlocked(server: ServerRow): Promise<void> {
     const detail = 'The account was blocked while this start waited for a free start slot.';
     this.#admission.leave(server.id);
     await markStopping(this.#deps.db, server.id);
-    if (await recordEnd(this.#deps.db, server, owner, 'admin_stop', detail))
+    if (await recordEnd(this.#deps.db, server, 'admin_stop', detail))
       this.#bus.step(server.id, 'done', detail, { failed: true });
   }
 
@@ -333,7 +340,7 @@ export class SpawningService {
       await markStopping(db, server.id);
       this.#endStart(server.id);
       if (!waited) await spawner.stop(parseState(server));
-      if (await recordEnd(db, server, user.name, reason, detail ?? null)) {
+      if (await recordEnd(db, server, reason, detail ?? null)) {
         if (server.status === 'pending')
           this.#bus.step(server.id, 'done', 'The start was cancelled.', { failed: true });
         log.info({ user: user.name, server: serverName, reason, detail }, 'server stopped');
@@ -433,6 +440,7 @@ export class SpawningService {
     routes.add({ id: server.id, ownerId: server.user_id, owner: server.owner, name: server.name }, target);
     try {
       await markReady(db, server.id, sealRoute(target, server.id, box));
+      await recordReady(db, server.id, nowIso(), ready.host);
     } catch (err) {
       routes.remove(server.id);
       throw err;
@@ -494,7 +502,7 @@ export class SpawningService {
 
   /** Records that a start failed and tells the user why (once, whoever records it first). */
   async #recordFailure(server: ServerWithOwner, message: string): Promise<void> {
-    if (await recordEnd(this.#deps.db, server, server.owner, 'start_failure', message)) {
+    if (await recordEnd(this.#deps.db, server, 'start_failure', message)) {
       this.#bus.step(server.id, 'done', `Spawn failed: ${message}`, { failed: true });
       this.#deps.log.warn({ user: server.owner, server: server.name, message }, 'server start failed');
     }
@@ -511,14 +519,15 @@ export class SpawningService {
     },
     startOf: (id) => this.#starts.get(id),
     fail: (server, message) => this.#fail(server, message),
-    jobRunning: (id) => {
+    jobRunning: async (id, node) => {
       if (this.#deps.spawner.queuesJobs) this.#admission.take(id);
+      await recordRunning(this.#deps.db, id, nowIso(), node);
     },
     stateNow: async (id) => (await findServerById(this.#deps.db, id))?.spawner_state,
     limitEnds: (id, at) => setLimitEnds(this.#deps.db, id, at),
     ended: async (server, reason, detail) => {
       this.#deps.routes.remove(server.id);
-      return recordEnd(this.#deps.db, server, server.owner, reason, detail);
+      return recordEnd(this.#deps.db, server, reason, detail);
     },
   };
 

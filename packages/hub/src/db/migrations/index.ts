@@ -10,6 +10,7 @@ import { shareCodes } from './0005_share_codes.js';
 import { sessionIdToken } from './0006_session_id_token.js';
 import { limitEnds } from './0007_limit_ends.js';
 import { presets } from './0008_presets.js';
+import { usage } from './0009_usage.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -21,5 +22,6 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0006_session_id_token': sessionIdToken(engine),
     '0007_limit_ends': limitEnds(engine),
     '0008_presets': presets(engine),
+    '0009_usage': usage(engine),
   };
 }

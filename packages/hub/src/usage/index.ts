@@ -1,0 +1,26 @@
+// Usage records and statistics: what the spawning service writes about every start (record.ts),
+// the calendar of the hub's time zone (calendar.ts) and the queries over the records
+// (statistics.ts), with the checked range of a request (range.ts).
+export { type CivilDate, civilDateAt, type PeriodKind, periodStart } from './calendar.js';
+export { DEFAULT_WEEKS, MAX_RANGE_DAYS, type UsageParams, usageQuery } from './range.js';
+export {
+  openRecord,
+  recordEnded,
+  recordReady,
+  recordRunning,
+  recordSubmitted,
+  requestedResources,
+  type UsageRequest,
+} from './record.js';
+export {
+  DIMENSIONS,
+  type Dimension,
+  MEASURES,
+  type Measure,
+  type UsageFilters,
+  type UsageQuery,
+  type UsageRow,
+  type UsageStatistics,
+  type UsageTotal,
+  usageStatistics,
+} from './statistics.js';
