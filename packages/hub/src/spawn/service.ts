@@ -240,7 +240,7 @@ export class SpawningService {
       });
       await openRecord(
         db,
-        { serverId: row.id, user, app: app.id, serverName, options: values },
+        { serverId: row.id, user, app: app.id, serverName, options: checked },
         row.started ?? nowIso(),
       );
     } catch (err) {

@@ -2,7 +2,8 @@
 // the calendar of the hub's time zone (calendar.ts) and the queries over the records
 // (statistics.ts), with the checked range of a request (range.ts).
 export { type CivilDate, civilDateAt, type PeriodKind, periodStart } from './calendar.js';
-export { DEFAULT_WEEKS, MAX_RANGE_DAYS, type UsageParams, usageQuery } from './range.js';
+export { DEFAULT_WEEKS, MAX_RANGE_DAYS, type UsageParams, UsageQuerystring, usageQuery } from './range.js';
+export { recentWeeks, type WeekTotals } from './recent-weeks.js';
 export {
   openRecord,
   recordEnded,

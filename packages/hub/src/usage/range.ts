@@ -1,5 +1,6 @@
 // The range and grouping a request for usage statistics asks for, checked: real dates in order,
 // at most ten years, known groupings. Defaults: the last 26 weeks by week and app.
+import { type TProperties, Type } from '@sinclair/typebox';
 import { HubError } from '../errors/index.js';
 import {
   addDays,
@@ -9,7 +10,32 @@ import {
   parseCivilDate,
   periodStart,
 } from './calendar.js';
-import type { Dimension, UsageFilters, UsageQuery } from './statistics.js';
+import { DIMENSIONS, type Dimension, type UsageFilters, type UsageQuery } from './statistics.js';
+
+const text = (description: string) => Type.Optional(Type.String({ maxLength: 200, description }));
+
+/** The query parameters of a usage request (the API's and the admin page's), as a schema. */
+export const UsageQuerystring = {
+  from: text('First day, `YYYY-MM-DD` in the hub’s time zone (default: the Monday 25 weeks before `to`).'),
+  to: text('Last day, included (default: today). At most ten years after `from`.'),
+  group_by: Type.Optional(
+    Type.Unsafe<PeriodKind>({
+      type: 'string',
+      enum: ['week', 'day', 'month'],
+      description: 'The periods (default: week, Monday to Sunday).',
+    }),
+  ),
+  by: Type.Optional(
+    Type.Unsafe<Dimension>({
+      type: 'string',
+      enum: [...DIMENSIONS],
+      description: 'What each period is split by (default: app).',
+    }),
+  ),
+  app: text('Only starts of this app.'),
+  group: text('Only starts by members of this group (membership when the start was requested).'),
+  partition: text('Only starts in this partition.'),
+} satisfies TProperties;
 
 /** The longest range one request may cover. */
 export const MAX_RANGE_DAYS = 3653;

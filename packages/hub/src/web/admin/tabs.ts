@@ -1,12 +1,13 @@
 // The admin area's own navigation, shown at the top of each of its pages.
 import { html, type SafeHtml } from '../../ui/html.js';
 
-export type AdminTab = 'users' | 'servers' | 'news';
+export type AdminTab = 'users' | 'servers' | 'news' | 'usage';
 
 const TABS: [AdminTab, string, string][] = [
   ['users', '/hub/admin', 'Users'],
   ['servers', '/hub/admin/servers', 'Running servers'],
   ['news', '/hub/admin/news', 'News and maintenance'],
+  ['usage', '/hub/admin/usage', 'Usage'],
 ];
 
 export function adminTabs(current: AdminTab): SafeHtml {

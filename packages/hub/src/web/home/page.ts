@@ -2,6 +2,7 @@
 // new one, how recent ones ended, the reminder to stop servers, and the news.
 import type { Principal } from '../../auth/scopes.js';
 import { html, type SafeHtml } from '../../ui/html.js';
+import type { WeekTotals } from '../../usage/index.js';
 import { formatDate } from '../format.js';
 import { type ServerView, serverActions, statusBadge, timeText } from '../servers.js';
 import { type ShareDialogView, shareDisclosure } from '../share/view.js';
@@ -20,6 +21,23 @@ export interface HomeView {
   openShare?: string | undefined;
   /** The presets panel. */
   presets: SafeHtml;
+  /** The user's own usage this week and last. */
+  usage: readonly [WeekTotals, WeekTotals];
+}
+
+const hours = (h: number) => (Number.isInteger(h) ? String(h) : h.toFixed(2));
+
+function usagePanel([thisWeek, lastWeek]: readonly [WeekTotals, WeekTotals]): SafeHtml {
+  const row = (label: string, w: WeekTotals) =>
+    html`<tr data-week="${w.week}"><th scope="row">${label}</th><td class="num">${w.sessions}</td><td class="num">${hours(w.core_hours)}</td><td class="num">${hours(w.gpu_hours)}</td></tr>`;
+  return html`<section class="panel small-panel" aria-labelledby="usage-title">
+    <h2 id="usage-title">Your usage</h2>
+    <table class="usage-mine">
+      <thead><tr><td></td><th scope="col" class="num">Sessions</th><th scope="col" class="num">Core-hours</th><th scope="col" class="num">GPU-hours</th></tr></thead>
+      <tbody>${row('This week', thisWeek)}${row('Last week', lastWeek)}</tbody>
+    </table>
+    <p class="muted small">Cores and GPUs times the time your servers ran, idle or not; running servers count up to now.</p>
+  </section>`;
 }
 
 function serverCard(s: ServerView, principal: Principal, share: SafeHtml): SafeHtml {
@@ -91,6 +109,7 @@ export function homeBody(view: HomeView): SafeHtml {
       </div>
       <div class="side-column">
         ${view.news}
+        ${usagePanel(view.usage)}
         <section class="panel small-panel" aria-labelledby="more-title">
           <h2 id="more-title">More</h2>
           <ul class="plain">

@@ -1,10 +1,12 @@
 // The signed-in user's home page: their servers, how recent ones ended, and the notices.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { usageTimeZone } from '../../config/index.js';
 import { subjectOf, userAccess } from '../../http/access.js';
 import { callerOf } from '../../http/principal.js';
 import { listShareCodes, listShares } from '../../shares/store.js';
 import { ACTIVE_STATUSES } from '../../spawn/index.js';
+import { recentWeeks } from '../../usage/index.js';
 import { FormBodySchema, formValue } from '../forms.js';
 import { loadNotices, maintenanceBanner, newsPanel } from '../news/view.js';
 import { sendPage, type WebDeps } from '../render.js';
@@ -63,6 +65,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
         ]),
       );
       const notices = await loadNotices(hub.db);
+      const usage = await recentWeeks(hub.db, p.name, usageTimeZone(hub.config));
       const max = hub.config.spawner.servers_per_user;
       const body = homeBody({
         principal: p,
@@ -79,6 +82,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
           (id) => spawning.catalog.get(id)?.title ?? id,
           request.query.saved,
         ),
+        usage,
       });
       return sendPage(
         reply,
