@@ -19,8 +19,10 @@ readonly HERE
 # them, run Lmod, and its spider cache and hierarchies are what the hub's module listing must handle);
 # systemd brings systemd-analyze, which checks the unit files in deploy/systemd (nothing is
 # started with it: the machine need not boot with systemd); slapd and ldap-utils are the OpenLDAP
-# directory of the LDAP login tests (ldap.sh runs an instance of its own).
-readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck lmod systemd slapd ldap-utils)
+# directory of the LDAP login tests (ldap.sh runs an instance of its own); prometheus is the real
+# Prometheus that scrapes /hub/metrics in the metrics test (which starts one of its own; the
+# package's service is not used).
+readonly PACKAGES=(libpam0g-dev postgresql munge slurm-wlm slurm-client shellcheck lmod systemd slapd ldap-utils prometheus)
 readonly LOCK=/run/lock/hpchub-provision.lock
 
 log() { printf '[provision] %s\n' "$*"; }

@@ -26,6 +26,7 @@ import { installErrorHandlers } from './http/errors.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
+import { HubMetrics, metricsRoutes } from './metrics/index.js';
 import { CollectionSources, type CopyCommand, loadCollections, NotebookCatalog } from './notebooks/index.js';
 import { loadSitePresets, Presets } from './presets/rules.js';
 import { createHubProxy } from './proxy/index.js';
@@ -133,6 +134,8 @@ export async function buildApp({
   const serviceTokens = new ServiceTokens();
   await app.register(principalPlugin, { db: hub.db, services: serviceTokens });
   await app.register(accessPlugin, { db: hub.db });
+  const metrics = new HubMetrics(hub.db);
+  await app.register(metricsRoutes, { metrics, authenticate: hub.config.metrics.authenticate });
   await app.register(proxy.plugin);
 
   spawning = await createSpawning({
@@ -144,6 +147,7 @@ export async function buildApp({
     hubFingerprint: https ? fingerprintOfPem(https.cert) : hubCertificate.fingerprint,
     spawner,
     now,
+    observer: metrics,
   });
   const service = spawning;
   app.decorate('spawning', service);

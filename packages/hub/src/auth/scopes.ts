@@ -17,6 +17,7 @@ export const SCOPES = {
   'delete:servers': 'Stop every user’s servers (admins only; JupyterHub’s name).',
   'admin:servers': 'Start and stop every user’s servers (admins only; JupyterHub’s name).',
   'admin:users': 'Create, change and delete users (admins only; JupyterHub’s name).',
+  'read:metrics': 'Read the hub’s Prometheus metrics at /hub/metrics (admins only; JupyterHub’s name).',
   'users:activity':
     'Report activity of the owner’s servers; an admin’s token, of every user’s (JupyterHub’s name).',
 } as const;
@@ -33,6 +34,7 @@ const ADMIN_ONLY: ReadonlySet<Scope> = new Set([
   'delete:servers',
   'admin:servers',
   'admin:users',
+  'read:metrics',
 ]);
 /** Scopes that let an admin's token read every user. */
 const READ_USERS: readonly Scope[] = ['read:users', 'list:users', 'read:users:activity', 'read:servers'];
@@ -112,4 +114,9 @@ export function canReportActivityOf(p: Principal, name: string): boolean {
     adminWithAny(p, ['users:activity']) ||
     (p.name === name && ['self', 'servers', 'users:activity'].some((s) => p.scopes.has(s as Scope)))
   );
+}
+
+/** May read /hub/metrics: an admin, or a token given `read:metrics`. */
+export function canReadMetrics(p: Principal): boolean {
+  return principalIsAdmin(p) || (p.admin && p.scopes.has('read:metrics'));
 }

@@ -11,6 +11,7 @@ import { CullerSection } from './sections/culler.js';
 import { DbSection } from './sections/db.js';
 import { GeneralOptions } from './sections/general.js';
 import { LogSection } from './sections/log.js';
+import { MetricsSection } from './sections/metrics.js';
 import { ModulesSection } from './sections/modules.js';
 import { NotebooksSection } from './sections/notebooks.js';
 import { PresetsSection } from './sections/presets.js';
@@ -48,6 +49,7 @@ export const HubConfigSchema = Type.Object(
     tokens: TokensSection,
     proxy: ProxySection,
     usage: UsageSection,
+    metrics: MetricsSection,
   },
   { additionalProperties: false },
 );

@@ -8,6 +8,7 @@ import type { Database, UserRow } from '../db/schema.js';
 import type { ModuleCatalogue } from '../modules/catalogue.js';
 import type { Clock } from '../util/time.js';
 import type { AgentLocation } from './launch.js';
+import type { SpawnObserver } from './observer.js';
 import type { RouteSink } from './route-record.js';
 import type { SecretBox } from './secret-box.js';
 import type { SpawnAccount, Spawner } from './spawner.js';
@@ -28,6 +29,8 @@ export interface SpawningDeps {
   modules: ModuleCatalogue;
   /** The time now (tests give a clock they control). */
   now: Clock;
+  /** Told how long starts and stops take (the hub's metrics). */
+  observer: SpawnObserver;
 }
 
 /** A message of the agent inside a job, already checked against its schema. */

@@ -10,6 +10,7 @@ export type { FormField, SpawnForm } from './form.js';
 export { SpawnFormSchema } from './form.js';
 export { mappedName, mapsEachUser } from './local/run-as.js';
 export { serverLabel, serverNameProblem, serverPath } from './names.js';
+export type { SpawnObserver } from './observer.js';
 export type { PlannedEnd } from './planned-end.js';
 export type { ProgressEvent, ProgressReader } from './progress.js';
 export type { RoutedServer, RouteSink } from './route-record.js';

@@ -339,7 +339,9 @@ export class SpawningService {
       routes.remove(server.id);
       await markStopping(db, server.id);
       this.#endStart(server.id);
+      const began = Date.now();
       if (!waited) await spawner.stop(parseState(server));
+      this.#deps.observer.stopped((Date.now() - began) / 1000);
       if (await recordEnd(db, server, reason, detail ?? null)) {
         if (server.status === 'pending')
           this.#bus.step(server.id, 'done', 'The start was cancelled.', { failed: true });
@@ -440,7 +442,11 @@ export class SpawningService {
     routes.add({ id: server.id, ownerId: server.user_id, owner: server.owner, name: server.name }, target);
     try {
       await markReady(db, server.id, sealRoute(target, server.id, box));
-      await recordReady(db, server.id, nowIso(), ready.host);
+      const took = await recordReady(db, server.id, nowIso(), ready.host);
+      if (took) {
+        this.#deps.observer.spawnEnded('success', took.timeToReady);
+        this.#deps.observer.agentReady(took.startup);
+      }
     } catch (err) {
       routes.remove(server.id);
       throw err;
@@ -503,6 +509,8 @@ export class SpawningService {
   /** Records that a start failed and tells the user why (once, whoever records it first). */
   async #recordFailure(server: ServerWithOwner, message: string): Promise<void> {
     if (await recordEnd(this.#deps.db, server, 'start_failure', message)) {
+      const requested = Date.parse(server.started ?? server.created);
+      this.#deps.observer.spawnEnded('failure', Math.max(0, (Date.now() - requested) / 1000));
       this.#bus.step(server.id, 'done', `Spawn failed: ${message}`, { failed: true });
       this.#deps.log.warn({ user: server.owner, server: server.name, message }, 'server start failed');
     }
@@ -521,7 +529,8 @@ export class SpawningService {
     fail: (server, message) => this.#fail(server, message),
     jobRunning: async (id, node) => {
       if (this.#deps.spawner.queuesJobs) this.#admission.take(id);
-      await recordRunning(this.#deps.db, id, nowIso(), node);
+      const queueWait = await recordRunning(this.#deps.db, id, nowIso(), node);
+      if (queueWait !== null) this.#deps.observer.queued(queueWait);
     },
     stateNow: async (id) => (await findServerById(this.#deps.db, id))?.spawner_state,
     limitEnds: (id, at) => setLimitEnds(this.#deps.db, id, at),

@@ -17,6 +17,7 @@ import { accountResolver } from './accounts.js';
 import { installAgent, makeTraversable } from './agent-install.js';
 import { localRunAs } from './local/run-as.js';
 import { createLocalSpawner } from './local/spawner.js';
+import { type SpawnObserver, UNOBSERVED } from './observer.js';
 import type { RouteSink } from './route-record.js';
 import { SecretBox } from './secret-box.js';
 import { SpawningService } from './service.js';
@@ -38,6 +39,8 @@ export interface SpawningOptions {
   spawner?: Spawner | undefined;
   /** The time now (default: the system clock; tests give a clock they control). */
   now?: Clock | undefined;
+  /** Told how long starts and stops take (default: nobody). */
+  observer?: SpawnObserver | undefined;
 }
 
 /** The local spawner as configured. */
@@ -131,6 +134,7 @@ export async function createSpawning(options: SpawningOptions): Promise<Spawning
     },
     accountOf: accountResolver(config),
     now: options.now ?? Date.now,
+    observer: options.observer ?? UNOBSERVED,
     modules: new ModuleCatalogue({
       system: moduleSystemOf(config),
       refreshMs: config.modules.refresh_seconds * 1000,

@@ -53,7 +53,7 @@ export interface SimProgressEnd {
 }
 
 /** A free TCP port on loopback: the hub keeps one port across restarts, as a site's does. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;

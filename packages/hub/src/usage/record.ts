@@ -86,29 +86,39 @@ export async function recordSubmitted(db: Db, serverId: number, at: string, runs
     .execute();
 }
 
-/** The job was first seen running at `at`, on `node` when the spawner said. */
-export async function recordRunning(db: Db, serverId: number, at: string, node: string | undefined) {
+/** The job was first seen running at `at`, on `node` when the spawner said; its queue wait. */
+export async function recordRunning(
+  db: Db,
+  serverId: number,
+  at: string,
+  node: string | undefined,
+): Promise<number | null> {
   const open = await openOf(db, serverId);
-  if (!open || open.started_at !== null) return;
+  if (!open || open.started_at !== null) return null;
+  const queueWait = seconds(open.submitted_at ?? open.requested_at, at);
   await db
     .updateTable('usage_records')
-    .set({
-      started_at: at,
-      node: node ?? open.node,
-      queue_wait_seconds: seconds(open.submitted_at ?? open.requested_at, at),
-    })
+    .set({ started_at: at, node: node ?? open.node, queue_wait_seconds: queueWait })
     .where('id', '=', open.id)
     .execute();
+  return queueWait;
 }
 
 /**
  * The app answered at `at`. A job that ran and got ready between two polls was never seen
  * running: it counts as running from this moment (the latest it can have started).
  */
-export async function recordReady(db: Db, serverId: number, at: string, node: string) {
+export async function recordReady(
+  db: Db,
+  serverId: number,
+  at: string,
+  node: string,
+): Promise<{ startup: number; timeToReady: number } | null> {
   const open = await openOf(db, serverId);
-  if (!open) return;
+  if (!open) return null;
   const started = open.started_at ?? at;
+  const startup = seconds(started, at) ?? 0;
+  const timeToReady = seconds(open.requested_at, at) ?? 0;
   await db
     .updateTable('usage_records')
     .set({
@@ -116,11 +126,12 @@ export async function recordReady(db: Db, serverId: number, at: string, node: st
       started_at: started,
       node: open.node ?? node,
       queue_wait_seconds: seconds(open.submitted_at ?? open.requested_at, started),
-      startup_seconds: seconds(started, at),
-      time_to_ready_seconds: seconds(open.requested_at, at),
+      startup_seconds: startup,
+      time_to_ready_seconds: timeToReady,
     })
     .where('id', '=', open.id)
     .execute();
+  return { startup, timeToReady };
 }
 
 /** The server ended at `at` for `reason`: its run time is final. `db` may be a transaction. */
