@@ -2,7 +2,6 @@
 // and left before the job's limit, and the buttons that fit its state. The buttons post to
 // /hub/servers/… (see server-actions.ts) and work without scripts.
 
-import type { AppCatalog } from '../apps/catalog.js';
 import { serverPrefix } from '../apps/launch.js';
 import type { Principal } from '../auth/scopes.js';
 import type { ServerRow } from '../db/schema.js';
