@@ -91,6 +91,8 @@ describe('the agent → hub channel on the wire', () => {
     token = await hub.tokenFor('alice');
   });
   after(async () => {
+    // Local servers outlive their hub: a test that failed midway stops its own.
+    await hub.api('DELETE', '/users/alice/servers/wire', { token }).catch(() => undefined);
     await hub.stop();
     await relay.close();
     rmSync(appsDir, { recursive: true, force: true });

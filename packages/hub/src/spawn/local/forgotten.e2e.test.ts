@@ -46,13 +46,22 @@ describe('an agent whose hub no longer knows its server', () => {
     await hub.addUser('alice');
     token = await hub.tokenFor('alice');
   });
+  /** The job's process group, told to stop here (the agent stops its app) should the test fail before. */
+  let pgid: number | undefined;
   after(async () => {
+    if (pgid !== undefined)
+      try {
+        process.kill(-pgid, 'SIGTERM');
+      } catch {
+        // already gone, as it should be
+      }
     await hub.stop();
     rmSync(appsDir, { recursive: true, force: true });
   });
 
   test('stops its app and exits at the first heartbeat the hub answers "unknown server"', async () => {
     const { id, state, home } = await startTinyServer(hub, token, 'alice', 'lost', 1);
+    pgid = state.pgid;
     const agentPid = state.pid;
     const logFile = join(home, '.hpchub', 'logs', 'lost.log');
     const appPid = agentLog(logFile).find((l) => l.event === 'app_started')?.pid as number;
