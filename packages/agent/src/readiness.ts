@@ -37,6 +37,9 @@ export function nextProbePause(elapsedMs: number, previousMs: number): number {
   return Math.min(Math.max(previousMs, FAST_PROBE_MS) * 2, SLOW_PROBE_MAX_MS);
 }
 
+/** How long one probe waits for an answer, unless the deadline comes sooner. */
+const PROBE_TIMEOUT_MS = 10_000;
+
 /** Probes until the app answers (true), the deadline passes or `signal` aborts (false). */
 export async function waitUntilReady(
   target: AppTarget,
@@ -51,9 +54,15 @@ export async function waitUntilReady(
   while (!signal.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) return false;
-    const result = await probe(target, auth, readyPath, Math.min(left, 10_000));
-    onProbe(result);
-    if (result.ok) return true;
+    const timeout = Math.min(left, PROBE_TIMEOUT_MS);
+    const result = await probe(target, auth, readyPath, timeout);
+    if (result.ok) {
+      onProbe(result);
+      return true;
+    }
+    // An attempt the deadline cut short and that ended with it says nothing new about the app:
+    // the user reads what the last full attempt got (an HTTP 503, a refused connection).
+    if (timeout === PROBE_TIMEOUT_MS || Date.now() < deadline) onProbe(result);
     wait = nextProbePause(Date.now() - started, wait);
     if (!(await pause(Math.min(wait, Math.max(0, deadline - Date.now())), signal))) return false;
   }
