@@ -26,7 +26,7 @@ import { installErrorHandlers } from './http/errors.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
-import { HubMetrics, metricsRoutes } from './metrics/index.js';
+import { type HubMetrics, metricsRoutes } from './metrics/index.js';
 import { CollectionSources, type CopyCommand, loadCollections, NotebookCatalog } from './notebooks/index.js';
 import { loadSitePresets, Presets } from './presets/rules.js';
 import { createHubProxy } from './proxy/index.js';
@@ -51,6 +51,8 @@ import { webRoutes } from './web/routes.js';
 
 export interface BuildOptions {
   hub: HubContext;
+  /** The hub's metrics (made by openHub, before the database). */
+  metrics: HubMetrics;
   cookieSecret: string;
   /** TLS key and certificate (PEM) when the hub terminates HTTPS itself. */
   https?: { key: Buffer; cert: Buffer } | undefined;
@@ -78,6 +80,7 @@ function listeningUrl(app: FastifyInstance, hub: HubContext, https: boolean): st
 
 export async function buildApp({
   hub,
+  metrics,
   cookieSecret,
   https,
   hubCertificate,
@@ -134,7 +137,6 @@ export async function buildApp({
   const serviceTokens = new ServiceTokens();
   await app.register(principalPlugin, { db: hub.db, services: serviceTokens });
   await app.register(accessPlugin, { db: hub.db });
-  const metrics = new HubMetrics(hub.db);
   await app.register(metricsRoutes, { metrics, authenticate: hub.config.metrics.authenticate });
   await app.register(proxy.plugin);
 
@@ -148,6 +150,7 @@ export async function buildApp({
     spawner,
     now,
     observer: metrics,
+    slurmObserver: metrics.slurm,
   });
   const service = spawning;
   app.decorate('spawning', service);

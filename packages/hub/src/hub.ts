@@ -15,6 +15,7 @@ import { type HubConfig, SECRET_ENV } from './config/index.js';
 import type { HubContext } from './context.js';
 import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
 import { logDestination, loggerOptions } from './http/logging.js';
+import { HubMetrics } from './metrics/index.js';
 import type { Spawner } from './spawn/index.js';
 import { generatePassword, hashPassword } from './users/password.js';
 import { countUsers, createUser } from './users/store.js';
@@ -34,6 +35,8 @@ export interface OpenHubOptions {
 export interface OpenHub {
   hub: HubContext;
   database: HubDatabase;
+  /** The hub's Prometheus metrics, which the database and the login pipeline already report to. */
+  metrics: HubMetrics;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ function singleSignOn(config: HubConfig, log: Logger): HubContext['sso'] {
 /** Opens the database (migrating it) and builds the shared context; used by `start` and the CLI. */
 export async function openHub(config: HubConfig, options: OpenHubOptions = {}): Promise<OpenHub> {
   const log = createLogger(config, options.logStream);
+  const metrics = new HubMetrics();
   const database = await openDatabase(config.db.url, {
     onPoolError: (err) => log.warn({ err }, 'database connection lost; it will be reopened'),
   });
@@ -74,14 +78,17 @@ export async function openHub(config: HubConfig, options: OpenHubOptions = {}): 
       authenticator,
       login: createLoginPipeline(database.db, authenticator, config.auth, log, {
         requireSystemAccount: config.spawner.kind === 'slurm',
+        observer: metrics.login,
       }),
       sso: singleSignOn(config, log),
       log,
       version: HUB_VERSION,
     };
+    metrics.countRowsOf(database.db);
     return {
       hub,
       database,
+      metrics,
       async close() {
         await authenticator.close();
         await database.close();
@@ -125,6 +132,7 @@ export async function listen(
   const cookieSecret = loadOrCreateCookieSecret(config.data_dir, open.hub.log);
   const app = await buildApp({
     hub: open.hub,
+    metrics: open.metrics,
     cookieSecret,
     https,
     hubCertificate: loadOrCreateHubCertificate(config.data_dir, open.hub.log),

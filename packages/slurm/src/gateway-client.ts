@@ -4,8 +4,9 @@
 // SlurmClient method. The wire shapes below are the gateway's; its OpenAPI document has them in full.
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { ClusterInfo, JobAnswer, JobRef, SlurmClient, SubmitRequest } from './client.js';
+import type { ClusterInfo, JobAnswer, JobRef, SlurmClient, SlurmErrorKind, SubmitRequest } from './client.js';
 import { SlurmError } from './client.js';
+import type { GatewayFailure, GatewayOperation, SlurmObserver } from './observer.js';
 
 export interface GatewayClientOptions {
   /** Base URL, e.g. `https://submit01:8443`. */
@@ -15,12 +16,41 @@ export interface GatewayClientOptions {
   /** Lower-case hex SHA-256 of the gateway's certificate (colons allowed); empty: verify with the CA store. */
   fingerprint?: string;
   timeoutMs?: number;
+  /** Told how long each call took and how it failed (the hub's metrics). */
+  observer?: SlurmObserver;
 }
 
 interface Answer {
   status: number;
   body: unknown;
 }
+
+/** A call that got no answer, with the class of why for metrics. */
+class NoAnswer extends SlurmError {
+  constructor(
+    kind: SlurmErrorKind,
+    message: string,
+    readonly failure: GatewayFailure,
+  ) {
+    super(kind, message);
+  }
+}
+
+/** The class of an answer that is not the one a call wants. */
+function statusFailure(status: number): GatewayFailure {
+  if (status >= 500 || status === 429) return 'unavailable';
+  if (status === 400 || status === 422 || status === 403) return 'refused';
+  return 'unexpected';
+}
+
+const ERROR_KINDS: Record<GatewayFailure, SlurmErrorKind> = {
+  timeout: 'unavailable',
+  connection: 'unavailable',
+  certificate: 'failed',
+  unavailable: 'unavailable',
+  refused: 'refused',
+  unexpected: 'failed',
+};
 
 export class GatewaySlurmClient implements SlurmClient {
   private readonly base: URL;
@@ -32,6 +62,28 @@ export class GatewaySlurmClient implements SlurmClient {
     if (this.base.protocol !== 'https:') throw new Error('the slurm-gateway URL must be https');
     this.fingerprint = (options.fingerprint ?? '').replace(/:/g, '').toLowerCase();
     this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** One call, observed: `expected` are the statuses that are an answer rather than a failure. */
+  private async ask(
+    operation: GatewayOperation,
+    expected: readonly number[],
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Answer> {
+    const began = performance.now();
+    let failure: GatewayFailure | null = 'connection';
+    try {
+      const answer = await this.call(method, path, body);
+      failure = expected.includes(answer.status) ? null : statusFailure(answer.status);
+      return answer;
+    } catch (err) {
+      if (err instanceof NoAnswer) failure = err.failure;
+      throw err;
+    } finally {
+      this.options.observer?.gatewayCall(operation, (performance.now() - began) / 1000, failure);
+    }
   }
 
   private call(method: string, path: string, body?: unknown): Promise<Answer> {
@@ -60,9 +112,10 @@ export class GatewaySlurmClient implements SlurmClient {
             .toLowerCase();
           if (pinned && seen !== pinned) {
             req.destroy(
-              new SlurmError(
+              new NoAnswer(
                 'failed',
                 "the slurm-gateway's certificate does not match the pinned fingerprint",
+                'certificate',
               ),
             );
             return;
@@ -72,17 +125,21 @@ export class GatewaySlurmClient implements SlurmClient {
         });
       });
       req.on('timeout', () =>
-        req.destroy(new SlurmError('unavailable', 'the slurm-gateway did not answer in time')),
+        req.destroy(new NoAnswer('unavailable', 'the slurm-gateway did not answer in time', 'timeout')),
       );
       req.on('error', (err) =>
         reject(
-          err instanceof SlurmError ? err : new SlurmError('unavailable', `slurm-gateway: ${err.message}`),
+          err instanceof NoAnswer
+            ? err
+            : new NoAnswer('unavailable', `slurm-gateway: ${err.message}`, 'connection'),
         ),
       );
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new SlurmError('unavailable', `slurm-gateway: ${err.message}`)));
+        res.on('error', (err) =>
+          reject(new NoAnswer('unavailable', `slurm-gateway: ${err.message}`, 'connection')),
+        );
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = text;
@@ -106,17 +163,16 @@ export class GatewaySlurmClient implements SlurmClient {
       .filter(Boolean)
       .join(' ');
     const text = message || `the slurm-gateway answered ${answer.status} to ${what}`;
-    if (answer.status === 503 || answer.status >= 500 || answer.status === 429)
-      return new SlurmError('unavailable', text);
-    if (answer.status === 400 || answer.status === 422 || answer.status === 403)
-      return new SlurmError('refused', text);
-    return new SlurmError('failed', text);
+    return new SlurmError(ERROR_KINDS[statusFailure(answer.status)], text);
   }
 
   async submit(request: SubmitRequest): Promise<string> {
     const answer = request.structured
-      ? await this.call('POST', '/v1/jobs', request.structured)
-      : await this.call('POST', '/v1/jobs/raw', { user: request.user, script: request.script });
+      ? await this.ask('submit', [201], 'POST', '/v1/jobs', request.structured)
+      : await this.ask('submit', [201], 'POST', '/v1/jobs/raw', {
+          user: request.user,
+          script: request.script,
+        });
     if (answer.status === 201) return (answer.body as { id: string }).id;
     throw this.failure('submit', answer);
   }
@@ -126,7 +182,7 @@ export class GatewaySlurmClient implements SlurmClient {
     if (jobs.length === 0) return answers;
     let answer: Answer;
     try {
-      answer = await this.call('POST', '/v1/jobs/query', { jobs });
+      answer = await this.ask('query', [200], 'POST', '/v1/jobs/query', { jobs });
     } catch (err) {
       for (const job of jobs) answers.set(job.id, { kind: 'unknown', detail: (err as Error).message });
       return answers;
@@ -148,14 +204,19 @@ export class GatewaySlurmClient implements SlurmClient {
 
   async cancel({ id, user }: JobRef): Promise<void> {
     if (!/^\d{1,12}$/.test(id)) return;
-    const answer = await this.call('DELETE', `/v1/jobs/${id}?user=${encodeURIComponent(user)}`);
+    const answer = await this.ask(
+      'cancel',
+      [204, 404],
+      'DELETE',
+      `/v1/jobs/${id}?user=${encodeURIComponent(user)}`,
+    );
     // 404: not a job of this user (any more): nothing of theirs to cancel.
     if (answer.status === 204 || answer.status === 404) return;
     throw this.failure('cancel', answer);
   }
 
   async clusterInfo(): Promise<ClusterInfo> {
-    const answer = await this.call('GET', '/v1/cluster');
+    const answer = await this.ask('cluster_info', [200], 'GET', '/v1/cluster');
     if (answer.status === 200) return answer.body as ClusterInfo;
     throw this.failure('cluster info', answer);
   }

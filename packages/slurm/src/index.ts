@@ -17,4 +17,5 @@ export {
   type GatewayClientOptions,
   GatewaySlurmClient,
 } from './gateway-client.js';
+export type * from './observer.js';
 export { hoursToSlurmTime, slurmDuration, slurmTimestamp } from './time.js';

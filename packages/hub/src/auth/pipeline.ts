@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { HubConfig } from '../config/index.js';
 import type { Database, UserRow } from '../db/schema.js';
-import { HubError } from '../errors/index.js';
+import { type ErrorCode, HubError } from '../errors/index.js';
 import { normaliseUsername, usernameProblem } from '../users/names.js';
 import { createUser, findUser, setUserGroups, updateUser } from '../users/store.js';
 import type { Authenticator, Identity } from './authenticator.js';
@@ -35,10 +35,27 @@ export interface LoginPipeline {
   admitExternal(identity: Identity, address: string): Promise<UserRow>;
 }
 
+/** Who signed in how: the configured authenticator for passwords, `oidc` for single sign-on. */
+export type LoginKind = HubConfig['auth']['authenticator'] | 'oidc';
+
+/**
+ * What the pipeline tells whoever watches it (the hub's metrics): refused sign-ins, by the error
+ * code the person was answered with, and lock-outs, by what was locked (a name or an address).
+ * Never who or from where.
+ */
+export interface LoginObserver {
+  loginFailed(kind: LoginKind, reason: ErrorCode): void;
+  lockedOut(kind: LoginKind, scope: 'user' | 'address'): void;
+}
+
 export interface PipelineOptions {
   /** Jobs run as the user's system account (the Slurm spawner): single sign-on and LDAP need one. */
   requireSystemAccount: boolean;
+  /** Told of refused sign-ins and lock-outs (default: nobody). */
+  observer?: LoginObserver | undefined;
 }
+
+const UNOBSERVED: LoginObserver = { loginFailed: () => {}, lockedOut: () => {} };
 
 function minutes(seconds: number): string {
   const m = Math.ceil(seconds / 60);
@@ -68,6 +85,25 @@ export function createLoginPipeline(
   const blocked = new Set(auth.blocked_users.map(normaliseUsername));
   const allowedGroups = new Set(auth.allowed_groups);
   const adminGroups = new Set(auth.admin_groups);
+  const observer = options.observer ?? UNOBSERVED;
+  const passwordKind: LoginKind = auth.authenticator;
+
+  /** Runs a sign-in, telling the observer why it was refused. */
+  async function observed<T>(kind: LoginKind, attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (err instanceof HubError) observer.loginFailed(kind, err.code);
+      throw err;
+    }
+  }
+
+  /** Counts a failure of `key`; tells the observer and the log when it locked the key out. */
+  function countFailure(limiter: FailureLimiter, scope: 'user' | 'address', key: string, kind: LoginKind) {
+    const locked = limiter.fail(key);
+    if (locked) observer.lockedOut(kind, scope);
+    return locked;
+  }
 
   function lockedOut(seconds: number): HubError {
     return new HubError(
@@ -78,8 +114,8 @@ export function createLoginPipeline(
   }
 
   function failed(name: string, address: string): HubError {
-    const userLocked = byUser.fail(`u:${name}`);
-    const addressLocked = byAddress.fail(`a:${address}`);
+    const userLocked = countFailure(byUser, 'user', `u:${name}`, passwordKind);
+    const addressLocked = countFailure(byAddress, 'address', `a:${address}`, passwordKind);
     if (userLocked || addressLocked) {
       log.warn({ user: name, address, scope: userLocked ? 'user' : 'address' }, 'login locked out');
     }
@@ -148,38 +184,52 @@ export function createLoginPipeline(
     return user;
   }
 
+  async function passwordLogin({ username, password, address }: LoginAttempt): Promise<UserRow> {
+    const name = normaliseUsername(username);
+    assertNotLockedOut(address, name);
+    // A name we could never accept cannot have valid credentials: same answer as a wrong password.
+    if (usernameProblem(name) !== null || password.length === 0) throw failed(name, address);
+
+    const result = await authenticator.authenticate(name, password);
+    if (!result.ok) {
+      if (result.failure.kind === 'account_unusable') {
+        throw new HubError('account_unusable', result.failure.message);
+      }
+      log.info({ user: name, address }, 'login failed');
+      throw failed(name, address);
+    }
+    byUser.succeed(`u:${name}`);
+    byAddress.succeed(`a:${address}`);
+    const identity = result.identity;
+    return admit(identity, async () => (await authenticator.checkAccount?.(identity.name)) ?? null);
+  }
+
   return {
-    assertNotLockedOut,
+    // Only single sign-on asks this itself (before and after the provider); password logins check
+    // inside login().
+    assertNotLockedOut(address, name) {
+      try {
+        assertNotLockedOut(address, name);
+      } catch (err) {
+        observer.loginFailed('oidc', (err as HubError).code);
+        throw err;
+      }
+    },
 
     externalFailed(address) {
-      if (byAddress.fail(`a:${address}`)) log.warn({ address, scope: 'address' }, 'login locked out');
+      if (countFailure(byAddress, 'address', `a:${address}`, 'oidc'))
+        log.warn({ address, scope: 'address' }, 'login locked out');
+      observer.loginFailed('oidc', 'sso_failed');
       return new HubError('sso_failed');
     },
 
-    async admitExternal(identity, address) {
-      assertNotLockedOut(address, identity.name);
-      byAddress.succeed(`a:${address}`);
-      return admit(identity, async () => null);
-    },
+    admitExternal: (identity, address) =>
+      observed('oidc', async () => {
+        assertNotLockedOut(address, identity.name);
+        byAddress.succeed(`a:${address}`);
+        return admit(identity, async () => null);
+      }),
 
-    async login({ username, password, address }) {
-      const name = normaliseUsername(username);
-      assertNotLockedOut(address, name);
-      // A name we could never accept cannot have valid credentials: same answer as a wrong password.
-      if (usernameProblem(name) !== null || password.length === 0) throw failed(name, address);
-
-      const result = await authenticator.authenticate(name, password);
-      if (!result.ok) {
-        if (result.failure.kind === 'account_unusable') {
-          throw new HubError('account_unusable', result.failure.message);
-        }
-        log.info({ user: name, address }, 'login failed');
-        throw failed(name, address);
-      }
-      byUser.succeed(`u:${name}`);
-      byAddress.succeed(`a:${address}`);
-      const identity = result.identity;
-      return admit(identity, async () => (await authenticator.checkAccount?.(identity.name)) ?? null);
-    },
+    login: (attempt) => observed(passwordKind, () => passwordLogin(attempt)),
   };
 }

@@ -2,10 +2,16 @@
 // process never mix). JupyterHub's names where JupyterHub measures the same thing, so existing
 // Grafana dashboards work; hpchub's own (`hpchub_…`) for what only it knows. Labels are bounded:
 // statuses, apps of the catalog, HTTP methods, route patterns and status codes — never a user.
+//
+// Made before the database is opened, so that the parts made with it (the database, the login
+// pipeline, the Slurm client) are handed their observer here (`slurm`, `login`); the gauges that
+// count rows read the database once it is open (`countRowsOf`).
 import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/schema.js';
 import type { SpawnObserver } from '../spawn/index.js';
+import { LoginMetrics } from './login-metrics.js';
+import { SlurmMetrics } from './slurm-metrics.js';
 
 /** JupyterHub's buckets for spawn and stop durations, in seconds. */
 const SPAWN_BUCKETS = [0.5, 1, 2.5, 5, 10, 15, 30, 60, 120, 180, 300, 600, 1800, 3600];
@@ -26,8 +32,12 @@ export class HubMetrics implements SpawnObserver {
   readonly #requests: Histogram<'method' | 'handler' | 'code'>;
   readonly #queue: Histogram;
   readonly #agent: Histogram;
+  /** Slurm commands and slurm-gateway calls. */
+  readonly slurm = new SlurmMetrics(this.registry);
+  /** Refused sign-ins and lock-outs. */
+  readonly login = new LoginMetrics(this.registry);
 
-  constructor(db: Kysely<Database>) {
+  constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.#spawn = new Histogram({
@@ -63,6 +73,11 @@ export class HubMetrics implements SpawnObserver {
       buckets: SPAWN_BUCKETS,
       registers,
     });
+  }
+
+  /** The gauges that count users and servers, read from `db` at each scrape. */
+  countRowsOf(db: Kysely<Database>): void {
+    const registers = [this.registry];
     new Gauge({
       name: 'jupyterhub_total_users',
       help: 'Users with an account on the hub.',

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOB_BASE_PATH } from '@hpchub/protocol';
-import type { SlurmClient } from '@hpchub/slurm';
+import type { SlurmClient, SlurmObserver } from '@hpchub/slurm';
 import type { Logger } from 'pino';
 import { type AppCatalog, loadCatalog } from '../apps/catalog.js';
 import { findOnPath, installJupyter, venvBin } from '../apps/python-env.js';
@@ -41,6 +41,8 @@ export interface SpawningOptions {
   now?: Clock | undefined;
   /** Told how long starts and stops take (default: nobody). */
   observer?: SpawnObserver | undefined;
+  /** Told how long each Slurm command or slurm-gateway call takes and how it fails (default: nobody). */
+  slurmObserver?: SlurmObserver | undefined;
 }
 
 /** The local spawner as configured. */
@@ -58,12 +60,12 @@ async function configuredLocalSpawner(config: HubConfig): Promise<Spawner> {
 }
 
 /** The spawner `spawner.kind` names. */
-async function configuredSpawner(hub: HubContext): Promise<Spawner> {
+async function configuredSpawner(hub: HubContext, slurmObserver?: SlurmObserver): Promise<Spawner> {
   switch (hub.config.spawner.kind) {
     case 'local':
       return configuredLocalSpawner(hub.config);
     case 'slurm':
-      return createSlurmSpawning(hub).spawner;
+      return createSlurmSpawning(hub, undefined, slurmObserver).spawner;
   }
 }
 
@@ -122,7 +124,7 @@ export async function createSpawning(options: SpawningOptions): Promise<Spawning
     db: hub.db,
     config,
     catalog,
-    spawner: options.spawner ?? (await configuredSpawner(hub)),
+    spawner: options.spawner ?? (await configuredSpawner(hub, options.slurmObserver)),
     log,
     routes,
     box: new SecretBox(options.cookieSecret),

@@ -15,6 +15,7 @@ import {
   SlurmError,
   type SubmitRequest,
 } from '../client.js';
+import type { SlurmCommand, SlurmObserver } from '../observer.js';
 import { combinePartitions } from '../parse/partitions.js';
 import { parseSacct, SACCT_FIELDS, type SacctRecord } from '../parse/sacct.js';
 import { parseScontrolJob, parseScontrolPartitions } from '../parse/scontrol.js';
@@ -24,6 +25,7 @@ import {
   ACCOUNTING_DISABLED,
   ALREADY_DONE,
   commandError,
+  failureClass,
   INVALID_JOB,
   lastMessage,
   NOT_PERMITTED,
@@ -43,6 +45,8 @@ export interface CliSlurmOptions {
   env?: NodeJS.ProcessEnv;
   /** Replaces running commands (tests). */
   exec?: Exec;
+  /** Told how long each command took and how it failed (the hub's metrics). */
+  observer?: SlurmObserver;
 }
 
 const JOB_ID = /^\d+$/;
@@ -70,18 +74,21 @@ export class CliSlurmClient implements SlurmClient {
     this.exec = options.exec ?? execCommand;
   }
 
-  private command(name: string): string {
+  private command(name: SlurmCommand): string {
     return this.options.binDir ? `${this.options.binDir.replace(/\/$/, '')}/${name}` : name;
   }
 
   /** Runs a Slurm command as the hub itself, or as `user` through the prefix. */
-  private run(name: string, args: string[], as?: string, stdin?: string): Promise<CommandResult> {
+  private async run(name: SlurmCommand, args: string[], as?: string, stdin?: string): Promise<CommandResult> {
     const argv = [this.command(name), ...args];
-    return this.exec(as === undefined ? argv : asUser(this.prefix, as, argv), {
+    const began = performance.now();
+    const result = await this.exec(as === undefined ? argv : asUser(this.prefix, as, argv), {
       stdin,
       timeoutMs: this.timeoutMs,
       env: this.env,
     });
+    this.options.observer?.command(name, (performance.now() - began) / 1000, failureClass(result));
+    return result;
   }
 
   async submit({ user, script }: SubmitRequest): Promise<string> {

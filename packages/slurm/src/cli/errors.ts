@@ -1,6 +1,7 @@
 // Reading a failed Slurm command: was Slurm unreachable (try again later), did it refuse the
 // request (tell the user why), or did something else go wrong (tell the admin)?
 import { SlurmError } from '../client.js';
+import type { CommandFailure } from '../observer.js';
 import type { CommandResult } from './exec.js';
 
 // What the Slurm 22.05 commands print when the controller or slurmdbd does not answer.
@@ -33,6 +34,17 @@ export const NOT_PERMITTED =
 
 export function unreachable(result: CommandResult): boolean {
   return result.timedOut || UNREACHABLE.some((re) => re.test(result.stderr));
+}
+
+/** The class of a command's failure for metrics; null when it exited 0. */
+export function failureClass(result: CommandResult): CommandFailure | null {
+  if (result.code === 0 && !result.timedOut) return null;
+  if (result.spawnError) return 'cannot_run';
+  if (result.timedOut) return 'timeout';
+  if (unreachable(result)) return 'unreachable';
+  if (NOT_PERMITTED.test(result.stderr)) return 'not_permitted';
+  if (INVALID_JOB.test(result.stderr) || ALREADY_DONE.test(result.stderr)) return 'invalid_job';
+  return 'exit_status';
 }
 
 /** The meaningful part of stderr: the last line that says something, without `sbatch: error:`. */

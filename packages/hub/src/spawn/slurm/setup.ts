@@ -2,7 +2,7 @@
 // command-line client, or the slurm-gateway's when `slurm.gateway_url` is set), the spawner, and the spawn form's fields for a user (whose groups decide which
 // partitions they see).
 import { readFileSync } from 'node:fs';
-import { CliSlurmClient, GatewaySlurmClient, type SlurmClient } from '@hpchub/slurm';
+import { CliSlurmClient, GatewaySlurmClient, type SlurmClient, type SlurmObserver } from '@hpchub/slurm';
 import type { Logger } from 'pino';
 import type { AppField } from '../../apps/definition.js';
 import { lookupSystemAccount } from '../../auth/system-account.js';
@@ -21,9 +21,13 @@ export interface SlurmSpawning {
   client: SlurmClient;
 }
 
-export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): SlurmSpawning {
+export function createSlurmSpawning(
+  hub: HubContext,
+  client?: SlurmClient,
+  observer?: SlurmObserver,
+): SlurmSpawning {
   const settings = slurmSettings(hub.config);
-  const slurm = client ?? configuredSlurmClient(hub.config, hub.log);
+  const slurm = client ?? configuredSlurmClient(hub.config, hub.log, observer);
   const cluster = new ClusterCache(slurm, settings.cacheMs, hub.log);
   const { ip } = hub.config;
   if (!hub.config.spawner.hub_url && (ip.startsWith('127.') || ip === '::1' || ip === 'localhost')) {
@@ -63,9 +67,14 @@ export function createSlurmSpawning(hub: HubContext, client?: SlurmClient): Slur
 
 /**
  * The gateway's client when `slurm.gateway_url` is set (the hub then holds no Slurm rights), else
- * the CLI one. Also what `hpchub doctor` checks Slurm with.
+ * the CLI one, each telling `observer` (the hub's metrics) of every command or call. Also what
+ * `hpchub doctor` checks Slurm with.
  */
-export function configuredSlurmClient(config: HubConfig, log: Pick<Logger, 'info'>): SlurmClient {
+export function configuredSlurmClient(
+  config: HubConfig,
+  log: Pick<Logger, 'info'>,
+  observer?: SlurmObserver,
+): SlurmClient {
   const settings = slurmSettings(config);
   const { gateway_url: url, gateway_token_file: tokenFile, gateway_fingerprint: fingerprint } = config.slurm;
   if (!url) {
@@ -73,10 +82,17 @@ export function configuredSlurmClient(config: HubConfig, log: Pick<Logger, 'info
       userPrefix: settings.userPrefix,
       binDir: settings.binDir,
       timeoutMs: settings.timeoutMs,
+      ...(observer ? { observer } : {}),
     });
   }
   if (!tokenFile) throw new Error('slurm.gateway_url is set but slurm.gateway_token_file is not');
   const token = readFileSync(tokenFile, 'utf8').trim();
   log.info({ url, pinned: fingerprint !== '' }, 'Slurm jobs go through the slurm-gateway');
-  return new GatewaySlurmClient({ url, token, fingerprint, timeoutMs: settings.timeoutMs });
+  return new GatewaySlurmClient({
+    url,
+    token,
+    fingerprint,
+    timeoutMs: settings.timeoutMs,
+    ...(observer ? { observer } : {}),
+  });
 }
