@@ -87,115 +87,118 @@ function serviceCuller(hub: TestHub): Culler {
   };
 }
 
-for (const line of ['1', '2'] as const)
-  for (const mode of ['external', 'service'] as const)
-    describe(`jupyterhub-idle-culler ${line}.x (${mode === 'external' ? 'an external process' : 'a hub-managed service'}) against three JupyterLab servers`, () => {
-      let hub: TestHub;
-      let token: string;
-      let client: (server: string) => JupyterClient;
-      let using = true;
-      let use: Promise<void> = Promise.resolve();
+// The four run at once, each with a hub of its own: most of each is waiting for idleness.
+describe('jupyterhub-idle-culler', { concurrency: true }, () => {
+  for (const line of ['1', '2'] as const)
+    for (const mode of ['external', 'service'] as const)
+      describe(`jupyterhub-idle-culler ${line}.x (${mode === 'external' ? 'an external process' : 'a hub-managed service'}) against three JupyterLab servers`, () => {
+        let hub: TestHub;
+        let token: string;
+        let client: (server: string) => JupyterClient;
+        let using = true;
+        let use: Promise<void> = Promise.resolve();
 
-      before(async () => {
-        requireCullers();
-        hub = await TestHub.start({
-          configure: (c) => {
-            localJupyterHub(c);
-            c.proxy.activity_flush_seconds = 1;
-            c.culler.report_seconds = 2;
-            // Only JupyterHub's culler culls here.
-            c.culler.enabled = false;
-            if (mode === 'service')
-              c.services = [
-                {
-                  name: 'idle-culler',
-                  command: [`${VENV_BIN}/python`, ...CULLER_ARGS],
-                  environment: cullerEnv(line),
-                  scopes: CULLER_SCOPES,
-                },
-              ];
-          },
-        });
-        await hub.addUser(alice.name);
-        await hub.addUser('culler-admin', { admin: true });
-        token = await hub.tokenFor(alice.name, ['self']);
-        client = (server) => ({
-          base: `${hub.url}/user/${alice.name}/${server}/`,
-          headers: { authorization: `token ${token}` },
-        });
-        // One at a time, each in use from the moment it is ready (a hub-managed culler already runs).
-        await startReady(hub, token, alice.name, 'used');
-        // The used server is used through the proxy every few seconds, as a browser would.
-        use = (async () => {
-          while (using) {
-            const res = await fetch(`${client('used').base}api/contents`, {
-              headers: client('used').headers,
-            });
-            assert.equal(res.status, 200);
-            await sleep(3000);
-          }
-        })();
-        await startReady(hub, token, alice.name, 'busy');
-        // A cell that sleeps for ten minutes, its browser gone after a few seconds.
-        const busy = client('busy');
-        const kernel = await startKernel(busy);
-        await assert.rejects(
-          execute(busy, kernel, 'import time\nfor _ in range(600): time.sleep(1)', 3000),
-          /no result/,
-        );
-        await startReady(hub, token, alice.name, 'idle');
-      });
-      after(async () => {
-        using = false;
-        await use;
-        for (const name of ['idle', 'used', 'busy'])
-          await hub.api('DELETE', `/users/${alice.name}/servers/${name}`, { token }).catch(() => undefined);
-        await hub.stop();
-      });
-
-      const status = async (name: string) =>
-        (
-          await hub.hub.db
-            .selectFrom('servers')
-            .select(['status', 'end_reason'])
-            .where('name', '=', name)
-            .executeTakeFirstOrThrow()
-        ).status;
-
-      test('culls the idle server, keeps the used one and the computing one, logs no error', async () => {
-        let culler: Culler;
-        if (mode === 'external') {
-          const admin = await hub.tokenFor('culler-admin', ['admin']);
-          const made = await hub.api<NewTokenModel>('POST', '/users/culler-admin/tokens', {
-            token: admin,
-            body: { scopes: CULLER_SCOPES, note: 'jupyterhub-idle-culler' },
+        before(async () => {
+          requireCullers();
+          hub = await TestHub.start({
+            configure: (c) => {
+              localJupyterHub(c);
+              c.proxy.activity_flush_seconds = 1;
+              c.culler.report_seconds = 2;
+              // Only JupyterHub's culler culls here.
+              c.culler.enabled = false;
+              if (mode === 'service')
+                c.services = [
+                  {
+                    name: 'idle-culler',
+                    command: [`${VENV_BIN}/python`, ...CULLER_ARGS],
+                    environment: cullerEnv(line),
+                    scopes: CULLER_SCOPES,
+                  },
+                ];
+            },
           });
-          assert.equal(made.status, 201, made.text);
-          assert.deepEqual([...made.body.scopes].sort(), [...CULLER_SCOPES].sort());
-          culler = runCuller(line, `${hub.url}/hub/api`, made.body.token);
-        } else {
-          culler = serviceCuller(hub);
-        }
-        try {
-          const deadline = Date.now() + (TIMEOUT_S + 2 * EVERY_S + 10) * 1000;
-          while ((await status('idle')) !== 'stopped') {
-            assert.ok(Date.now() < deadline, `the idle server is still running:\n${culler.output()}`);
-            await sleep(1000);
+          await hub.addUser(alice.name);
+          await hub.addUser('culler-admin', { admin: true });
+          token = await hub.tokenFor(alice.name, ['self']);
+          client = (server) => ({
+            base: `${hub.url}/user/${alice.name}/${server}/`,
+            headers: { authorization: `token ${token}` },
+          });
+          // One at a time, each in use from the moment it is ready (a hub-managed culler already runs).
+          await startReady(hub, token, alice.name, 'used');
+          // The used server is used through the proxy every few seconds, as a browser would.
+          use = (async () => {
+            while (using) {
+              const res = await fetch(`${client('used').base}api/contents`, {
+                headers: client('used').headers,
+              });
+              assert.equal(res.status, 200);
+              await sleep(3000);
+            }
+          })();
+          await startReady(hub, token, alice.name, 'busy');
+          // A cell that sleeps for ten minutes, its browser gone after a few seconds.
+          const busy = client('busy');
+          const kernel = await startKernel(busy);
+          await assert.rejects(
+            execute(busy, kernel, 'import time\nfor _ in range(600): time.sleep(1)', 3000),
+            /no result/,
+          );
+          await startReady(hub, token, alice.name, 'idle');
+        });
+        after(async () => {
+          using = false;
+          await use;
+          for (const name of ['idle', 'used', 'busy'])
+            await hub.api('DELETE', `/users/${alice.name}/servers/${name}`, { token }).catch(() => undefined);
+          await hub.stop();
+        });
+
+        const status = async (name: string) =>
+          (
+            await hub.hub.db
+              .selectFrom('servers')
+              .select(['status', 'end_reason'])
+              .where('name', '=', name)
+              .executeTakeFirstOrThrow()
+          ).status;
+
+        test('culls the idle server, keeps the used one and the computing one, logs no error', async () => {
+          let culler: Culler;
+          if (mode === 'external') {
+            const admin = await hub.tokenFor('culler-admin', ['admin']);
+            const made = await hub.api<NewTokenModel>('POST', '/users/culler-admin/tokens', {
+              token: admin,
+              body: { scopes: CULLER_SCOPES, note: 'jupyterhub-idle-culler' },
+            });
+            assert.equal(made.status, 201, made.text);
+            assert.deepEqual([...made.body.scopes].sort(), [...CULLER_SCOPES].sort());
+            culler = runCuller(line, `${hub.url}/hub/api`, made.body.token);
+          } else {
+            culler = serviceCuller(hub);
           }
-          // Another timeout and interval: the used and the computing server stay.
-          await sleep((TIMEOUT_S + EVERY_S) * 1000);
-          assert.equal(await status('used'), 'running', culler.output());
-          assert.equal(await status('busy'), 'running', culler.output());
-          const idle = await hub.hub.db
-            .selectFrom('servers')
-            .select('end_reason')
-            .where('name', '=', 'idle')
-            .executeTakeFirstOrThrow();
-          assert.equal(idle.end_reason, 'idle_cull', 'a stop through delete:servers alone is an idle cull');
-          assert.match(culler.output(), new RegExp(`Culling server ${alice.name}/idle`));
-          assert.doesNotMatch(culler.output(), /\[E |Traceback|Error/, culler.output());
-        } finally {
-          await culler.stop();
-        }
+          try {
+            const deadline = Date.now() + (TIMEOUT_S + 2 * EVERY_S + 10) * 1000;
+            while ((await status('idle')) !== 'stopped') {
+              assert.ok(Date.now() < deadline, `the idle server is still running:\n${culler.output()}`);
+              await sleep(1000);
+            }
+            // Another timeout and interval: the used and the computing server stay.
+            await sleep((TIMEOUT_S + EVERY_S) * 1000);
+            assert.equal(await status('used'), 'running', culler.output());
+            assert.equal(await status('busy'), 'running', culler.output());
+            const idle = await hub.hub.db
+              .selectFrom('servers')
+              .select('end_reason')
+              .where('name', '=', 'idle')
+              .executeTakeFirstOrThrow();
+            assert.equal(idle.end_reason, 'idle_cull', 'a stop through delete:servers alone is an idle cull');
+            assert.match(culler.output(), new RegExp(`Culling server ${alice.name}/idle`));
+            assert.doesNotMatch(culler.output(), /\[E |Traceback|Error/, culler.output());
+          } finally {
+            await culler.stop();
+          }
+        });
       });
-    });
+});
