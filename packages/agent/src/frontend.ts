@@ -13,7 +13,7 @@ import { forwardHttp } from './forward-http.js';
 import { forwardUpgrade, refuseUpgrade } from './forward-upgrade.js';
 import type { Logger } from './log.js';
 import { handlePicker, type PickerHandlers, sendJson } from './picker/routes.js';
-import { upstreamHeaders } from './request-headers.js';
+import { presentedSecret, upstreamHeaders } from './request-headers.js';
 import { secretDigest, secretMatches } from './secrets.js';
 import { withTimeout } from './timing.js';
 
@@ -98,7 +98,8 @@ export class Frontend {
   }
 
   private authorized(req: http.IncomingMessage): boolean {
-    if (secretMatches(req.headers[AGENT_SECRET_HEADER], this.secretDigest)) return true;
+    // From the raw headers: req.headers would build an object for every request.
+    if (secretMatches(presentedSecret(req.rawHeaders), this.secretDigest)) return true;
     this.o.log.warn('request_refused', {
       method: req.method,
       // The path only: a query string may hold a token.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppAuth } from './app-auth.js';
 import { AppTarget } from './app-target.js';
-import { downstreamHeaders, upstreamHeaders } from './request-headers.js';
+import { downstreamHeaders, presentedSecret, upstreamHeaders } from './request-headers.js';
 
 const tokenAuth = new AppAuth({ kind: 'token-header' }, 'TOKEN', (t) => t);
 const noAuth = new AppAuth({ kind: 'none' }, 'TOKEN', (t) => t);
@@ -98,6 +98,31 @@ test('responses lose hop-by-hop headers except on a 101', () => {
     'Set-Cookie',
     'a=1',
   ]);
+});
+
+test('every Connection header of a request or an answer names headers to drop', () => {
+  const raw = [
+    'Connection',
+    'keep-alive',
+    'X-One',
+    '1',
+    'Connection',
+    'X-One, X-Two',
+    'X-Two',
+    '2',
+    'A',
+    'a',
+  ];
+  assert.deepEqual(upstreamHeaders(raw, { auth: noAuth, forwardedPrefix: undefined }), ['A', 'a']);
+  assert.deepEqual(downstreamHeaders(raw), ['A', 'a']);
+});
+
+test('the secret is read from the raw headers in any case, and refused when sent twice', () => {
+  assert.equal(presentedSecret(['Host', 'h', 'X-Hpchub-Agent-Secret', 's1']), 's1');
+  assert.equal(presentedSecret(['x-hpchub-agent-secret', 's1']), 's1');
+  assert.equal(presentedSecret(['Host', 'h', 'X-Hpchub-Agent-Secrets', 's1']), undefined);
+  assert.equal(presentedSecret(['X-Hpchub-Agent-Secret', 's1', 'x-hpchub-agent-secret', 's1']), undefined);
+  assert.equal(presentedSecret([]), undefined);
 });
 
 test('prefix handling: kept as is, or stripped with paths outside the prefix refused', () => {

@@ -4,19 +4,27 @@
 // prefix is stripped. Works on raw header arrays ([name, value, …]) to keep order and repeats.
 import {
   AGENT_SECRET_HEADER,
-  connectionListed,
+  dropConnectionListed,
   HOP_BY_HOP_HEADERS,
   HUB_COOKIE_PREFIX,
 } from '@hpchub/protocol';
 import type { AppAuth } from './app-auth.js';
 
-/** Names listed in a Connection header that are themselves headers to drop. */
-function connectionListedIn(raw: readonly string[]): Set<string> {
-  const listed = new Set<string>();
+/** The value of the hub's secret header; undefined when it is missing or sent more than once. */
+export function presentedSecret(raw: readonly string[]): string | undefined {
+  let found: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === 'connection') connectionListed(raw[i + 1] as string, listed);
+    const name = raw[i] as string;
+    if (name.length !== AGENT_SECRET_HEADER.length || name.toLowerCase() !== AGENT_SECRET_HEADER) continue;
+    if (found !== undefined) return undefined;
+    found = raw[i + 1] as string;
   }
-  return listed;
+  return found;
+}
+
+/** Joins the values of repeated Connection headers. */
+function joined(previous: string | undefined, value: string): string {
+  return previous === undefined ? value : `${previous}, ${value}`;
 }
 
 /** The cookie header without the hub's cookies (and without those the agent sets itself). */
@@ -36,14 +44,18 @@ export interface UpstreamOptions {
 
 export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): string[] {
   const out: string[] = [];
-  const dropped = connectionListedIn(raw);
   const authName = opts.auth.header?.[0].toLowerCase();
   const cookies: string[] = [];
   let chunked = false;
+  let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      connection = joined(connection, value);
+      continue;
+    }
     if (lower === 'cookie') {
       cookies.push(...filterCookies(value, opts.auth));
       continue;
@@ -53,11 +65,12 @@ export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): 
       chunked = true;
       continue;
     }
-    if (HOP_BY_HOP_HEADERS.has(lower) || dropped.has(lower)) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower)) continue;
     if (lower === AGENT_SECRET_HEADER || lower === authName || lower === 'x-forwarded-prefix') continue;
     if (chunked && lower === 'content-length') continue;
     out.push(name, value);
   }
+  if (connection !== undefined) dropConnectionListed(out, connection);
   if (chunked) {
     for (let i = out.length - 2; i >= 0; i -= 2)
       if ((out[i] as string).toLowerCase() === 'content-length') out.splice(i, 2);
@@ -75,13 +88,16 @@ export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): 
 /** Response headers for the client: hop-by-hop headers dropped (kept for a 101 upgrade answer). */
 export function downstreamHeaders(raw: readonly string[], upgrade = false): string[] {
   const out: string[] = [];
-  const dropped = connectionListedIn(raw);
+  let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
+    const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
+    if (lower === 'connection') connection = joined(connection, value);
     const keep = upgrade && (lower === 'connection' || lower === 'upgrade');
-    if (!keep && (HOP_BY_HOP_HEADERS.has(lower) || dropped.has(lower))) continue;
-    out.push(name, raw[i + 1] as string);
+    if (!keep && HOP_BY_HOP_HEADERS.has(lower)) continue;
+    out.push(name, value);
   }
+  if (connection !== undefined) dropConnectionListed(out, connection);
   return out;
 }

@@ -28,3 +28,25 @@ export function connectionListed(value: string, into: Set<string> = new Set()): 
   }
   return into;
 }
+
+/** A Connection header that names no other header (nearly every one): nothing to drop. */
+const CONNECTION_OPTION_ONLY = /^[ \t]*(?:keep-alive|close|upgrade)[ \t]*$/i;
+
+/**
+ * Removes, in place, the headers a Connection header lists (`Connection: close, X-Private`) from
+ * a raw header array ([name, value, …]); `connection` is that header's value (several joined by
+ * commas).
+ */
+export function dropConnectionListed(headers: string[], connection: string): void {
+  if (CONNECTION_OPTION_ONLY.test(connection)) return;
+  const drop = connectionListed(connection);
+  if (drop.size === 0) return;
+  let w = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (drop.has(name.toLowerCase())) continue;
+    headers[w++] = name;
+    headers[w++] = headers[i + 1] as string;
+  }
+  headers.length = w;
+}

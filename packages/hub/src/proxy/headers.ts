@@ -6,7 +6,7 @@
 // Works on raw header arrays ([name, value, name, value, …]): no objects built per request.
 import {
   AGENT_SECRET_HEADER,
-  connectionListed,
+  dropConnectionListed,
   HOP_BY_HOP_HEADERS,
   HUB_COOKIE_PREFIX,
 } from '@hpchub/protocol';
@@ -37,24 +37,6 @@ export function withoutHubCookies(header: string): string | undefined {
     .map((c) => c.trim())
     .filter((c) => c !== '' && !c.startsWith(HUB_COOKIE_PREFIX));
   return kept.length > 0 ? kept.join('; ') : undefined;
-}
-
-/** A Connection header that names no other header (nearly every one): nothing to drop. */
-const CONNECTION_OPTION_ONLY = /^[ \t]*(?:keep-alive|close|upgrade)[ \t]*$/i;
-
-/** Removes the headers a Connection header lists (`Connection: close, X-Private`), in place. */
-function dropConnectionListed(headers: string[], connection: string): void {
-  if (CONNECTION_OPTION_ONLY.test(connection)) return;
-  const drop = connectionListed(connection);
-  if (drop.size === 0) return;
-  let w = 0;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (drop.has(name.toLowerCase())) continue;
-    headers[w++] = name;
-    headers[w++] = headers[i + 1] as string;
-  }
-  headers.length = w;
 }
 
 export function readRequestHead(raw: string[]): RequestHead {
@@ -107,7 +89,7 @@ export function readRequestHead(raw: string[]): RequestHead {
         out.push('Transfer-Encoding', 'chunked');
         continue;
       case 'connection':
-        connection = value;
+        connection = connection === undefined ? value : `${connection}, ${value}`;
         continue;
       case 'upgrade':
         head.upgrade = value;
@@ -177,7 +159,8 @@ export function responseHeaders(raw: string[], upgrade = false): { headers: stri
     if (EXAMINED_LENGTHS.has(name.length)) {
       const lower = name.toLowerCase();
       if (lower === 'content-length') hasLength = true;
-      else if (lower === 'connection') connection = value;
+      else if (lower === 'connection')
+        connection = connection === undefined ? value : `${connection}, ${value}`;
       else if (lower === 'set-cookie' && value.trimStart().startsWith(HUB_COOKIE_PREFIX)) continue;
       if (HOP_BY_HOP_HEADERS.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade')))
         continue;

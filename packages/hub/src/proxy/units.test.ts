@@ -129,6 +129,14 @@ describe('headers', () => {
     assert.equal(plain.hasLength, true);
     const listed = responseHeaders([...raw.slice(0, 2), 'connection', 'close, X-PRIVATE', ...raw.slice(4)]);
     assert.deepEqual(listed.headers, ['CONTENT-LENGTH', '2', 'X-Kept', 'k']);
+    // Each of several Connection headers counts, not only the last.
+    const twice = ['Connection', 'X-Private', ...raw.slice(4), 'Connection', 'keep-alive'];
+    assert.deepEqual(responseHeaders(twice).headers, ['X-Kept', 'k']);
+    assert.deepEqual(
+      readRequestHead(['Host', 'h', 'Connection', 'X-Private', 'X-Private', 'p', 'Connection', 'close'])
+        .forward,
+      ['Host', 'h'],
+    );
     // A 101 answer keeps its own Connection and Upgrade.
     assert.deepEqual(responseHeaders(['Connection', 'Upgrade', 'Upgrade', 'websocket'], true).headers, [
       'Connection',
