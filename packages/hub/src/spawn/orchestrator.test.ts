@@ -14,9 +14,11 @@ import {
 } from '@hpchub/protocol';
 import { fingerprintOfPem, HUB_CERTIFICATE_FILE } from '../auth/hub-certificate.js';
 import type { HubConfig } from '../config/index.js';
+import { HubError } from '../errors/index.js';
 import { createFakeSpawner, type FakeBehaviour, type FakeSpawner } from '../test-support/fake-spawner.js';
 import { readEvents, TestHub } from '../test-support/hub.js';
 import type { ProgressEvent } from './progress.js';
+import { markStopping } from './servers-store.js';
 
 const FINGERPRINT = 'ab'.repeat(32);
 
@@ -388,6 +390,70 @@ describe('progress and failures', () => {
       assert.equal(spawner.liveJobs(), 0);
     } finally {
       await hub.stop();
+    }
+  });
+});
+
+describe('a stop cut short', () => {
+  /** alice's default server, started and reported ready by its (test) agent: its id. */
+  async function running(t: Awaited<ReturnType<typeof fakeHub>>): Promise<number> {
+    await t.hub.api('POST', '/users/alice/server', { token: t.alice, body: {} });
+    const id = await serverId(t.hub);
+    const { secret } = agentEnv(t.spawner, id);
+    const ready = await agentPost(t.hub, `/servers/${id}/ready`, secret, {
+      host: '127.0.0.1',
+      port: 9,
+      fingerprint: FINGERPRINT,
+    });
+    assert.equal(ready.status, 204, ready.text);
+    return id;
+  }
+
+  /** The server's row once it has stopped (the monitor polls every second). */
+  async function stoppedRow(hub: TestHub, id: number) {
+    for (let i = 0; i < 100; i++) {
+      const row = await hub.hub.db
+        .selectFrom('servers')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      if (row.status === 'stopped') return row;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server ${id} did not stop`);
+  }
+
+  test('a hub killed while stopping a server finishes the stop when it starts again, with its reason', async () => {
+    const t = await fakeHub('instant');
+    try {
+      const id = await running(t);
+      // What a hub killed between marking the server stopping and stopping its job leaves behind.
+      await markStopping(t.hub.hub.db, id, { reason: 'user_stop', detail: null });
+      await t.hub.restart();
+      const row = await stoppedRow(t.hub, id);
+      assert.equal(row.end_reason, 'user_stop');
+      assert.equal(t.spawner.liveJobs(), 0, 'the job was stopped');
+    } finally {
+      await t.hub.stop();
+    }
+  });
+
+  test('a stop the scheduler did not carry out is answered 503 and finished at a later poll', async () => {
+    const t = await fakeHub('instant');
+    try {
+      const id = await running(t);
+      const stop = t.spawner.stop;
+      t.spawner.stop = async () => {
+        t.spawner.stop = stop;
+        throw new HubError('unavailable', 'Slurm does not answer right now; try again in a few minutes.');
+      };
+      const refused = await t.hub.api('DELETE', '/users/alice/server', { token: t.alice });
+      assert.equal(refused.status, 503, refused.text);
+      const row = await stoppedRow(t.hub, id);
+      assert.equal(row.end_reason, 'user_stop');
+      assert.equal(t.spawner.liveJobs(), 0);
+    } finally {
+      await t.hub.stop();
     }
   });
 });

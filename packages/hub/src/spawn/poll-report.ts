@@ -19,6 +19,12 @@ export interface PollReport {
   /** The start in progress of a server, if it is one. */
   startOf(id: number): { runningSince?: number; timeoutSeconds: number; agentFailure?: string } | undefined;
   fail(server: Server, message: string): Promise<void>;
+  /**
+   * A server the hub began to stop (stopping, with the end it was carrying out) whose job still
+   * runs or waits: the stop was cut short (the hub was killed, Slurm did not answer). Stops the
+   * job and records that end, in the background.
+   */
+  finishStop(server: Server, reason: ServerEndReason, detail: string | null): void;
   /** The job of a start was first seen running, on `node` if known: the agent will report in. */
   jobRunning(id: number, node: string | undefined): Promise<void>;
   /** The server's spawner state as the database holds it now. */
@@ -46,8 +52,19 @@ function endDetail(result: Extract<PollResult, { status: 'stopped' }>): string |
   return result.detail ?? null;
 }
 
+/** The end a stop cut short was carrying out (see markStopping), if the server is such a one. */
+function unfinishedStop(server: Server): { reason: ServerEndReason; detail: string | null } | undefined {
+  if (server.status !== 'stopping' || server.end_reason === null) return undefined;
+  return { reason: server.end_reason as ServerEndReason, detail: server.end_detail };
+}
+
 export async function reportPoll(report: PollReport, server: Server, result: PollResult): Promise<void> {
   const start = report.startOf(server.id);
+  const stopping = unfinishedStop(server);
+  if (stopping && (result.status === 'pending' || result.status === 'running')) {
+    report.finishStop(server, stopping.reason, stopping.detail);
+    return;
+  }
   switch (result.status) {
     case 'unknown':
       // The scheduler did not answer: keep waiting, never declare the job dead.
@@ -91,8 +108,10 @@ export async function reportPoll(report: PollReport, server: Server, result: Pol
         await report.fail(server, message);
         return;
       }
-      // A running or stopping server whose job is gone: record why, unless stop() already did.
-      if (await report.ended(server, END_REASONS[result.reason], endDetail(result))) {
+      // A running or stopping server whose job is gone: record why, unless stop() already did;
+      // a stop cut short after its job ended keeps the end it was carrying out.
+      const end = stopping ?? { reason: END_REASONS[result.reason], detail: endDetail(result) };
+      if (await report.ended(server, end.reason, end.detail)) {
         report.log().info({ user: server.owner, server: server.name, reason: result.reason }, 'server ended');
       }
       return;

@@ -159,10 +159,24 @@ export async function markReady(db: Db, id: number, route: string): Promise<void
     .execute();
 }
 
-export async function markStopping(db: Db, id: number): Promise<void> {
+/**
+ * The server is going away: no route, out of the line. `end`, when the hub itself stops it, is
+ * kept in end_reason/end_detail until recordEnd writes them for good.
+ */
+export async function markStopping(
+  db: Db,
+  id: number,
+  end?: { reason: ServerEndReason; detail: string | null },
+): Promise<void> {
   await db
     .updateTable('servers')
-    .set({ status: 'stopping', route: null, line_ticket: null })
+    .set({
+      status: 'stopping',
+      route: null,
+      line_ticket: null,
+      // The end the hub is carrying out: a hub killed midway finishes it (see reportPoll).
+      ...(end ? { end_reason: end.reason, end_detail: end.detail?.slice(0, 4000) ?? null } : {}),
+    })
     .where('id', '=', id)
     .where('status', '!=', 'stopped')
     .execute();

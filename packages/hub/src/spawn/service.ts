@@ -321,14 +321,14 @@ export class SpawningService {
   async #dropBlocked(server: ServerRow): Promise<void> {
     const detail = 'The account was blocked while this start waited for a free start slot.';
     this.#admission.leave(server.id);
-    await markStopping(this.#deps.db, server.id);
+    await markStopping(this.#deps.db, server.id, { reason: 'admin_stop', detail });
     if (await recordEnd(this.#deps.db, server, 'admin_stop', detail))
       this.#bus.step(server.id, 'done', detail, { failed: true });
   }
 
   /** Stops a server (user or admin request, idle culling) and records why. Idempotent. */
   async stop(user: UserRow, serverName: string, reason: ServerEndReason, detail?: string): Promise<void> {
-    const { db, spawner, log, routes } = this.#deps;
+    const { db, routes } = this.#deps;
     const server = await findServer(db, user.id, serverName);
     if (!server) throw notFound();
     if (server.status === 'stopped') return;
@@ -337,15 +337,35 @@ export class SpawningService {
     this.#stopping.add(server.id);
     try {
       routes.remove(server.id);
-      await markStopping(db, server.id);
+      await markStopping(db, server.id, { reason, detail: detail ?? null });
       this.#endStart(server.id);
+    } catch (err) {
+      this.#stopping.delete(server.id);
+      throw err;
+    }
+    await this.#carryOutStop({ ...server, owner: user.name }, reason, detail ?? null, !waited);
+  }
+
+  /**
+   * The rest of a stop, once the server is marked stopping: its job stopped (`stopJob`), then
+   * its end recorded. Also finishes a stop that a hub killed midway had begun.
+   */
+  async #carryOutStop(
+    server: ServerWithOwner,
+    reason: ServerEndReason,
+    detail: string | null,
+    stopJob: boolean,
+  ): Promise<void> {
+    const { db, spawner, log } = this.#deps;
+    this.#stopping.add(server.id);
+    try {
       const began = Date.now();
-      if (!waited) await spawner.stop(parseState(server));
+      if (stopJob) await spawner.stop(parseState(server));
       this.#deps.observer.stopped((Date.now() - began) / 1000);
-      if (await recordEnd(db, server, reason, detail ?? null)) {
+      if (await recordEnd(db, server, reason, detail)) {
         if (server.status === 'pending')
           this.#bus.step(server.id, 'done', 'The start was cancelled.', { failed: true });
-        log.info({ user: user.name, server: serverName, reason, detail }, 'server stopped');
+        log.info({ user: server.owner, server: server.name, reason, detail }, 'server stopped');
       }
     } finally {
       this.#stopping.delete(server.id);
@@ -527,6 +547,18 @@ export class SpawningService {
     },
     startOf: (id) => this.#starts.get(id),
     fail: (server, message) => this.#fail(server, message),
+    finishStop: (server, reason, detail) => {
+      this.#deps.log.info(
+        { user: server.owner, server: server.name, reason },
+        'finishing an interrupted stop',
+      );
+      void this.#carryOutStop(server, reason, detail, true).catch((err: unknown) => {
+        this.#deps.log.warn(
+          { server_id: server.id, err: (err as Error).message },
+          'finishing an interrupted stop failed; trying again at the next poll',
+        );
+      });
+    },
     jobRunning: async (id, node) => {
       if (this.#deps.spawner.queuesJobs) this.#admission.take(id);
       const queueWait = await recordRunning(this.#deps.db, id, nowIso(), node);
