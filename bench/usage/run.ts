@@ -1,8 +1,11 @@
 // `npm run bench:usage`: usage statistics over 4 million records (2,000 starts a day for five
 // and a half years), on SQLite and PostgreSQL: the admin page's weekly statistics of the last 26
-// weeks by app, and a user's this-week/last-week totals of the home page. Each query runs 5
+// weeks by app, and a user's this-week/last-week totals of the home page. The records are
+// generated inside the database; their summaries are then built as a hub does when it starts
+// after the upgrade that brought them (usage/summaries-build.ts), timed. Each query runs 5
 // times after one warm-up; the median is reported, with the query plans of the statistics'
-// statements, in bench/results/usage.json. The records are generated inside the database.
+// statements, in bench/results/usage.json. The same statistics counted from the records alone
+// (the way before the summaries, and still the way by user) are timed once for comparison.
 //
 // Environment: BENCH_USAGE_RECORDS (default 4000000).
 import { writeFileSync } from 'node:fs';
@@ -10,7 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { type CompiledQuery, type Kysely, type KyselyPlugin, sql } from 'kysely';
 import type { Database } from '../../packages/hub/src/db/schema.js';
 import { databaseEngines, type TestDatabase } from '../../packages/hub/src/test-support/db.js';
-import { recentWeeks, usageStatistics } from '../../packages/hub/src/usage/index.js';
+import { buildSummaries, recentWeeks, usageStatistics } from '../../packages/hub/src/usage/index.js';
 
 const RECORDS = Number(process.env.BENCH_USAGE_RECORDS ?? 4_000_000);
 const ZONE = 'Europe/Zurich';
@@ -54,9 +57,26 @@ async function fill(h: TestDatabase): Promise<void> {
   await sql
     .raw(`update usage_records set ended_at = null, used_run_seconds = null where id > ${RECORDS - 200}`)
     .execute(h.db);
+  await analyze(h);
+}
+
+async function analyze(h: TestDatabase): Promise<void> {
   await sql
-    .raw(h.engine === 'sqlite' ? 'analyze' : 'analyze usage_records; analyze usage_record_groups')
+    .raw(
+      h.engine === 'sqlite'
+        ? 'analyze'
+        : 'vacuum analyze usage_records, usage_record_groups, usage_summaries',
+    )
     .execute(h.db);
+}
+
+const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
+
+/** A run of `fn` timed once, in ms. */
+async function once(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return Math.round((performance.now() - t) * 10) / 10;
 }
 
 /** Records every statement the statistics run, compiled, for their plans. */
@@ -105,7 +125,7 @@ for (const engine of databaseEngines()) {
   try {
     const t0 = performance.now();
     await fill(h);
-    const fillSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    const fillSeconds = seconds(t0);
     const weekly = {
       from: '2026-06-08',
       to: '2026-12-06',
@@ -114,21 +134,39 @@ for (const engine of databaseEngines()) {
       zone: ZONE,
       now: NOW,
     };
+    // Before the summaries exist, the statistics come from the records.
+    const fromRecordsMs = await once(() => usageStatistics(h.db, weekly));
+    const t1 = performance.now();
+    const built = await buildSummaries(h.db, ZONE);
+    const buildSeconds = seconds(t1);
+    await analyze(h);
     const weeklyMs = await timed(() => usageStatistics(h.db, weekly));
+    const byGroupMs = await timed(() => usageStatistics(h.db, { ...weekly, by: 'group' as const }));
+    const cutMs = await timed(() =>
+      usageStatistics(h.db, { ...weekly, from: '2026-06-10', filters: { partition: 'gpu' } }),
+    );
     const homeMs = await timed(() => recentWeeks(h.db, 'u42', ZONE, NOW));
     const cap = capturing(h.db);
     const stats = await usageStatistics(cap.db, weekly);
     results[engine.name] = {
       records: RECORDS,
       fill_seconds: fillSeconds,
+      summaries_build_seconds: buildSeconds,
+      summary_rows: built.rows,
       weekly_26_weeks_by_app_ms: weeklyMs,
+      weekly_26_weeks_by_group_ms: byGroupMs,
+      weekly_26_weeks_cut_weeks_one_partition_ms: cutMs,
+      weekly_26_weeks_by_app_from_records_ms: fromRecordsMs,
       home_user_two_weeks_ms: homeMs,
       weekly_rows: stats.rows.length,
       sessions_in_range: stats.totals.reduce((n, t) => n + t.sessions, 0),
-      statements: cap.queries.length,
-      plans: await plans(h, cap.queries.slice(0, 4)),
+      statements: cap.queries.map((q) => q.sql.replace(/\s+/g, ' ').slice(0, 120)),
+      plans: await plans(h, cap.queries),
     };
-    console.log(engine.name, JSON.stringify({ fillSeconds, weeklyMs, homeMs }));
+    console.log(
+      engine.name,
+      JSON.stringify({ fillSeconds, buildSeconds, weeklyMs, byGroupMs, cutMs, fromRecordsMs, homeMs }),
+    );
   } finally {
     await h.close();
   }
@@ -138,8 +176,4 @@ const out = {
   results,
 };
 writeFileSync(new URL('../results/usage.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
-console.log(
-  JSON.stringify({
-    sqlite: (results.sqlite as { weekly_26_weeks_by_app_ms: number })?.weekly_26_weeks_by_app_ms,
-  }),
-);
+console.log(JSON.stringify(out.machine));

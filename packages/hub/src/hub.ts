@@ -11,12 +11,13 @@ import { loadOrCreateHubCertificate } from './auth/hub-certificate.js';
 import { OidcClient } from './auth/oidc/client.js';
 import { createLoginPipeline } from './auth/pipeline.js';
 import { readSecret } from './auth/secrets.js';
-import { type HubConfig, SECRET_ENV } from './config/index.js';
+import { type HubConfig, SECRET_ENV, usageTimeZone } from './config/index.js';
 import type { HubContext } from './context.js';
 import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
 import { logDestination, loggerOptions } from './http/logging.js';
 import { HubMetrics } from './metrics/index.js';
 import type { Spawner } from './spawn/index.js';
+import { syncSummaries } from './usage/index.js';
 import { generatePassword, hashPassword } from './users/password.js';
 import { countUsers, createUser } from './users/store.js';
 import type { Clock } from './util/time.js';
@@ -119,6 +120,22 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
+/**
+ * Builds the usage summaries from the records when they are not kept in the configured time zone
+ * (after the upgrade that brought them, or a change of `usage.time_zone`). Only a hub that serves
+ * does it, not a CLI command, whose machine zone may not be the service's.
+ */
+async function summariseUsage(hub: HubContext): Promise<void> {
+  const zone = usageTimeZone(hub.config);
+  const t0 = performance.now();
+  const built = await syncSummaries(hub.db, zone);
+  if (built)
+    hub.log.info(
+      { ...built, time_zone: zone, seconds: Math.round((performance.now() - t0) / 100) / 10 },
+      'usage summaries built from the usage records',
+    );
+}
+
 /** Builds the app for an open hub and listens on the configured address. */
 export async function listen(
   open: OpenHub,
@@ -129,6 +146,7 @@ export async function listen(
     config.tls.cert && config.tls.key
       ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
       : undefined;
+  await summariseUsage(open.hub);
   const cookieSecret = loadOrCreateCookieSecret(config.data_dir, open.hub.log);
   const app = await buildApp({
     hub: open.hub,

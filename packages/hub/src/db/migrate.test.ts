@@ -27,6 +27,7 @@ const TABLES = [
   'spawn_choices',
   'usage_record_groups',
   'usage_records',
+  'usage_summaries',
   'users',
 ];
 

@@ -175,6 +175,29 @@ export interface UsageRecordGroupsTable {
   group_name: string;
 }
 
+/**
+ * What the usage records of one period add up to (usage/tally.ts), per app and partition ('' for
+ * none), over every record (grouped 0, grp '') or per group at the time (grouped 1, '' for none).
+ */
+export interface UsageSummariesTable {
+  grouped: number;
+  kind: 'day' | 'week' | 'month';
+  /** The period's first day, YYYY-MM-DD in the zone of hub_kv's `usage_summaries.zone`. */
+  period: string;
+  app: string;
+  partition: string;
+  grp: string;
+  sessions: number;
+  /** bigint: a string from PostgreSQL. */
+  core_seconds: ColumnType<number | string, number, number>;
+  gpu_seconds: ColumnType<number | string, number, number>;
+  /** JSON: sorted distinct user names. */
+  users: string;
+  /** JSON: [seconds, starts, …] by seconds. */
+  queue_waits: string;
+  times_to_ready: string;
+}
+
 /** A user's last accepted spawn-form choices for one app, pre-filled next time. */
 export interface SpawnChoicesTable {
   user_id: number;
@@ -212,6 +235,7 @@ export interface Database {
   news_items: NewsItemsTable;
   usage_records: UsageRecordsTable;
   usage_record_groups: UsageRecordGroupsTable;
+  usage_summaries: UsageSummariesTable;
   spawn_choices: SpawnChoicesTable;
   presets: PresetsTable;
   /** Small hub-wide settings (schema notes, first-start markers). */

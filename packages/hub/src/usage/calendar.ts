@@ -42,14 +42,17 @@ export function periodStart(d: CivilDate, kind: PeriodKind): CivilDate {
   return addDays(d, -weekday);
 }
 
-function nextPeriod(start: CivilDate, kind: PeriodKind): CivilDate {
+/** The first day of the period after the one starting on `start`. */
+export function nextPeriod(start: CivilDate, kind: PeriodKind): CivilDate {
   if (kind === 'day') return addDays(start, 1);
   if (kind === 'week') return addDays(start, 7);
   const t = new Date(asUtc(start));
   return toCivil(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
 }
 
-const later = (a: CivilDate, b: CivilDate) => (a > b ? a : b);
+/** The later (earlier) of two dates: `YYYY-MM-DD` compares as text. */
+export const later = (a: CivilDate, b: CivilDate) => (a > b ? a : b);
+export const earlier = (a: CivilDate, b: CivilDate) => (a < b ? a : b);
 
 /** The date an instant falls on in `zone`. */
 export function civilDateAt(instant: Date, zone: string): CivilDate {

@@ -11,6 +11,7 @@ import { sessionIdToken } from './0006_session_id_token.js';
 import { limitEnds } from './0007_limit_ends.js';
 import { presets } from './0008_presets.js';
 import { usage } from './0009_usage.js';
+import { usageSummaries } from './0010_usage_summaries.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -23,5 +24,6 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0007_limit_ends': limitEnds(engine),
     '0008_presets': presets(engine),
     '0009_usage': usage(engine),
+    '0010_usage_summaries': usageSummaries(),
   };
 }

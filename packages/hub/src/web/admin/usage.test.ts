@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, TestHub } from '../../test-support/hub.js';
 import { expectedRows, HISTORY_ZONE, type Session, writeHistory } from '../../test-support/usage-history.js';
-import { MEASURES, openRecord, recordEnded, recordRunning, recordSubmitted } from '../../usage/index.js';
+import {
+  buildSummaries,
+  MEASURES,
+  openRecord,
+  recordEnded,
+  recordRunning,
+  recordSubmitted,
+} from '../../usage/index.js';
 import { csvCell } from './usage-csv.js';
 
 const FROM = '2025-12-01';
@@ -51,6 +58,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       // Only ended starts, so every number is exact (running ones are the API test's).
       sessions = (await writeHistory(hub.hub.db)).filter((s) => s.ended !== null);
       await hub.hub.db.deleteFrom('usage_records').where('ended_at', 'is', null).execute();
+      // Records are never deleted by the hub: its summaries follow only by being built again.
+      await buildSummaries(hub.hub.db, HISTORY_ZONE);
       await hub.addUser('boss', { admin: true, password: 'boss-password-1' });
       boss = await hub.login('boss', 'boss-password-1');
     });

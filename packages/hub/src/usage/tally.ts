@@ -1,0 +1,115 @@
+// What a set of usage records adds up to: starts, core- and GPU-seconds, the distinct users, and
+// how many starts waited each number of seconds in the queue and until ready. Counts per value
+// rather than a running median: summaries of periods merge into any range and the median stays
+// exact. One summary row (usage_summaries) holds one tally; the statistics merge them.
+
+/** What one record adds to a tally. */
+export interface Contribution {
+  user: string;
+  coreSeconds: number;
+  gpuSeconds: number;
+  queueWait: number | null;
+  timeToReady: number | null;
+}
+
+/** A tally as its summary row stores it. */
+export interface TallyColumns {
+  sessions: number;
+  core_seconds: number;
+  gpu_seconds: number;
+  users: string;
+  queue_waits: string;
+  times_to_ready: string;
+}
+
+/** The same as read back: PostgreSQL's bigint comes as a string. */
+export type StoredTally = Omit<TallyColumns, 'core_seconds' | 'gpu_seconds'> & {
+  core_seconds: number | string;
+  gpu_seconds: number | string;
+};
+
+export class Tally {
+  sessions = 0;
+  coreSeconds = 0;
+  gpuSeconds = 0;
+  readonly users = new Set<string>();
+  readonly queueWaits = new Map<number, number>();
+  readonly timesToReady = new Map<number, number>();
+
+  /**
+   * Adds a record (`sign` 1) or takes back what it added before it changed (-1). Its user stays:
+   * records are never deleted and never change user, so the user still has this record.
+   */
+  add(c: Contribution, sign: 1 | -1 = 1): void {
+    this.sessions += sign;
+    this.coreSeconds += sign * c.coreSeconds;
+    this.gpuSeconds += sign * c.gpuSeconds;
+    if (sign === 1) this.users.add(c.user);
+    count(this.queueWaits, c.queueWait, sign);
+    count(this.timesToReady, c.timeToReady, sign);
+  }
+
+  merge(other: Tally): void {
+    this.sessions += other.sessions;
+    this.coreSeconds += other.coreSeconds;
+    this.gpuSeconds += other.gpuSeconds;
+    for (const u of other.users) this.users.add(u);
+    for (const [v, n] of other.queueWaits) count(this.queueWaits, v, n);
+    for (const [v, n] of other.timesToReady) count(this.timesToReady, v, n);
+  }
+
+  columns(): TallyColumns {
+    return {
+      sessions: this.sessions,
+      core_seconds: this.coreSeconds,
+      gpu_seconds: this.gpuSeconds,
+      users: JSON.stringify([...this.users].sort()),
+      queue_waits: pairs(this.queueWaits),
+      times_to_ready: pairs(this.timesToReady),
+    };
+  }
+
+  static from(row: StoredTally): Tally {
+    const t = new Tally();
+    t.sessions = Number(row.sessions);
+    t.coreSeconds = Number(row.core_seconds);
+    t.gpuSeconds = Number(row.gpu_seconds);
+    for (const u of JSON.parse(row.users) as string[]) t.users.add(u);
+    unpair(row.queue_waits, t.queueWaits);
+    unpair(row.times_to_ready, t.timesToReady);
+    return t;
+  }
+}
+
+/** The middle value of counted values; the mean of the two middle ones when their number is even. */
+export function medianOf(counts: Map<number, number>): number | null {
+  let n = 0;
+  for (const c of counts.values()) n += c;
+  if (n === 0) return null;
+  // 1-based positions of the middle values (one position when n is odd).
+  const lo = Math.floor((n + 1) / 2);
+  const hi = Math.floor((n + 2) / 2);
+  let seen = 0;
+  let low: number | undefined;
+  for (const v of [...counts.keys()].sort((a, b) => a - b)) {
+    seen += counts.get(v) as number;
+    if (low === undefined && seen >= lo) low = v;
+    if (seen >= hi) return ((low as number) + v) / 2;
+  }
+  return null;
+}
+
+function count(counts: Map<number, number>, value: number | null, by: number): void {
+  if (value === null) return;
+  const n = (counts.get(value) ?? 0) + by;
+  if (n === 0) counts.delete(value);
+  else counts.set(value, n);
+}
+
+const pairs = (counts: Map<number, number>) =>
+  JSON.stringify([...counts.entries()].sort((a, b) => a[0] - b[0]).flat());
+
+function unpair(json: string, into: Map<number, number>): void {
+  const flat = JSON.parse(json) as number[];
+  for (let i = 0; i < flat.length; i += 2) count(into, flat[i] as number, flat[i + 1] as number);
+}
