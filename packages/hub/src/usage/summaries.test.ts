@@ -14,6 +14,7 @@ import {
   recordReady,
   recordRunning,
   recordSubmitted,
+  syncSummaries,
   type UsageFilters,
   type UsageQuery,
   usageStatistics,
@@ -143,6 +144,30 @@ for (const engine of databaseEngines()) {
         median_queue_wait_seconds: 55,
         median_time_to_ready_seconds: 120,
       });
+    });
+
+    test('records written while none were kept (before the upgrade) are summarised once, at the next sync', async () => {
+      const other = await engine.open();
+      try {
+        await writeHistory(other.db);
+        assert.equal((await summaries(other)).length, 0);
+        const q: UsageQuery = {
+          from: '2025-12-01',
+          to: '2026-11-30',
+          groupBy: 'week',
+          by: 'group',
+          zone: HISTORY_ZONE,
+          now: NOW,
+        };
+        const expected = await usageStatistics(other.db, q);
+        const built = await syncSummaries(other.db, HISTORY_ZONE);
+        assert.equal(built?.records, 15);
+        assert.equal(await syncSummaries(other.db, HISTORY_ZONE), undefined);
+        assert.ok((await summaries(other)).length > 0);
+        assert.deepEqual(await usageStatistics(other.db, q), expected);
+      } finally {
+        await other.close();
+      }
     });
 
     test('built in another time zone, they count its days; the statistics of the hub’s zone come from the records', async () => {
