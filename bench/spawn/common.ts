@@ -225,6 +225,8 @@ export interface StartTiming {
   job_id: string | null;
   partition: string | null;
   events?: { s: number; message: string }[];
+  /** When the start request was sent, in ms since the epoch (to line up the hub's own timestamps). */
+  request_epoch_ms: number;
 }
 
 /** The events of a JupyterHub-format progress stream (hpchub's and JupyterHub's own). */
@@ -253,6 +255,7 @@ export async function timeStart(hub: {
 }): Promise<StartTiming> {
   const watch = await JobWatch.prepare(hub.jobName);
   const t0 = performance.now();
+  const requestEpochMs = performance.timeOrigin + t0;
   watch.begin(t0);
   const headers = { authorization: `token ${hub.token}` };
   try {
@@ -283,6 +286,7 @@ export async function timeStart(hub: {
       job_id: watch.id ?? null,
       partition: watch.partition ?? null,
       events: events.map((e) => ({ s: seconds(e.ms) ?? 0, message: e.event.message ?? '' })),
+      request_epoch_ms: requestEpochMs,
     };
   } finally {
     await watch.stop();

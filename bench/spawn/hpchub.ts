@@ -19,6 +19,7 @@ import {
   waitFor,
   waitJobGone,
 } from './common.js';
+import { defaultServerLog, type HubShare, hubShare } from './hub-share.js';
 
 const BIN = join(ROOT, 'packages/hub/bin/hpchub.js');
 /** The job name hpchub gives JupyterLab jobs (`hpchub-<app>`). */
@@ -91,6 +92,11 @@ export class HpchubSide {
       post: () => this.api('POST', `/users/${BENCH_USER}/server`, { user_options: HPCHUB_OPTIONS }),
       timeoutMs,
     });
+  }
+
+  /** The hub's own share of a start just timed (before its server is stopped); `home` is the user's. */
+  share(timing: StartTiming, home: string): HubShare {
+    return hubShare(timing, join(this.dir, 'data', 'hpchub.sqlite'), defaultServerLog(home));
   }
 
   /** Stops the server and waits until its job has left the queue. */

@@ -86,7 +86,14 @@ export class Agent {
 
   /** Runs until the agent is done; resolves with the process's exit code. */
   run(): Promise<number> {
-    this.log.info('agent_starting', { server: this.s.serverId, app: this.s.spec.app, pid: process.pid });
+    this.log.info('agent_starting', {
+      server: this.s.serverId,
+      app: this.s.spec.app,
+      pid: process.pid,
+      // When the job script and this process began: the job's own share of a start (bench/spawn).
+      job_started: this.s.job.startedAt,
+      process_started: new Date(performance.timeOrigin).toISOString(),
+    });
     this.startup().catch((err: unknown) => {
       if (this.ending) return; // stopping already: whatever was awaited was cut short
       if (err instanceof StartFailure) void this.stop(err.ending);

@@ -1,7 +1,8 @@
 // What the job script prepared before it started the agent (AGENT_JOB_ENV): a step to show in
 // the progress log, or why the app must not start (a module that failed to load, with the module
 // system's own words). Both are texts from other programs, so they are cut to what the hub
-// accepts and freed of terminal control sequences before they travel.
+// accepts and freed of terminal control sequences before they travel. Also when the script
+// began, for the agent's log.
 import { AGENT_JOB_ENV } from '@hpchub/protocol';
 
 export interface JobReport {
@@ -9,6 +10,8 @@ export interface JobReport {
   progress: string | undefined;
   /** The start failed before the agent: at most 4000 characters, the limit of `stopping`. */
   failure: string | undefined;
+  /** When the job script began (ISO 8601); undefined when the shell did not say (bash < 5). */
+  startedAt: string | undefined;
 }
 
 /** Plain text: no ANSI escapes or other control characters but newlines, runs of blank lines folded. */
@@ -29,5 +32,15 @@ export function readJobReport(env: NodeJS.ProcessEnv): JobReport {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : plainText(value, max);
   };
-  return { progress: read(AGENT_JOB_ENV.progress, 500), failure: read(AGENT_JOB_ENV.failure, 4000) };
+  return {
+    progress: read(AGENT_JOB_ENV.progress, 500),
+    failure: read(AGENT_JOB_ENV.failure, 4000),
+    startedAt: epochTime(env[AGENT_JOB_ENV.started]),
+  };
+}
+
+/** `$EPOCHREALTIME` (seconds, with a point or the locale's comma) as ISO 8601; undefined if it is not one. */
+export function epochTime(value: string | undefined): string | undefined {
+  if (value === undefined || !/^\d{1,12}[.,]\d{1,9}$/.test(value)) return undefined;
+  return new Date(Number(value.replace(',', '.')) * 1000).toISOString();
 }

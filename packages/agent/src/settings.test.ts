@@ -2,7 +2,7 @@
 // filled (or refused) as the protocol documents.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AGENT_ENV, AGENT_TUNING_ENV, type AgentLaunchSpec } from '@hpchub/protocol';
+import { AGENT_ENV, AGENT_JOB_ENV, AGENT_TUNING_ENV, type AgentLaunchSpec } from '@hpchub/protocol';
 import { fillPlaceholders, PlaceholderError, type PlaceholderValues } from './placeholders.js';
 import { readSettings, SettingsError } from './settings.js';
 
@@ -55,6 +55,15 @@ test('reads a valid environment with defaults', () => {
   assert.equal(s.heartbeatMs, 60_000);
   assert.equal(s.home, '/home/alice');
   assert.deepEqual(s.spec, SPEC);
+});
+
+test('reads when the job script began from its $EPOCHREALTIME, and nothing else', () => {
+  const at = (value: string | undefined) =>
+    readSettings(env(value === undefined ? {} : { [AGENT_JOB_ENV.started]: value })).job.startedAt;
+  assert.equal(at('1796551877.594989'), '2026-12-06T10:11:17.594Z');
+  assert.equal(at('1796551877,5'), '2026-12-06T10:11:17.500Z');
+  for (const bad of [undefined, '', '$(id)', '17965518775', '1.2.3', '-1.5'])
+    assert.equal(at(bad), undefined, bad);
 });
 
 test('reads the tuning variables', () => {

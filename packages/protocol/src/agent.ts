@@ -50,6 +50,12 @@ export const AGENT_JOB_ENV = {
   progress: 'HPCHUB_AGENT_JOB_PROGRESS',
   /** Why the job cannot start the app (a module failed to load): the agent reports a failed start. */
   failure: 'HPCHUB_AGENT_JOB_FAILURE',
+  /**
+   * When the job script began (bash's $EPOCHREALTIME, seconds since the epoch): the agent logs it
+   * with its own start, so that the time from the job running to the agent answering can be told
+   * apart from the scheduler's (bench/spawn).
+   */
+  started: 'HPCHUB_AGENT_JOB_STARTED',
 } as const;
 
 /**

@@ -55,6 +55,8 @@ export function renderJobScript(p: JobScriptParts): string {
     '#!/bin/bash',
     ...p.header,
     '# Written by hpchub: starts the hpchub agent, which starts the app and connects it to the hub.',
+    // A shell variable (no process started): when the job began, for the agent's log.
+    `export ${AGENT_JOB_ENV.started}="$EPOCHREALTIME"`,
     ...p.prologue,
     ...env.flatMap(([k, v]) => [
       // The launch spec is data (an app's files may hold shell text): single quotes keep it so.
