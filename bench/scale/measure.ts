@@ -123,11 +123,13 @@ export async function apiAtSize(
     { name: 'proxied_request', send: (i: number) => get(`/user/${pick(i)}/`, token(pick(i))) },
   ];
   const hub = { hub: { pids: [sim.hub.pid] } };
+  await sim.eventLoopDelay();
   const before = cpuSnapshot(hub);
   const machine = machineSnapshot();
   const t0 = performance.now();
   const figures = await mixedLoad(routes, rate, seconds);
   const elapsedS = (performance.now() - t0) / 1000;
+  const loop = await sim.eventLoopDelay();
   const cpuUs = cpuPerRequest(before, hub, 1).hub ?? 0;
   const all = Object.values(figures);
   return {
@@ -137,6 +139,7 @@ export async function apiAtSize(
     worst_p99_ms: Math.max(...all.map((f) => f.p99_ms)),
     server_errors: all.reduce((n, f) => n + f.server_errors, 0),
     hub_cpu_percent_of_one_core: Math.round(cpuUs / 1e4 / elapsedS),
+    event_loop_delay: loop,
     others_cpu_percent: othersCpuPercent(machine),
     memory: hubMemory(sim),
     loadavg: load(),
@@ -175,8 +178,27 @@ export async function surge(sim: SimCluster, users: SimClass, class_: string[], 
 }
 
 /**
+ * Each user opens their server, `concurrency` at a time (each client sends its next request as
+ * soon as its last was answered, as users do, rather than in lock-step batches that wait for
+ * their slowest): the users whose server did not serve.
+ */
+async function notServing(users: SimClass, list: string[], concurrency: number): Promise<string[]> {
+  const failing: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < list.length) {
+        const user = list[next++] as string;
+        if ((await users.notServing([user])).length > 0) failing.push(user);
+      }
+    }),
+  );
+  return failing;
+}
+
+/**
  * SIGKILL with every server of `running` ready and `queued` waiting in Slurm's queue; the time
- * until the hub listens again and until every route has served once (requested 50 at a time:
+ * until the hub listens again and until every route has served once (requested by 50 clients:
  * each first request after a restart opens a new TLS connection to its agent, and here the
  * agents' side of those handshakes runs on the same cores as the hub), with the CPU the hub and
  * this process (load generator, agents) used meanwhile; then the queued jobs run, and every one
@@ -193,16 +215,14 @@ export async function restart(sim: SimCluster, users: SimClass, running: string[
   let rounds = 0;
   while (waiting.length > 0 && performance.now() - t0 < 120_000) {
     rounds += 1;
-    const failing = new Set<string>();
-    for (let i = 0; i < waiting.length; i += 50)
-      for (const line of await users.notServing(waiting.slice(i, i + 50)))
-        failing.add(line.split(':')[0] as string);
-    waiting = waiting.filter((u) => failing.has(u));
+    waiting = await notServing(users, waiting, 50);
   }
   const allServeS = (performance.now() - t0) / 1000;
   const cpu = cpuPerRequest(cpuBefore, hub, running.length);
+  // The restarted hub's event loop from its start until every route served once.
+  const loop = await sim.eventLoopDelay();
   const t1 = performance.now();
-  await users.notServing(running);
+  await notServing(users, running, 50);
   const warmS = (performance.now() - t1) / 1000;
   sim.runQueuedJobs();
   const notReady = await users.notReady(queued, 120_000);
@@ -213,6 +233,7 @@ export async function restart(sim: SimCluster, users: SimClass, running: string[
     every_route_serves_s: Math.round(allServeS * 100) / 100,
     rounds_of_requests: rounds,
     first_requests_cpu_us_each: { hub: cpu.hub, load_generator_and_agents: cpu.bench },
+    event_loop_delay: loop,
     all_routes_again_warm_s: Math.round(warmS * 100) / 100,
     routes_not_serving: waiting.length,
     queued_not_ready_after: notReady.length,

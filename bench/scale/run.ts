@@ -16,7 +16,8 @@
 //
 // Environment: BENCH_SCALE_ENGINES (default "sqlite,postgres"), BENCH_SCALE_USERS (10000),
 // BENCH_SCALE_RUNNING (2000), BENCH_SCALE_SURGE (1000), BENCH_SCALE_QUEUED (200),
-// BENCH_SCALE_SECONDS (30: the mixed traffic), BENCH_SCALE_FAULT_ROUNDS (10).
+// BENCH_SCALE_SECONDS (30: the mixed traffic), BENCH_SCALE_FAULT_ROUNDS (10), BENCH_SCALE_PROFILE
+// (a directory: the hub's CPU profiles of the surge, the mixed traffic and the restart; see profiles.ts).
 // Needs PostgreSQL (scripts/provision/postgres.sh) and a build (`npm run build`: the hub runs from dist/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
@@ -26,6 +27,7 @@ import { SimClass } from '../../packages/hub/src/test-support/sim-class.js';
 import { SimCluster } from '../../packages/hub/src/test-support/sim-cluster.js';
 import { hashPassword } from '../../packages/hub/src/users/password.js';
 import { apiAtSize, hubMemory, load, proxyCpu, restart, schedulerLoad, surge } from './measure.js';
+import { nameProfile, PROFILE_DIR } from './profiles.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -70,7 +72,11 @@ async function runEngine(engine: 'sqlite' | 'postgres') {
     configure: (c) => {
       c.spawner.poll_interval_seconds = POLL_SECONDS;
     },
+    profileDir: PROFILE_DIR,
   });
+  /** The event loop's figures of a stretch, its CPU profile (if taken) named after it. */
+  const named = <L extends { profile?: string | undefined }>(loop: L | undefined, stretch: string) =>
+    loop && { ...loop, profile: nameProfile(loop.profile, engine, stretch) };
   try {
     const withTokens = RUNNING + QUEUED + FAULT_ROUNDS * 10;
     say(`${engine}: ${USERS} users`);
@@ -110,7 +116,9 @@ async function runEngine(engine: 'sqlite' | 'postgres') {
     const queued = names(RUNNING + 1, QUEUED);
     const queuedAnswers = await users.pressStart(queued, 1000);
     if (queuedAnswers.some((a) => a.status !== 202)) throw new Error('a queued start was not accepted');
-    while (sim.slurm.calls.submit < RUNNING + QUEUED) await new Promise((r) => setTimeout(r, 200));
+    // Submitted, and the job saved by the hub (a kill between the two is the fault rounds' case).
+    while (sim.slurm.calls.submit < RUNNING + QUEUED || (await sim.launching()) > 0)
+      await new Promise((r) => setTimeout(r, 200));
     hold = false;
     const restartFigures = await restart(sim, users, running, queued);
 
@@ -135,10 +143,10 @@ async function runEngine(engine: 'sqlite' | 'postgres') {
         many_routes: { routes: RUNNING, ...cpuMany },
         ratio_many_vs_one: Math.round(ratio * 1000) / 1000,
       },
-      api_at_size: { running: RUNNING, ...api },
+      api_at_size: { running: RUNNING, ...api, event_loop_delay: named(api.event_loop_delay, 'api') },
       memory_at_size: { idle: memoryIdle, after_traffic: api.memory },
-      surge: surgeFigures,
-      restart: restartFigures,
+      surge: { ...surgeFigures, event_loop_delay: named(surgeFigures.event_loop_delay, 'surge') },
+      restart: { ...restartFigures, event_loop_delay: named(restartFigures.event_loop_delay, 'restart') },
       faults: {
         rounds: FAULT_ROUNDS,
         starts_per_round: 10,
@@ -217,7 +225,7 @@ async function main(): Promise<void> {
       'simulated agents in the benchmark’s process built from hpchub-agent’s own parts (settings, TLS frontend with the secret check, hub messages with retries, heartbeats every 60 s), forwarding to one tiny app. ' +
       `Users written into the database; servers started through the REST API as users do. Mixed traffic: ${RATE} requests/s open-loop over six routes for ${SECONDS} s. ` +
       'CPU per proxied request: 10,000 requests after 2,000 to warm up, 16 at a time, to one server, the hub’s CPU from /proc, net of its CPU over an idle stretch of the same length. ' +
-      'Restart: SIGKILL, then every route requested, 50 at a time, until each has answered 200 (each first request opens a new TLS connection to its agent, whose side of the handshake runs here, on the same cores). Event loop delay: monitorEventLoopDelay in the hub’s process over the surge. ' +
+      'Restart: SIGKILL, then every route requested by 50 clients (each sends its next request when its last was answered) until each has answered 200 (each first request opens a new TLS connection to its agent, whose side of the handshake runs here, on the same cores), then all again, warm. Event loop delay: monitorEventLoopDelay in the hub’s process over the surge. ' +
       'The load generator, the agents and the fake Slurm share the machine’s cores with the hub: figures are from one run on a shared 2-core machine, each with its load average.',
     machine: {
       hostname: hostname(),

@@ -6,6 +6,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { cachingStatements } from './statement-cache.js';
 import { type Engine, parseDatabaseUrl, redactUrl } from './url.js';
 
 export interface HubDatabase {
@@ -63,7 +64,7 @@ function openSqlite(path: string): HubDatabase {
     sqlite?.close();
     throw new Error(`Cannot open the SQLite database ${path}: ${describeError(error)}`, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   return {
     db,
     engine: 'sqlite',

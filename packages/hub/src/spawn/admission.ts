@@ -43,6 +43,8 @@ export class StartAdmission implements LineReader {
   readonly #launches = new Map<number, Promise<ServerRow | undefined>>();
   /** The round of announcements to come, when places changed since the last one. */
   #announcing: NodeJS.Timeout | undefined;
+  /** While paused, no start leaves the line (see pause()). */
+  #paused = false;
 
   constructor(deps: AdmissionDeps, slots = new StartSlots()) {
     this.#deps = deps;
@@ -131,8 +133,23 @@ export class StartAdmission implements LineReader {
     if (this.#slots.release(serverId)) this.pump();
   }
 
+  /**
+   * No start leaves the line until resume(): a restarted hub's starts wait until its first poll
+   * has seen which re-adopted jobs run (those take their slots again first), and a closing
+   * hub's wait for good.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.pump();
+  }
+
   /** Gives free slots to the starts at the head of the line, in order. */
   pump(): void {
+    if (this.#paused) return;
     const { slots } = this.#deps.limits();
     const firstJoining = Math.min(...this.#joining);
     let moved = false;

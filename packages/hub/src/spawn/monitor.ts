@@ -24,18 +24,20 @@ export interface MonitorOptions<S extends Polled> {
 
 export class Monitor<S extends Polled> {
   private readonly periodic: Periodic;
+  private closed = false;
 
   constructor(private readonly options: MonitorOptions<S>) {
     this.periodic = new Periodic(() => this.poll(), options.intervalSeconds * 1000);
   }
 
-  /** Polls once, then every interval. */
+  /** Polls once, then every interval (unless closed meanwhile). */
   async start(): Promise<void> {
     await this.periodic.runOnce();
-    this.periodic.start();
+    if (!this.closed) this.periodic.start();
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.periodic.close();
   }
 

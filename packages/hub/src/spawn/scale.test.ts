@@ -99,10 +99,11 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       hold = true;
       const queued = names(CLASS + 1, QUEUED);
       await startAll(queued, 0);
+      // Submitted, and the job saved by the hub (a kill between the two is a fault round's case).
       await until(
-        'every queued start is submitted',
+        'every queued start is submitted and its job saved',
         30_000,
-        async () => sim.slurm.calls.submit === CLASS + QUEUED,
+        async () => sim.slurm.calls.submit === CLASS + QUEUED && (await sim.launching()) === 0,
       );
       await sim.hub.killAndRestart();
       assert.deepEqual(await users.notServing(names(1, CLASS)), []);

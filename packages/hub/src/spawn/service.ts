@@ -82,6 +82,8 @@ export class SpawningService {
   /** Servers being stopped by stop(), which records their end itself. */
   readonly #stopping = new Set<number>();
   #lastUnknownWarning = 0;
+  #firstPoll: Promise<void> = Promise.resolve();
+  #closed = false;
 
   constructor(deps: SpawningDeps) {
     this.#deps = deps;
@@ -116,10 +118,11 @@ export class SpawningService {
 
   /**
    * Routes the running servers again, re-adopts the starting ones, lines up again the starts
-   * that were waiting for a slot, then polls every interval.
+   * that were waiting for a slot, then polls every interval, starting once the hub listens.
    */
   async open(): Promise<void> {
     const { db, log, config, catalog, spawner } = this.#deps;
+    this.#admission.pause();
     await loadRoutes(this.#deps);
     const active = await activeServers(db);
     for (const server of active) {
@@ -133,8 +136,12 @@ export class SpawningService {
     }
     if (active.length > 0) log.info({ servers: active.length }, 're-adopting active servers');
     await this.#lineUpAgain();
-    await this.#monitor.start();
-    this.#admission.pump();
+    // The first poll (one scheduler query for every job, which takes seconds on a big cluster)
+    // runs once the hub listens: the routes loaded above serve meanwhile. Starts waiting in line
+    // are let go after it, when the re-adopted jobs seen running hold their slots again.
+    this.#firstPoll = this.#monitor.start().then(() => {
+      if (!this.#closed) this.#admission.resume();
+    });
     // Listed in the background: a hub with a slow module tree still serves at once.
     void this.modules.start();
   }
@@ -155,9 +162,12 @@ export class SpawningService {
     if (entries.length > 0) log.info({ waiting: entries.length }, 'starts waiting for a slot lined up again');
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#admission.pause();
     this.modules.close();
-    return this.#monitor.close();
+    await this.#monitor.close();
+    await this.#firstPoll;
   }
 
   /** One poll of every active server now (tests, and whoever cannot wait for the interval). */

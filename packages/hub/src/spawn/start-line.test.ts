@@ -167,6 +167,29 @@ describe('places in line', () => {
   });
 });
 
+describe('a paused line', () => {
+  test('lets no start go until resumed (a restarted hub before its first poll), then in order', () => {
+    const launched: number[] = [];
+    const admission = new StartAdmission({
+      limits: () => ({ slots: 2, line: 100 }),
+      bus: { step: () => {} } as unknown as ProgressBus,
+      log: { info: () => {} },
+      launch: (entry) => {
+        launched.push(entry.serverId);
+        return new Promise<ServerRow | undefined>(() => {});
+      },
+    });
+    admission.pause();
+    for (let id = 1; id <= 3; id++)
+      admission.joined({ serverId: id, userId: id, ticket: admission.ticket() });
+    assert.deepEqual(launched, [], 'nothing launched while paused, though slots are free');
+    assert.equal(admission.placeOf(1), 1);
+    admission.resume();
+    assert.deepEqual(launched, [1, 2], 'the head of the line takes the free slots');
+    assert.equal(admission.placeOf(3), 1);
+  });
+});
+
 describe('start slots', () => {
   function clock() {
     let now = 1_000_000;

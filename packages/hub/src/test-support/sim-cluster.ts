@@ -33,6 +33,8 @@ export interface SimClusterOptions {
   heartbeatSeconds?: number;
   /** Adjusts the hub's configuration (poll interval 1 s, the tiny app and a fixed port are set). */
   configure?: (config: HubConfig) => void;
+  /** A directory for the hub's CPU profiles, one per stretch between eventLoopDelay() calls. */
+  profileDir?: string;
 }
 
 /** A server as the hub's database has it. */
@@ -115,6 +117,7 @@ export class SimCluster {
           HPCHUB_SIM_SLURM_URL: bridge.url,
           HPCHUB_SIM_SLURM_FINGERPRINT: cert.fingerprint,
           HPCHUB_SIM_SLURM_TOKEN: token,
+          ...(options.profileDir ? { HPCHUB_SIM_PROFILE_DIR: options.profileDir } : {}),
         },
         configure: (c) => {
           c.port = port;
@@ -185,9 +188,12 @@ export class SimCluster {
 
   /**
    * The hub's event loop delay since the last call (the first call only starts the count):
-   * sim-hub.mjs reports it on SIGUSR2.
+   * sim-hub.mjs reports it on SIGUSR2, with the path of the CPU profile of the same stretch when
+   * the cluster was started with a profileDir.
    */
-  async eventLoopDelay(): Promise<{ p50_ms: number; p99_ms: number; max_ms: number } | undefined> {
+  async eventLoopDelay(): Promise<
+    { p50_ms: number; p99_ms: number; max_ms: number; profile?: string } | undefined
+  > {
     const seen = this.hub.logLines.length;
     process.kill(this.hub.pid, 'SIGUSR2');
     const deadline = Date.now() + 5000;
@@ -239,6 +245,11 @@ export class SimCluster {
       job: (JSON.parse(r.spawner_state) as { job?: string }).job,
       endReason: r.end_reason,
     }));
+  }
+
+  /** Active servers without a saved job: waiting in the hub's line, or being launched. */
+  async launching(): Promise<number> {
+    return (await this.servers()).filter((s) => s.status === 'pending' && s.job === undefined).length;
   }
 
   /**

@@ -3,8 +3,13 @@
 // its configuration file, except that its spawner is the real Slurm spawner asking the test's
 // FakeSlurm through the real slurm-gateway client, and every hub user has a cluster account
 // (the test's own uid, a home in the data directory), so thousands of users need no system
-// accounts. On SIGUSR2 it logs its event loop's delay since the last SIGUSR2 (for benchmarks).
+// accounts. On SIGUSR2 it logs its event loop's delay since the last SIGUSR2 (for benchmarks),
+// and with HPCHUB_SIM_PROFILE_DIR set, writes there a CPU profile of the same stretch, named in
+// that log line (for finding what the delay and the CPU are spent on).
 //   HPCHUB_SIM_SLURM_URL=… HPCHUB_SIM_SLURM_FINGERPRINT=… HPCHUB_SIM_SLURM_TOKEN=… node sim-hub.mjs CONFIG_FILE
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GatewaySlurmClient } from '@hpchub/slurm';
 import { processIo } from '../../dist/cli/io.js';
@@ -20,13 +25,31 @@ const {
 } = process.env;
 if (!configFile || !url || !fingerprint || !token) throw new Error('usage: see the head of sim-hub.mjs');
 
+const profileDir = process.env.HPCHUB_SIM_PROFILE_DIR;
+const profiler = profileDir ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
+
+/** The CPU profile since the last call, written to a file; its path (a new profile starts). */
+async function nextProfile() {
+  const { profile } = await profiler.post('Profiler.stop');
+  const path = join(profileDir, `hub-${process.pid}-${Date.now()}.cpuprofile`);
+  writeFileSync(path, JSON.stringify(profile));
+  await profiler.post('Profiler.start');
+  return path;
+}
+
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
-process.on('SIGUSR2', () => {
+process.on('SIGUSR2', async () => {
   const ms = (ns) => Math.round(ns / 1e4) / 100;
   const delay = { p50_ms: ms(loop.percentile(50)), p99_ms: ms(loop.percentile(99)), max_ms: ms(loop.max) };
-  process.stdout.write(`${JSON.stringify({ msg: 'event loop delay', event_loop_delay: delay })}\n`);
   loop.reset();
+  if (profiler) delay.profile = await nextProfile();
+  process.stdout.write(`${JSON.stringify({ msg: 'event loop delay', event_loop_delay: delay })}\n`);
 });
 
 const { config, warnings } = loadConfig({ env: {}, file: configFile });
