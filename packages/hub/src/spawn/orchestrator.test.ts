@@ -392,6 +392,40 @@ describe('progress and failures', () => {
       await hub.stop();
     }
   });
+
+  test('at the start timeout, the agent telling of the SIGTERM that stops its job is not the reason given', async () => {
+    const { hub, alice, spawner } = await fakeHub('instant', (c) => {
+      c.spawner.start_timeout_seconds = 2;
+    });
+    // A real agent whose job is stopped says so before it exits: while the hub is still stopping it.
+    const stop = spawner.stop.bind(spawner);
+    spawner.stop = async (state) => {
+      const id = await serverId(hub);
+      const told = await agentPost(hub, `/servers/${id}/stopping`, agentEnv(spawner, id).secret, {
+        reason: 'signal',
+        message: 'The agent received SIGTERM and stopped Tiny app.',
+      });
+      assert.ok(told.status < 300, told.text);
+      return stop(state);
+    };
+    try {
+      await hub.api('POST', '/users/alice/server', { token: alice, body: {} });
+      const events = await readEvents<ProgressEvent>(`${hub.url}/hub/api/users/alice/server/progress`, {
+        authorization: `token ${alice}`,
+      });
+      assert.match(events.at(-1)?.message ?? '', /did not answer within 2 seconds/);
+      const row = await hub.hub.db
+        .selectFrom('servers')
+        .select(['status', 'end_reason', 'end_detail'])
+        .where('id', '=', await serverId(hub))
+        .executeTakeFirstOrThrow();
+      assert.equal(row.status, 'stopped');
+      assert.equal(row.end_reason, 'start_failure');
+      assert.match(row.end_detail ?? '', /did not answer within 2 seconds/);
+    } finally {
+      await hub.stop();
+    }
+  });
 });
 
 describe('a stop cut short', () => {

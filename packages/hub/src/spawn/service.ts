@@ -489,6 +489,9 @@ export class SpawningService {
 
   /** The agent is ending: a start that failed, or a running server going away. */
   async #onStopping(server: ServerWithOwner, stopping: AgentStopping): Promise<void> {
+    // The hub is failing this start itself (its start timeout): stopping the job signals the agent,
+    // whose "received SIGTERM" is the effect, not the reason; #fail records the reason.
+    if (this.#stopping.has(server.id)) return;
     if (server.status === 'pending') {
       const message = stopping.message || `The app stopped (${stopping.reason}).`;
       const start = this.#starts.get(server.id);
