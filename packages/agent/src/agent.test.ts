@@ -89,6 +89,28 @@ describe('agent with an app that keeps the prefix (unix socket, token header)', 
     assert.equal(seen.headers['x-forwarded-prefix'], undefined);
   });
 
+  test('sends a chunked upload on chunked, over one kept-alive connection to the app for request after request', async () => {
+    const seen = [];
+    for (const part of ['one', 'two', 'three']) {
+      const answer = await agentRequest(port, run.secret, {
+        method: 'PUT',
+        path: '/user/alice/lab/api/contents/x',
+        headers: { 'transfer-encoding': 'chunked' },
+        body: part,
+      });
+      assert.equal(answer.status, 200);
+      seen.push(
+        JSON.parse(answer.body) as { body: string; headers: Record<string, string>; connection: number },
+      );
+    }
+    assert.deepEqual(
+      seen.map((s) => s.body),
+      ['one', 'two', 'three'],
+    );
+    assert.ok(seen.every((s) => s.headers['transfer-encoding'] === 'chunked'));
+    assert.equal(new Set(seen.map((s) => s.connection)).size, 1);
+  });
+
   test('refuses requests without the secret or with a wrong one, and logs them without the secret', async () => {
     const none = await agentRequest(port, null, { path: '/user/alice/lab/api/contents' });
     assert.equal(none.status, 403);
@@ -213,6 +235,17 @@ describe('agent with an app that has the prefix stripped (tcp port, no app auth)
   test('passes the app’s own cookies back', async () => {
     const answer = await agentRequest(port, run.secret, { path: '/user/alice/lab/set-cookie' });
     assert.deepEqual(answer.headers['set-cookie'], ['app-cookie=1; Path=/']);
+  });
+
+  test('answers 502 saying so when the app stopped listening, and serves on', async () => {
+    const closing = await agentRequest(port, run.secret, { path: '/user/alice/lab/stop-listening' });
+    assert.equal(closing.body, 'closing');
+    const refused = await agentRequest(port, run.secret, { path: '/user/alice/lab/api/status' });
+    assert.equal(refused.status, 502);
+    assert.match(refused.body, /^The app did not answer \(ECONNREFUSED\)/);
+    await run.waitForLog((l) => l.event === 'app_unreachable' && l.error === 'ECONNREFUSED');
+    const own = await agentRequest(port, run.secret, { path: '/user/alice/lab/_hpchub/status' });
+    assert.equal(own.status, 200);
   });
 
   test('when the app dies on its own: stopping with app_exited and its exit code', async () => {

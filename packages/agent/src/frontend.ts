@@ -2,14 +2,14 @@
 // must carry the hub's secret (constant-time check; anything else gets 403 and a log line
 // without the secret). Then: the agent's own pages under `{prefix}_hpchub/` (status, and the
 // directory picker before the app starts), and everything else forwarded to the app once it runs.
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import { AGENT_SECRET_HEADER, type UpstreamPool } from '@hpchub/protocol';
 import type { AppAuth } from './app-auth.js';
 import type { AppTarget } from './app-target.js';
-import { forwardHttp } from './forward-http.js';
+import { appPool, forwardToApp } from './forward-http.js';
 import { forwardUpgrade, refuseUpgrade } from './forward-upgrade.js';
 import type { Logger } from './log.js';
 import { handlePicker, type PickerHandlers, sendJson } from './picker/routes.js';
@@ -34,11 +34,13 @@ const OWN = '_hpchub/';
 export class Frontend {
   private readonly server: https.Server;
   private readonly spliced = new Set<() => void>();
-  /** Keep-alive connections to the app, shared by all forwarded requests. */
-  private readonly pool = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
   private phase: Phase = 'starting';
   private message = 'Starting';
-  private app: { target: AppTarget; auth: AppAuth } | undefined;
+  /** The running app, and the keep-alive connections to it shared by all forwarded requests. */
+  private app: { target: AppTarget; auth: AppAuth; pool: UpstreamPool } | undefined;
+  private readonly onActivity = () => {
+    this.lastActivity = Date.now();
+  };
   picker: PickerHandlers | undefined;
   /** Last time a request or WebSocket message passed, for heartbeats. */
   lastActivity: number | null = null;
@@ -70,7 +72,8 @@ export class Frontend {
   }
 
   setRunning(target: AppTarget, auth: AppAuth, message: string): void {
-    this.app = { target, auth };
+    this.app?.pool.destroy();
+    this.app = { target, auth, pool: appPool(target) };
     this.setPhase('running', message);
   }
 
@@ -93,7 +96,7 @@ export class Frontend {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     for (const close of [...this.spliced]) close();
-    this.pool.destroy();
+    this.app?.pool.destroy();
     await withTimeout(closed, 2000);
   }
 
@@ -128,14 +131,14 @@ export class Frontend {
       return;
     }
     if (this.phase === 'running' && this.app) {
-      const { target, auth } = this.app;
+      const { target, auth, pool } = this.app;
       const path = target.appPath(url);
       if (path === null) {
         sendJson(res, 404, { message: 'Not under this server’s prefix.' });
         return;
       }
       const headers = upstreamHeaders(req.rawHeaders, { auth, forwardedPrefix: target.forwardedPrefix() });
-      forwardHttp({ req, res, target, path, headers, pool: this.pool, log: this.o.log });
+      forwardToApp(req, res, pool, path, headers, this.o.log, this.onActivity);
       return;
     }
     // Not running yet: send a browser to the picker (which shows the progress), others a 503.

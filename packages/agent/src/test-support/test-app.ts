@@ -56,6 +56,10 @@ function signIn(req, res) {
   });
 }
 
+/** Each connection's number, in the order they came: which requests shared one. */
+const connectionIds = new WeakMap();
+let connections = 0;
+
 const server = http.createServer((req, res) => {
   if (args['form-password'] && req.method === 'POST' && req.url === '/auth-do-sign-in') return signIn(req, res);
   if (!authorized(req) && !(args['form-password'] && req.url === args.ready)) {
@@ -66,6 +70,14 @@ const server = http.createServer((req, res) => {
   if (args.ready && req.url === args.ready) {
     res.writeHead(args['never-ready'] ? 503 : 200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ready: !args['never-ready'] }));
+    return;
+  }
+  // Stops accepting connections (the process lives on): the agent's next request is refused.
+  if (req.url.endsWith('/stop-listening')) {
+    res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });
+    res.end('closing');
+    server.close();
+    setInterval(() => {}, 60_000); // nothing else would keep the process alive
     return;
   }
   if (req.url.endsWith('/set-cookie')) {
@@ -82,12 +94,15 @@ const server = http.createServer((req, res) => {
       headers: req.headers,
       body: Buffer.concat(chunks).toString(),
       argv: process.argv.slice(2),
+      connection: connectionIds.get(req.socket),
       dir: args.dir === undefined ? null : args.dir,
     });
     res.writeHead(200, { 'content-type': 'application/json', 'x-app': 'test' });
     res.end(body);
   });
 });
+
+server.on('connection', (socket) => connectionIds.set(socket, ++connections));
 
 // WebSocket echo, enough for the tests: unfragmented text frames up to 64 KiB.
 server.on('upgrade', (req, socket) => {

@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { forwardHttp, type HttpForward, type UpstreamPool } from '@hpchub/protocol';
 import {
   type Answer,
   type Audience,
@@ -20,8 +21,7 @@ import {
   sendAnswerOnSocket,
 } from './answers.js';
 import { UpstreamConnectError } from './connect.js';
-import { finishUpstreamHeaders, type RequestHead, readRequestHead } from './headers.js';
-import { forwardHttp, type HttpForward } from './http-forward.js';
+import { finishUpstreamHeaders, type RequestHead, readRequestHead, responseHeaders } from './headers.js';
 import { parseTarget } from './target.js';
 import type {
   Identified,
@@ -55,7 +55,7 @@ interface Client {
 
 /**
  * One request or upgrade on its way through the proxy. For a request it is also what
- * http-forward.ts is given (its callbacks are methods here): the hot path allocates no closure.
+ * @hpchub/protocol's forwardHttp is given (its callbacks are methods here): the hot path allocates no closure.
  */
 class Exchange<I extends Identity> implements Client {
   /** Set once the caller is known and the path names a route. */
@@ -85,6 +85,18 @@ class Exchange<I extends Identity> implements Client {
 
   get chunked(): boolean {
     return this.head.chunked;
+  }
+
+  get requestTarget(): string {
+    return this.url;
+  }
+
+  get pool(): UpstreamPool {
+    return this.upstream.pool;
+  }
+
+  answerHeaders(raw: string[]): string[] {
+    return responseHeaders(raw).headers;
   }
 
   onActivity(): void {

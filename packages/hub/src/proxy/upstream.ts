@@ -1,13 +1,13 @@
-// Everything that reaches one server, per route: the keep-alive pool for requests
-// (upstream-pool.ts) and an http.Agent for upgrades, both opening connections through
-// connect.ts. Per route, so a connection is never reused for another server, nor for the same
-// address after the server was replaced (with a new certificate and secret).
+// Everything that reaches one server, per route: the keep-alive pool for requests (the
+// UpstreamPool of @hpchub/protocol) and an http.Agent for upgrades, both opening connections
+// through connect.ts. Per route, so a connection is never reused for another server, nor for the
+// same address after the server was replaced (with a new certificate and secret).
 import http from 'node:http';
 import type net from 'node:net';
+import { UpstreamPool } from '@hpchub/protocol';
 import { openConnection } from './connect.js';
 import type { ParsedTarget } from './target.js';
 import type { ProxyLimits } from './types.js';
-import { UpstreamPool } from './upstream-pool.js';
 
 export class Upstream {
   readonly pool: UpstreamPool;
@@ -17,7 +17,7 @@ export class Upstream {
     readonly target: ParsedTarget,
     private readonly limits: ProxyLimits,
   ) {
-    this.pool = new UpstreamPool(target, limits);
+    this.pool = new UpstreamPool((done) => openConnection(target, limits, done), limits);
   }
 
   /** Largest response head accepted from the server. */

@@ -1,8 +1,8 @@
-// Reads HTTP/1.1 responses from a server's connection, incrementally, for the proxy's own
-// upstream client (upstream-pool.ts): the status line and headers, then the body as its framing
+// Reads HTTP/1.1 responses from a server's connection, incrementally, for the forwarding hops'
+// own client (upstream-pool.ts): the status line and headers, then the body as its framing
 // says (RFC 9112 §6.3) — Content-Length, chunked, or until the connection closes; none for HEAD,
 // 1xx, 204 and 304. Interim responses (103 Early Hints) are skipped. Anything malformed is an
-// error: the proxy answers 503 rather than guess where a response ends.
+// error: the hop answers an error rather than guess where a response ends.
 
 export interface ResponseHead {
   status: number;

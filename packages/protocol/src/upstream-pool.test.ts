@@ -1,15 +1,17 @@
-// The proxy's keep-alive pool toward one server: a connection goes back to the pool only when
+// The forwarding hops' keep-alive pool toward one server: a connection goes back to the pool only when
 // its last answer ended cleanly, so no byte of one answer can be read as part of the next.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { ProxyLimits } from './types.js';
-import { type ExchangeHandlers, type UpstreamConnection, UpstreamPool } from './upstream-pool.js';
+import {
+  type ExchangeHandlers,
+  type PoolLimits,
+  type UpstreamConnection,
+  UpstreamPool,
+} from './upstream-pool.js';
 
-const LIMITS: ProxyLimits = {
-  connectTimeoutMs: 5000,
+const LIMITS: PoolLimits = {
   idleTimeoutMs: 5000,
-  websocketIdleTimeoutMs: 0,
   maxSockets: 4,
   maxFreeSockets: 4,
   keepAliveMs: 60_000,
@@ -68,10 +70,7 @@ describe('the upstream pool', () => {
   after(() => server.close());
 
   it('reuses a connection whose answer ended cleanly, and not one that sent bytes after its answer', async () => {
-    const pool = new UpstreamPool(
-      { tls: false, host: '127.0.0.1', port: server.port, fingerprint: undefined, secret: undefined },
-      LIMITS,
-    );
+    const pool = new UpstreamPool((done) => done(null, net.connect(server.port, '127.0.0.1')), LIMITS);
     const first = await get(pool, '/ok');
     const second = await get(pool, '/ok');
     assert.equal(second.body, 'ok');

@@ -2,21 +2,25 @@
 // they come with backpressure and never buffered whole (uploads, downloads, server-sent events,
 // long polls). Whichever side goes away, the other is released: a browser that leaves closes the
 // server connection of its exchange, and a server that dies mid-answer cuts the response short.
+// Both hops of a request use it: the hub's proxy toward the agent, the agent toward its app.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { responseHeaders } from './headers.js';
-import type { Upstream } from './upstream.js';
-import type { ExchangeHandlers, UpstreamConnection } from './upstream-pool.js';
+import type { ExchangeHandlers, UpstreamConnection, UpstreamPool } from './upstream-pool.js';
 
+/** One request to forward: the hub's proxy and the agent each fill it in their own way. */
 export interface HttpForward {
   req: IncomingMessage;
   res: ServerResponse;
-  upstream: Upstream;
-  /** Filtered request headers, with the forwarding headers and secret already added. */
+  pool: UpstreamPool;
+  /** The request target (path and query) to ask the server for. */
+  requestTarget: string;
+  /** Filtered request headers, with whatever the hop adds (forwarding headers, secret, app auth). */
   headers: string[];
   hasBody: boolean;
   /** The body must be sent chunked (the browser sent it so, without a length). */
   chunked: boolean;
+  /** The response headers to pass on, of the server's raw ones. */
+  answerHeaders(raw: string[]): string[];
   onActivity(): void;
   /** The server could not be reached, or failed before answering; the response is still unsent. */
   onFail(err: Error): void;
@@ -76,7 +80,7 @@ class HttpExchange implements ExchangeHandlers {
     const { req, res } = f;
     const method = req.method ?? 'GET';
     res.on('close', this.onClientClose);
-    connection.start(requestHead(method, req.url ?? '/', f.headers), method === 'HEAD', f.hasBody, this);
+    connection.start(requestHead(method, f.requestTarget, f.headers), method === 'HEAD', f.hasBody, this);
     if (f.hasBody) sendBody(req, connection.socket, f.chunked, () => connection.bodyDone());
   }
 
@@ -84,7 +88,7 @@ class HttpExchange implements ExchangeHandlers {
     const { f } = this;
     const res = f.res;
     f.onActivity();
-    const { headers } = responseHeaders(rawHeaders);
+    const headers = f.answerHeaders(rawHeaders);
     try {
       res.writeHead(status, statusMessage, headers);
     } catch (err) {
@@ -138,7 +142,7 @@ function startExchange(f: HttpForward, connection: UpstreamConnection, retried: 
 }
 
 export function forwardHttp(f: HttpForward, retried = false): void {
-  const pool = f.upstream.pool;
+  const pool = f.pool;
   const idle = pool.take();
   if (idle) {
     startExchange(f, idle, retried);

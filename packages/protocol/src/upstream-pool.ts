@@ -1,14 +1,26 @@
-// The proxy's HTTP/1.1 client toward one server: a keep-alive pool of connections (opened by
-// upstream.ts, so TLS ones are pinned before use) and one exchange at a time on each. It writes
-// the request head as one string and reads the answer with response-parser.ts, handing the
-// bytes straight to the browser's response. Node's http.request does the same with a request
+// The HTTP/1.1 client of both forwarding hops (the hub's proxy toward a server, the agent toward
+// its app): a keep-alive pool of connections to one server (opened by the caller's `connect`:
+// the hub pins an agent's TLS certificate before use) and one exchange at a time on each. It
+// writes the request head as one string and reads the answer with response-parser.ts, handing
+// the bytes straight to the client's response. Node's http.request does the same with a request
 // object, an agent queue, a response stream and a pipe per request; this path costs about 40%
-// less CPU per request (see bench/proxy), and the proxy is the hub's hot path.
+// less CPU per request (see bench/proxy), and both hops are on every request's path.
 import type { Socket } from 'node:net';
-import { openConnection } from './connect.js';
 import { ResponseParser } from './response-parser.js';
-import type { ParsedTarget } from './target.js';
-import type { ProxyLimits } from './types.js';
+
+/** Opens a connection for the pool: ready for HTTP, or an error. */
+export type OpenConnection = (done: (err: Error | null, socket?: Socket) => void) => void;
+
+export interface PoolLimits {
+  /** A connection's socket timeout while in use; 0: none. */
+  idleTimeoutMs: number;
+  maxSockets: number;
+  maxFreeSockets: number;
+  /** How long a connection may wait in the pool for its next exchange. */
+  keepAliveMs: number;
+  /** Largest response head accepted. */
+  maxHeaderBytes: number;
+}
 
 /** What one exchange is told as the server answers; exactly one of onEnd and onError ends it. */
 export interface ExchangeHandlers {
@@ -161,8 +173,8 @@ export class UpstreamPool {
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly target: ParsedTarget,
-    readonly limits: ProxyLimits,
+    private readonly connect: OpenConnection,
+    readonly limits: PoolLimits,
   ) {}
 
   /** An idle connection, if one is in the pool (the usual case: no callback needed). */
@@ -189,7 +201,7 @@ export class UpstreamPool {
       return;
     }
     this.opening++;
-    openConnection(this.target, this.limits, (err, socket) => {
+    this.connect((err, socket) => {
       this.opening--;
       if (err || !socket) {
         done(err ?? new Error('no connection'));
