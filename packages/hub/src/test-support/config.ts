@@ -12,7 +12,7 @@ export function testHubConfig(dataDir: string): HubConfig {
   // The tests' hub-only accounts (alice, bob, class-17 …) have no Unix accounts of their own
   // (spawner.local_user's default, hpchub-{user}, maps each to one); as root they share nobody,
   // a choice a site may make for a demonstration. The mapping itself is tested where it matters
-  // (spawn/local/local.test.ts, the doctor, spawn/local/isolation).
+  // (spawn/local/local.e2e.test.ts, the doctor, spawn/local/isolation).
   config.spawner.local_user = 'nobody';
   return config;
 }
