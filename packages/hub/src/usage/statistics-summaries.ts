@@ -8,7 +8,7 @@ import { addDays, earlier, later, nextPeriod, type Period, periodStart } from '.
 import { addRunning, finishRows, type Key, type PeriodRow, rowId } from './period-rows.js';
 import type { UsageQuery, UsageRow } from './statistics.js';
 import { runningServers } from './statistics-records.js';
-import { medianOf, Tally } from './tally.js';
+import { medianOf, type ParsedTally, parseTally, Tally } from './tally.js';
 
 type Db = Kysely<Database>;
 
@@ -56,19 +56,19 @@ export async function summaryRows(
     .execute();
   const byPeriod = new Map<string, { period: string; key: Key; tally: Tally }>();
   const byKey = new Map<string, { period: string; key: Key; tally: Tally }>();
-  const into = (map: typeof byPeriod, period: string, key: Key, tally: Tally) => {
+  const into = (map: typeof byPeriod, period: string, key: Key, tally: ParsedTally) => {
     const id = rowId(period, key);
     let entry = map.get(id);
     if (!entry) {
       entry = { period, key, tally: new Tally() };
       map.set(id, entry);
     }
-    entry.tally.merge(tally);
+    entry.tally.mergeParsed(tally);
   };
   for (const s of summaries) {
     const key = q.by === undefined ? null : keyOf(s, q.by);
     const period = s.kind === q.groupBy ? s.period : periodStart(s.period, q.groupBy);
-    const tally = Tally.from(s);
+    const tally = parseTally(s);
     into(byKey, '', key, tally);
     into(byPeriod, period, key, tally);
   }

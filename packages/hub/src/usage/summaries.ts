@@ -3,10 +3,10 @@
 // the transaction that changes the record, so the summaries always equal the records (a change
 // written twice moves nothing the second time). The rows are those of the record's local day,
 // week and month, over all records and per group the user was in when the start was requested.
-import { type Kysely, PostgresAdapter } from 'kysely';
+import { type ExpressionBuilder, type Kysely, PostgresAdapter } from 'kysely';
 import type { Database, UsageRecordsTable, UsageSummariesTable } from '../db/schema.js';
 import { type CivilDate, civilDateAt, periodStart } from './calendar.js';
-import { type Contribution, Tally } from './tally.js';
+import { type Contribution, Tally, type TallyColumns } from './tally.js';
 
 type Db = Kysely<Database>;
 
@@ -99,29 +99,45 @@ export async function updateSummaries(
   const day = civilDateAt(new Date(after.requested_at), zone);
   // In key order, so concurrent writers lock shared rows in the same order (no deadlock).
   const keys = summaryKeys(day, after, groups).sort(compareKeys);
+  // Only the columns that change are written: a large user list stays untouched (on PostgreSQL
+  // not even copied) by every step after the first.
+  const changed = (c: keyof TallyColumns) =>
+    !was ||
+    (c === 'queue_waits' && was.queueWait !== now.queueWait) ||
+    (c === 'times_to_ready' && was.timeToReady !== now.timeToReady);
   for (const key of keys) {
     const tally = await lockRow(db, key);
     if (was) tally.add(was, -1);
     tally.add(now);
+    const { sessions, core_seconds, gpu_seconds, ...lists } = tally.columns();
     await db
       .updateTable('usage_summaries')
-      .set(tally.columns())
-      .where((eb) => eb.and(Object.entries(key).map(([c, v]) => eb(c as keyof SummaryKey, '=', v))))
+      .set({
+        sessions,
+        core_seconds,
+        gpu_seconds,
+        ...Object.fromEntries(Object.entries(lists).filter(([c]) => changed(c as keyof TallyColumns))),
+      })
+      .where(isKey(key))
       .execute();
   }
 }
 
-/** The row of `key`, created empty when missing; the upsert locks it on PostgreSQL. */
+const isKey = (key: SummaryKey) => (eb: ExpressionBuilder<Database, 'usage_summaries'>) =>
+  eb.and(Object.entries(key).map(([c, v]) => eb(c as keyof SummaryKey, '=', v)));
+
+/** The row of `key`, created empty when missing, locked on PostgreSQL (SQLite has one writer). */
 async function lockRow(db: Db, key: SummaryKey): Promise<Tally> {
-  const row = await db
+  await db
     .insertInto('usage_summaries')
     .values({ ...key, ...new Tally().columns() })
-    .onConflict((oc) =>
-      oc
-        .columns(['grouped', 'kind', 'period', 'app', 'partition', 'grp'])
-        .doUpdateSet((eb) => ({ sessions: eb.ref('usage_summaries.sessions') })),
-    )
-    .returningAll()
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('usage_summaries')
+    .selectAll()
+    .where(isKey(key))
+    .$if(isPostgres(db), (qb) => qb.forUpdate())
     .executeTakeFirstOrThrow();
   return Tally.from(row);
 }

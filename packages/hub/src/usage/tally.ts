@@ -49,13 +49,16 @@ export class Tally {
     count(this.timesToReady, c.timeToReady, sign);
   }
 
-  merge(other: Tally): void {
-    this.sessions += other.sessions;
-    this.coreSeconds += other.coreSeconds;
-    this.gpuSeconds += other.gpuSeconds;
-    for (const u of other.users) this.users.add(u);
-    for (const [v, n] of other.queueWaits) count(this.queueWaits, v, n);
-    for (const [v, n] of other.timesToReady) count(this.timesToReady, v, n);
+  /** Adds a stored tally, parsed (parseTally), so one parse serves several tallies. */
+  mergeParsed(p: ParsedTally): void {
+    this.sessions += p.sessions;
+    this.coreSeconds += p.coreSeconds;
+    this.gpuSeconds += p.gpuSeconds;
+    for (const u of p.users) this.users.add(u);
+    for (let i = 0; i < p.queueWaits.length; i += 2)
+      count(this.queueWaits, p.queueWaits[i] as number, p.queueWaits[i + 1] as number);
+    for (let i = 0; i < p.timesToReady.length; i += 2)
+      count(this.timesToReady, p.timesToReady[i] as number, p.timesToReady[i + 1] as number);
   }
 
   columns(): TallyColumns {
@@ -71,14 +74,30 @@ export class Tally {
 
   static from(row: StoredTally): Tally {
     const t = new Tally();
-    t.sessions = Number(row.sessions);
-    t.coreSeconds = Number(row.core_seconds);
-    t.gpuSeconds = Number(row.gpu_seconds);
-    for (const u of JSON.parse(row.users) as string[]) t.users.add(u);
-    unpair(row.queue_waits, t.queueWaits);
-    unpair(row.times_to_ready, t.timesToReady);
+    t.mergeParsed(parseTally(row));
     return t;
   }
+}
+
+/** A stored tally read from its columns: the lists as stored ([seconds, starts, …] pairs). */
+export interface ParsedTally {
+  sessions: number;
+  coreSeconds: number;
+  gpuSeconds: number;
+  users: string[];
+  queueWaits: number[];
+  timesToReady: number[];
+}
+
+export function parseTally(row: StoredTally): ParsedTally {
+  return {
+    sessions: Number(row.sessions),
+    coreSeconds: Number(row.core_seconds),
+    gpuSeconds: Number(row.gpu_seconds),
+    users: JSON.parse(row.users) as string[],
+    queueWaits: JSON.parse(row.queue_waits) as number[],
+    timesToReady: JSON.parse(row.times_to_ready) as number[],
+  };
 }
 
 /** The middle value of counted values; the mean of the two middle ones when their number is even. */
@@ -108,8 +127,3 @@ function count(counts: Map<number, number>, value: number | null, by: number): v
 
 const pairs = (counts: Map<number, number>) =>
   JSON.stringify([...counts.entries()].sort((a, b) => a[0] - b[0]).flat());
-
-function unpair(json: string, into: Map<number, number>): void {
-  const flat = JSON.parse(json) as number[];
-  for (let i = 0; i < flat.length; i += 2) count(into, flat[i] as number, flat[i + 1] as number);
-}
