@@ -28,6 +28,7 @@ const TABLES = [
   'usage_record_groups',
   'usage_records',
   'usage_summaries',
+  'usage_users',
   'users',
 ];
 

@@ -191,11 +191,17 @@ export interface UsageSummariesTable {
   /** bigint: a string from PostgreSQL. */
   core_seconds: ColumnType<number | string, number, number>;
   gpu_seconds: ColumnType<number | string, number, number>;
-  /** JSON: sorted distinct user names. */
+  /** JSON: the distinct users, as sorted ids of usage_users. */
   users: string;
   /** JSON: [seconds, starts, …] by seconds. */
   queue_waits: string;
   times_to_ready: string;
+}
+
+/** The users the usage summaries list, numbered (names as text: they outlive accounts). */
+export interface UsageUsersTable {
+  id: Generated<number>;
+  name: string;
 }
 
 /** A user's last accepted spawn-form choices for one app, pre-filled next time. */
@@ -236,6 +242,7 @@ export interface Database {
   usage_records: UsageRecordsTable;
   usage_record_groups: UsageRecordGroupsTable;
   usage_summaries: UsageSummariesTable;
+  usage_users: UsageUsersTable;
   spawn_choices: SpawnChoicesTable;
   presets: PresetsTable;
   /** Small hub-wide settings (schema notes, first-start markers). */

@@ -8,7 +8,7 @@ import { addDays, earlier, later, nextPeriod, type Period, periodStart } from '.
 import { addRunning, finishRows, type Key, type PeriodRow, rowId } from './period-rows.js';
 import type { UsageQuery, UsageRow } from './statistics.js';
 import { runningServers } from './statistics-records.js';
-import { medianOf, type ParsedTally, parseTally, Tally } from './tally.js';
+import { DistinctCounter, medianOf, type ParsedTally, parseTally, Tally } from './tally.js';
 
 type Db = Kysely<Database>;
 
@@ -54,16 +54,17 @@ export async function summaryRows(
     .$if(f.partition !== undefined, (qb) => qb.where('partition', '=', f.partition as string))
     .$if(f.group !== undefined, (qb) => qb.where('grp', '=', f.group as string))
     .execute();
-  const byPeriod = new Map<string, { period: string; key: Key; tally: Tally }>();
-  const byKey = new Map<string, { period: string; key: Key; tally: Tally }>();
-  const into = (map: typeof byPeriod, period: string, key: Key, tally: ParsedTally) => {
+  const byPeriod = new Map<string, Target>();
+  const byKey = new Map<string, Target>();
+  const into = (map: Map<string, Target>, period: string, key: Key, tally: ParsedTally) => {
     const id = rowId(period, key);
     let entry = map.get(id);
     if (!entry) {
-      entry = { period, key, tally: new Tally() };
+      entry = { period, key, tally: new Tally(), users: [] };
       map.set(id, entry);
     }
-    entry.tally.mergeParsed(tally);
+    entry.tally.mergeParsed(tally, false);
+    entry.users.push(tally.users);
   };
   for (const s of summaries) {
     const key = q.by === undefined ? null : keyOf(s, q.by);
@@ -72,10 +73,11 @@ export async function summaryRows(
     into(byKey, '', key, tally);
     into(byPeriod, period, key, tally);
   }
+  const distinct = new DistinctCounter([...byKey.values()].flatMap((t) => t.users));
   const running = await runningServers(db, periods, q);
-  const rows = periodRows(byPeriod.values());
+  const rows = periodRows(byPeriod.values(), distinct);
   addRunning(rows, running, now);
-  const totals = periodRows(byKey.values());
+  const totals = periodRows(byKey.values(), distinct);
   addRunning(
     totals,
     running.map((r) => ({ ...r, period: '' })),
@@ -91,15 +93,23 @@ function keyOf(s: { app: string; partition: string; grp: string }, by: NonNullab
   throw new Error('the summaries hold no users: by user is counted from the records');
 }
 
-function periodRows(tallies: Iterable<{ period: string; key: Key; tally: Tally }>): Map<string, PeriodRow> {
+/** A row or total being merged: its tally without users, and the user lists of its summaries. */
+interface Target {
+  period: string;
+  key: Key;
+  tally: Tally;
+  users: number[][];
+}
+
+function periodRows(targets: Iterable<Target>, distinct: DistinctCounter): Map<string, PeriodRow> {
   const out = new Map<string, PeriodRow>();
-  for (const { period, key, tally } of tallies) {
+  for (const { period, key, tally, users } of targets) {
     if (tally.sessions === 0) continue;
     out.set(rowId(period, key), {
       period,
       key,
       sessions: tally.sessions,
-      users: tally.users.size,
+      users: distinct.count(users),
       coreSeconds: tally.coreSeconds,
       gpuSeconds: tally.gpuSeconds,
       median_queue_wait_seconds: medianOf(tally.queueWaits),

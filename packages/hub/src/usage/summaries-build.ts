@@ -44,6 +44,15 @@ export function buildSummaries(db: Db, zone: string): Promise<BuildResult> {
   });
 }
 
+/** Every user name of the records numbered in usage_users; name → number. */
+async function numberUsers(tx: Db): Promise<Map<string, number>> {
+  await sql`insert into usage_users (name)
+    select distinct user_name from usage_records
+    where user_name not in (select name from usage_users)`.execute(tx);
+  const rows = await tx.selectFrom('usage_users').select(['id', 'name']).execute();
+  return new Map(rows.map((r) => [r.name, Number(r.id)]));
+}
+
 async function fill(tx: Db, zone: string): Promise<BuildResult> {
   const span = await tx
     .selectFrom('usage_records')
@@ -51,10 +60,11 @@ async function fill(tx: Db, zone: string): Promise<BuildResult> {
     .executeTakeFirst();
   const result = { records: 0, rows: 0 };
   if (!span?.first || !span.last) return result;
+  const users = await numberUsers(tx);
   const open = new Map<string, { key: SummaryKey; tally: Tally }>();
   const last = civilDateAt(new Date(span.last), zone);
   for (let day = civilDateAt(new Date(span.first), zone); day <= last; day = addDays(day, 1)) {
-    result.records += await addDay(tx, day, zone, open);
+    result.records += await addDay(tx, day, zone, users, open);
     const next = addDays(day, 1);
     // Periods that end with this day are complete.
     const ends = new Set(
@@ -76,6 +86,7 @@ async function addDay(
   tx: Db,
   day: CivilDate,
   zone: string,
+  users: Map<string, number>,
   open: Map<string, { key: SummaryKey; tally: Tally }>,
 ): Promise<number> {
   const lo = startOfDay(day, zone);
@@ -107,7 +118,7 @@ async function addDay(
     groups.set(id, [...(groups.get(id) ?? []), g.group_name]);
   }
   for (const r of records) {
-    const c = contribution(r);
+    const c = contribution(r, users.get(r.user_name) as number);
     for (const key of summaryKeys(day, r, groups.get(Number(r.id)) ?? [])) {
       const id = `${key.grouped}\u0000${key.kind}\u0000${key.period}\u0000${key.app}\u0000${key.partition}\u0000${key.grp}`;
       let entry = open.get(id);

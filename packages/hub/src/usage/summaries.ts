@@ -47,10 +47,10 @@ export async function summaryZone(db: Db): Promise<string | undefined> {
 export const isPostgres = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /** What a record adds to its summaries: hours of ended starts only (running ones count live). */
-export function contribution(r: SummarisedRecord): Contribution {
+export function contribution(r: SummarisedRecord, userId: number): Contribution {
   const used = Number(r.used_run_seconds ?? 0);
   return {
-    user: r.user_name,
+    user: userId,
     coreSeconds: Number(r.cores) * used,
     gpuSeconds: Number(r.gpus) * used,
     queueWait: r.queue_wait_seconds === null ? null : Number(r.queue_wait_seconds),
@@ -91,11 +91,12 @@ export async function updateSummaries(
   before: SummarisedRecord | undefined,
   after: SummarisedRecord,
 ): Promise<void> {
-  const now = contribution(after);
-  const was = before && contribution(before);
-  if (was && same(was, now)) return;
   const zone = await summaryZone(db);
   if (zone === undefined) return;
+  const user = await usageUserId(db, after.user_name);
+  const now = contribution(after, user);
+  const was = before && contribution(before, user);
+  if (was && same(was, now)) return;
   const day = civilDateAt(new Date(after.requested_at), zone);
   // In key order, so concurrent writers lock shared rows in the same order (no deadlock).
   const keys = summaryKeys(day, after, groups).sort(compareKeys);
@@ -121,6 +122,21 @@ export async function updateSummaries(
       .where(isKey(key))
       .execute();
   }
+}
+
+/** The number of `name` in usage_users, which it gets on its first record. */
+async function usageUserId(db: Db, name: string): Promise<number> {
+  await db
+    .insertInto('usage_users')
+    .values({ name })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('usage_users')
+    .select('id')
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
 }
 
 const isKey = (key: SummaryKey) => (eb: ExpressionBuilder<Database, 'usage_summaries'>) =>

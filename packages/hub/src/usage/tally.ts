@@ -5,7 +5,8 @@
 
 /** What one record adds to a tally. */
 export interface Contribution {
-  user: string;
+  /** The user's number in usage_users. */
+  user: number;
   coreSeconds: number;
   gpuSeconds: number;
   queueWait: number | null;
@@ -32,7 +33,7 @@ export class Tally {
   sessions = 0;
   coreSeconds = 0;
   gpuSeconds = 0;
-  readonly users = new Set<string>();
+  readonly users = new Set<number>();
   readonly queueWaits = new Map<number, number>();
   readonly timesToReady = new Map<number, number>();
 
@@ -49,12 +50,15 @@ export class Tally {
     count(this.timesToReady, c.timeToReady, sign);
   }
 
-  /** Adds a stored tally, parsed (parseTally), so one parse serves several tallies. */
-  mergeParsed(p: ParsedTally): void {
+  /**
+   * Adds a stored tally, parsed (parseTally), so one parse serves several tallies; its users
+   * too unless told not to (a caller that only counts them: DistinctCounter).
+   */
+  mergeParsed(p: ParsedTally, users = true): void {
     this.sessions += p.sessions;
     this.coreSeconds += p.coreSeconds;
     this.gpuSeconds += p.gpuSeconds;
-    for (const u of p.users) this.users.add(u);
+    if (users) for (const u of p.users) this.users.add(u);
     for (let i = 0; i < p.queueWaits.length; i += 2)
       count(this.queueWaits, p.queueWaits[i] as number, p.queueWaits[i + 1] as number);
     for (let i = 0; i < p.timesToReady.length; i += 2)
@@ -66,7 +70,7 @@ export class Tally {
       sessions: this.sessions,
       core_seconds: this.coreSeconds,
       gpu_seconds: this.gpuSeconds,
-      users: JSON.stringify([...this.users].sort()),
+      users: JSON.stringify([...this.users].sort((a, b) => a - b)),
       queue_waits: pairs(this.queueWaits),
       times_to_ready: pairs(this.timesToReady),
     };
@@ -84,7 +88,7 @@ export interface ParsedTally {
   sessions: number;
   coreSeconds: number;
   gpuSeconds: number;
-  users: string[];
+  users: number[];
   queueWaits: number[];
   timesToReady: number[];
 }
@@ -94,7 +98,7 @@ export function parseTally(row: StoredTally): ParsedTally {
     sessions: Number(row.sessions),
     coreSeconds: Number(row.core_seconds),
     gpuSeconds: Number(row.gpu_seconds),
-    users: JSON.parse(row.users) as string[],
+    users: JSON.parse(row.users) as number[],
     queueWaits: JSON.parse(row.queue_waits) as number[],
     timesToReady: JSON.parse(row.times_to_ready) as number[],
   };
@@ -127,3 +131,31 @@ function count(counts: Map<number, number>, value: number | null, by: number): v
 
 const pairs = (counts: Map<number, number>) =>
   JSON.stringify([...counts.entries()].sort((a, b) => a[0] - b[0]).flat());
+
+/**
+ * Counts the distinct numbers in several sorted lists of user numbers, one count after another,
+ * with one array marked by the count's own stamp: no set to build, nothing to clear in between.
+ */
+export class DistinctCounter {
+  #seen: Int32Array;
+  #stamp = 0;
+
+  constructor(lists: Iterable<number[]>) {
+    let max = 0;
+    for (const list of lists) max = Math.max(max, list.at(-1) ?? 0);
+    this.#seen = new Int32Array(max + 1);
+  }
+
+  count(lists: number[][]): number {
+    const seen = this.#seen;
+    const stamp = ++this.#stamp;
+    let n = 0;
+    for (const list of lists)
+      for (const id of list)
+        if (seen[id] !== stamp) {
+          seen[id] = stamp;
+          n++;
+        }
+    return n;
+  }
+}

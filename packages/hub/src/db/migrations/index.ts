@@ -12,6 +12,7 @@ import { limitEnds } from './0007_limit_ends.js';
 import { presets } from './0008_presets.js';
 import { usage } from './0009_usage.js';
 import { usageSummaries } from './0010_usage_summaries.js';
+import { usageUserIds } from './0011_usage_user_ids.js';
 
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -25,5 +26,6 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0008_presets': presets(engine),
     '0009_usage': usage(engine),
     '0010_usage_summaries': usageSummaries(),
+    '0011_usage_user_ids': usageUserIds(engine),
   };
 }
