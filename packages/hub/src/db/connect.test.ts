@@ -95,6 +95,31 @@ describe('opening a PostgreSQL database', () => {
       await h.close();
     }
   });
+
+  it('survives the server dropping a connection a transaction holds between two queries', async () => {
+    const h = await openDatabase(postgresTestUrl());
+    const admin = await openDatabase(postgresTestUrl());
+    try {
+      const failed = await h.db
+        .transaction()
+        .execute(async (tx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx);
+          await sql`select pg_terminate_backend(${rows[0]?.pid})`.execute(admin.db);
+          // The server's goodbye arrives while no query runs on the connection.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await sql`select 1`.execute(tx);
+        })
+        .then(
+          () => false,
+          () => true,
+        );
+      assert.equal(failed, true, 'the transaction fails');
+      assert.equal((await sql<{ one: number }>`select 1 as one`.execute(h.db)).rows[0]?.one, 1);
+    } finally {
+      await admin.close();
+      await h.close();
+    }
+  });
 });
 
 describe('closing', () => {

@@ -102,6 +102,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<HubDatab
     },
   });
   pool.on('error', options.onPoolError ?? (() => {}));
+  // The pool listens for errors only on idle connections. One that a transaction holds between
+  // two queries when the server goes away (a restart) would otherwise crash the process with an
+  // unhandled 'error' event; its next query fails instead, and the pool then discards it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query('select 1');
   } catch (error) {

@@ -1,6 +1,6 @@
 // The hub database: open it by URL, migrate it, and the row types every store queries with.
 export { type HubDatabase, type OpenOptions, openDatabase } from './connect.js';
-export { isForeignKeyViolation, isUniqueViolation } from './errors.js';
+export { isDatabaseUnreachable, isForeignKeyViolation, isUniqueViolation } from './errors.js';
 export {
   type MigrationStatus,
   migrateTo,

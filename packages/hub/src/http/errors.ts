@@ -2,6 +2,7 @@
 // page (browsers). Framework errors (bad JSON, schema failures, oversized bodies) are mapped to
 // catalogue codes here, so handlers never see malformed input.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnreachable } from '../db/index.js';
 import { type ErrorCode, HubError } from '../errors/index.js';
 import { errorPage } from '../ui/error-page.js';
 import type { Site } from '../ui/site.js';
@@ -42,6 +43,11 @@ export function toHubError(error: FastifyError | HubError | Error): HubError {
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new HubError('bad_request', undefined, { detail: fe.message });
   }
+  if (isDatabaseUnreachable(error))
+    return new HubError(
+      'unavailable',
+      'The hub’s database cannot be reached right now; try again in a moment.',
+    );
   return new HubError('internal');
 }
 

@@ -17,10 +17,10 @@ import { activeJobs, cancelJobs, provisionSlurm, slurmConfig } from '../spawn/sl
 import { nowIso } from '../util/time.js';
 import { AgentLink } from './agent-link.js';
 import { databaseEngines, type TestDatabase } from './db.js';
-import { type ApiResponse, answerOf, readEvents } from './hub.js';
+import { type ApiResponse, answerOf, Browser, readEvents } from './hub.js';
 import { HubProcess } from './hub-process.js';
 import { freePort } from './sim-cluster.js';
-import { testSystemUser, testSystemUsers } from './system-users.js';
+import { type TestSystemUser, testSystemUser, testSystemUsers } from './system-users.js';
 import { TINY_APP, writeTinyApps } from './tiny-app.js';
 
 const FAULT_HUB = fileURLToPath(new URL('./fault-hub.mjs', import.meta.url));
@@ -55,7 +55,7 @@ export class FaultLab {
     readonly db: TestDatabase,
     /** The agents' way to the hub (spawner.hub_url points at it). */
     readonly link: AgentLink,
-    readonly home: string,
+    private readonly user: TestSystemUser,
     private readonly token: string,
     private readonly cleanup: () => Promise<void>,
   ) {}
@@ -100,7 +100,7 @@ export class FaultLab {
         },
       });
       undo.push(() => hub.stop());
-      const lab = new FaultLab(hub, db, link, user.home, token, rollback);
+      const lab = new FaultLab(hub, db, link, user, token, rollback);
       // Whatever a test leaves running, stopped by its own hub first, then cancelled.
       undo.push(async () => {
         for (const s of await lab.servers())
@@ -127,6 +127,14 @@ export class FaultLab {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return answerOf<T>(res);
+  }
+
+  #browser: Browser | undefined;
+
+  /** A page of the hub as hpchub-alice sees it in her browser (logged in through PAM at first use). */
+  async page(path: string): Promise<{ status: number; text: string }> {
+    this.#browser ??= await Browser.loggedIn(this.hub.url, this.user.name, this.user.password);
+    return this.#browser.get(path).catch((err: Error) => ({ status: 0, text: err.message }));
   }
 
   /** Starts the tiny app as server `name` (answers when the job is submitted; a stopped hub never answers). */
@@ -181,9 +189,28 @@ export class FaultLab {
     await this.hub.killAndRestart();
   }
 
+  /** Whether the hub answered a request to `path` with success after its `since`-th log line. */
+  agentMessageAnswered(path: string, since: number): boolean {
+    const requests = new Set<string>();
+    for (const line of this.hub.logLines.slice(since)) {
+      let entry: { reqId?: string; msg?: string; req?: { url?: string }; res?: { statusCode?: number } };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (!entry.reqId) continue;
+      if (entry.msg === 'incoming request' && entry.req?.url === path) requests.add(entry.reqId);
+      const status = entry.res?.statusCode ?? 0;
+      if (entry.msg === 'request completed' && requests.has(entry.reqId) && status >= 200 && status < 300)
+        return true;
+    }
+    return false;
+  }
+
   /** The agent's log of server `name` (the job's log in the user's home), '' before it exists. */
   agentLog(name: string): string {
-    const file = join(this.home, '.hpchub', 'logs', `${name}.log`);
+    const file = join(this.user.home, '.hpchub', 'logs', `${name}.log`);
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 

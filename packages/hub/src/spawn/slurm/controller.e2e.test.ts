@@ -3,10 +3,8 @@
 // proxy (the job runs on without the controller). When slurmctld is back, all is normal: the
 // server is still running and stops as usual. slurmctld is always restarted, also on failure.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import type { TestHub } from '../../test-support/hub.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
 import {
@@ -17,20 +15,12 @@ import {
   provisionSlurm,
   removeJobFiles,
   Session,
-  slurmctldPid,
   startSlurmHub,
+  stopController,
   waitFor,
 } from './test-support.js';
 
-const run = promisify(execFile);
 const alice = testSystemUser(testSystemUsers(), 'hpchub-alice');
-
-async function controllerAnswers(): Promise<boolean> {
-  return run('scontrol', ['ping'], { timeout: 15_000 }).then(
-    ({ stdout }) => /is UP/.test(stdout),
-    () => false,
-  );
-}
 
 describe('slurmctld down for 30 seconds while a server runs', () => {
   let hub: TestHub;
@@ -62,13 +52,8 @@ describe('slurmctld down for 30 seconds while a server runs', () => {
         headers: { authorization: `token ${token}` },
       }).then((r) => r.status);
 
-    const pid = slurmctldPid();
-    assert.ok(pid, 'slurmctld runs (pid file of scripts/provision/slurm.sh)');
     try {
-      process.kill(pid, 'SIGTERM');
-      await waitFor('slurmctld to stop answering', 60_000, async () =>
-        (await controllerAnswers()) ? undefined : true,
-      );
+      await stopController();
       await sleep(30_000);
       const row = await hub.hub.db
         .selectFrom('servers')

@@ -270,3 +270,24 @@ export function slurmctldPid(): number | undefined {
     return undefined;
   }
 }
+
+/** Whether slurmctld answers `scontrol ping`. */
+export async function controllerAnswers(): Promise<boolean> {
+  return run('scontrol', ['ping'], { timeout: 15_000 }).then(
+    ({ stdout }) => /is UP/.test(stdout),
+    () => false,
+  );
+}
+
+/**
+ * Stops slurmctld (SIGTERM, as its service manager would) and waits until it no longer answers.
+ * Callers start it again with provisionSlurm(), in a `finally`: other tests share the cluster.
+ */
+export async function stopController(): Promise<void> {
+  const pid = slurmctldPid();
+  if (!pid) throw new Error('slurmctld does not run (no pid file of scripts/provision/slurm.sh)');
+  process.kill(pid, 'SIGTERM');
+  await waitFor('slurmctld to stop answering', 60_000, async () =>
+    (await controllerAnswers()) ? undefined : true,
+  );
+}
