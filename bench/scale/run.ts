@@ -11,6 +11,8 @@
 //   mixed API and page traffic at 50 requests/s, the hub's memory and CPU;
 //   SIGKILL with 2,000 running and 200 queued: time until every route serves again;
 //   rounds of SIGKILL at random moments of starts and stops: no orphan, none stuck, none twice.
+// Then the faults on the real components (bench/faults: real Slurm, real agents, PostgreSQL),
+// the `faults_real` section.
 // Every figure carries the load average when it was taken. Writes bench/results/scale.json and
 // ends with one JSON line.
 //
@@ -18,7 +20,9 @@
 // BENCH_SCALE_RUNNING (2000), BENCH_SCALE_SURGE (1000), BENCH_SCALE_QUEUED (200),
 // BENCH_SCALE_SECONDS (30: the mixed traffic), BENCH_SCALE_FAULT_ROUNDS (10), BENCH_SCALE_PROFILE
 // (a directory: the hub's CPU profiles of the surge, the mixed traffic and the restart; see profiles.ts).
-// Needs PostgreSQL (scripts/provision/postgres.sh) and a build (`npm run build`: the hub runs from dist/).
+// Needs PostgreSQL (scripts/provision/postgres.sh), the Slurm cluster (scripts/provision/slurm.sh),
+// root, and a build (`npm run build`: the hub runs from dist/). bench/faults/measure.ts names its
+// own variables.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +30,7 @@ import { Browser } from '../../packages/hub/src/test-support/hub.js';
 import { SimClass } from '../../packages/hub/src/test-support/sim-class.js';
 import { SimCluster } from '../../packages/hub/src/test-support/sim-cluster.js';
 import { hashPassword } from '../../packages/hub/src/users/password.js';
+import { realFaults } from '../faults/measure.js';
 import { apiAtSize, hubMemory, load, proxyCpu, restart, schedulerLoad, surge } from './measure.js';
 import { nameProfile, PROFILE_DIR } from './profiles.js';
 
@@ -216,6 +221,8 @@ async function main(): Promise<void> {
     const r = await runEngine(engine);
     results.push({ ...r, goals: goals(r) });
   }
+  say('faults on the real components (bench/faults)');
+  const faultsReal = await realFaults();
   const report = {
     benchmark: 'scale',
     date: new Date().toISOString(),
@@ -235,6 +242,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     results,
+    faults_real: faultsReal,
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/scale.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -242,6 +250,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       benchmark: 'scale',
       results: results.map((r) => ({ engine: r.engine, goals: r.goals, loadavg_end: r.loadavg_end })),
+      faults_real: faultsReal.goals,
     }),
   );
 }

@@ -18,46 +18,77 @@ const SETTLE_MS = 120_000;
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 export interface Settled {
-  /** How the server ended up: ready (serving through the proxy), stopped, or failed, with the reason. */
-  outcome: string;
-  /** Time from the end of the fault until the server settled and no orphan was left; null if never. */
+  /** How each server ended up: ready (serving through the proxy), stopped, or failed, with the reason. */
+  outcomes: Record<string, string>;
+  /** Time from the end of the fault until every server settled and no orphan was left; null if never. */
   recovered_s: number | null;
   /** Jobs seen without a live server meanwhile (an agent the hub refuses ends its job itself). */
   orphans_seen: number;
   /** Orphans left at the end. */
   orphans: string[];
   stuck: string[];
+  /** Stops of ready servers (stopReady) that were not answered 204. */
+  failed_stops: string[];
 }
 
 /**
- * Waits until server `name` is running and serves "tiny" through the proxy, or is stopped, and
- * no job of the lab is an orphan; at most SETTLE_MS.
+ * Waits until each of `names` serves "tiny" through the proxy or is stopped, and no job of the
+ * lab is an orphan. With `stopReady`, each server found serving is stopped (making room for the
+ * next on a node of few cores). Servers that have not settled when none has for SETTLE_MS are stuck.
  */
-export async function settle(lab: FaultLab, name: string, since = Date.now()): Promise<Settled> {
-  const deadline = since + SETTLE_MS;
-  let server: LabServer | undefined;
-  let orphans: string[] = [];
+export async function settle(
+  lab: FaultLab,
+  names: string[],
+  options: { stopReady?: boolean } = {},
+): Promise<Settled> {
+  const since = Date.now();
+  let progress = since;
+  const outcomes: Record<string, string> = {};
+  const failedStops: string[] = [];
   const seen = new Set<string>();
+  let servers: LabServer[] = [];
+  let orphans: string[] = [];
   for (;;) {
-    server = (await lab.servers()).find((s) => s.name === name);
+    servers = await lab.servers();
     orphans = await lab.orphans();
     for (const o of orphans) seen.add(/^job (\d+)/.exec(o)?.[1] ?? o);
-    const serving = server?.status === 'running' && (await lab.open(name)).text === 'tiny';
-    const settled = serving || server?.status === 'stopped';
-    if (settled && orphans.length === 0) {
-      const recovered_s = seconds(Date.now() - since);
-      return { outcome: outcomeOf(server), recovered_s, orphans_seen: seen.size, orphans, stuck: [] };
+    for (const name of names.filter((n) => outcomes[n] === undefined)) {
+      const server = servers.find((s) => s.name === name);
+      const serving = server?.status === 'running' && (await lab.open(name)).text === 'tiny';
+      if (!serving && server?.status !== 'stopped') continue;
+      outcomes[name] = outcomeOf(server);
+      progress = Date.now();
+      if (!serving || !options.stopReady) continue;
+      const stopped = await lab.stop(name);
+      if (stopped.status !== 204)
+        failedStops.push(`stop ${name}: ${stopped.status} ${stopped.text.slice(0, 200)}`);
     }
-    if (Date.now() > deadline) break;
+    const all = Object.keys(outcomes).length === names.length;
+    if (all && orphans.length === 0) {
+      const recovered_s = seconds(Date.now() - since);
+      return {
+        outcomes,
+        recovered_s,
+        orphans_seen: seen.size,
+        orphans,
+        stuck: [],
+        failed_stops: failedStops,
+      };
+    }
+    if (Date.now() - progress > SETTLE_MS) break;
     await sleep(250);
   }
-  const stuck =
-    server && server.status !== 'stopped' && server.status !== 'running'
-      ? [`server ${name} is still ${server.status} ${seconds(SETTLE_MS)} s after the fault`]
-      : server?.status === 'running'
-        ? [`server ${name} is running but does not answer through the proxy`]
-        : [];
-  return { outcome: outcomeOf(server), recovered_s: null, orphans_seen: seen.size, orphans, stuck };
+  const stuck: string[] = [];
+  for (const name of names.filter((n) => outcomes[n] === undefined)) {
+    const server = servers.find((s) => s.name === name);
+    outcomes[name] = outcomeOf(server);
+    stuck.push(
+      server?.status === 'running'
+        ? `server ${name} is running but does not answer through the proxy`
+        : `server ${name} is still ${server?.status ?? 'missing'} ${seconds(SETTLE_MS)} s after the last change`,
+    );
+  }
+  return { outcomes, recovered_s: null, orphans_seen: seen.size, orphans, stuck, failed_stops: failedStops };
 }
 
 function outcomeOf(server: LabServer | undefined): string {
@@ -69,8 +100,10 @@ function outcomeOf(server: LabServer | undefined): string {
     : `stopped (${server.endReason})`;
 }
 
-export interface KillRound extends Settled {
+export interface KillRound extends Omit<Settled, 'outcomes' | 'failed_stops'> {
   point: KillPoint;
+  /** How the server ended up (see Settled). */
+  outcome: string;
   /** What the database said right after the restart: how far the spawn had got. */
   landed: string;
   problems: string[];
@@ -122,10 +155,17 @@ export async function killRound(lab: FaultLab, name: string, point: KillPoint): 
   await lab.killHub();
   const after = (await lab.servers()).find((s) => s.name === name);
   const landed = after ? `${after.status}${after.job ? ' with job' : ' without job'}` : 'no row';
-  const settled = await settle(lab, name);
+  const { outcomes, failed_stops: _none, ...settled } = await settle(lab, [name]);
+  const outcome = outcomes[name] ?? 'gone';
   const expected = point === 'during_stop' ? /^stopped/ : /^(ready|failed: .+)$/;
-  if (!expected.test(settled.outcome)) problems.push(`${point}: ended ${settled.outcome}`);
-  return { point, landed, ...settled, problems: [...problems, ...settled.orphans, ...settled.stuck] };
+  if (!expected.test(outcome)) problems.push(`${point}: ended ${outcome}`);
+  return {
+    point,
+    landed,
+    outcome,
+    ...settled,
+    problems: [...problems, ...settled.orphans, ...settled.stuck],
+  };
 }
 
 /** Polls `check` every `everyMs` until it holds; throws after a minute. */
@@ -153,8 +193,10 @@ function uncleanAnswer(answer: { status: number; text: string }): string | undef
 
 export interface ControllerRestart {
   spawns: number;
-  /** How many ended each way (ready; failed with the message). */
+  /** How many ended each way (ready, failed with a message). */
   outcomes: Record<string, number>;
+  /** The messages of the failed ones. */
+  failures: string[];
   /** Answers to the start requests, by status. */
   start_answers: Record<string, number>;
   controller_down_s: number;
@@ -206,33 +248,22 @@ export async function controllerRestart(
     const unclean = uncleanAnswer(answer);
     if (unclean) problems.push(`start ${names[i]}: ${unclean}`);
   }
-  const outcomes: string[] = [];
-  let orphans: string[] = [];
-  let orphansSeen = 0;
-  const stuck: string[] = [];
-  for (const name of names) {
-    const settled = await settle(lab, name);
-    outcomes.push(settled.outcome.replace(/^failed: .*/, 'failed with a message'));
-    orphansSeen += settled.orphans_seen;
-    orphans = settled.orphans;
-    stuck.push(...settled.stuck);
-    if (!/^(ready|failed: .+)$/.test(settled.outcome)) problems.push(`${name}: ended ${settled.outcome}`);
-    if (settled.outcome === 'ready') {
-      const stopped = await lab.stop(name);
-      if (stopped.status !== 204)
-        problems.push(`stop ${name}: ${stopped.status} ${stopped.text.slice(0, 200)}`);
-    }
-  }
+  const settled = await settle(lab, names, { stopReady: true });
+  for (const [name, outcome] of Object.entries(settled.outcomes))
+    if (!/^(ready|failed: .+)$/.test(outcome)) problems.push(`${name}: ended ${outcome}`);
   return {
     spawns: names.length,
-    outcomes: tally(outcomes),
+    outcomes: tally(
+      Object.values(settled.outcomes).map((o) => o.replace(/^failed: .*/, 'failed with a message')),
+    ),
+    failures: [...new Set(Object.values(settled.outcomes).filter((o) => o.startsWith('failed')))],
     start_answers: tally(statuses),
     controller_down_s: seconds(back - down),
     all_ended_after_s: seconds(Date.now() - back),
-    orphans_seen: orphansSeen,
-    orphans,
-    stuck,
-    problems: [...problems, ...orphans, ...stuck],
+    orphans_seen: settled.orphans_seen,
+    orphans: settled.orphans,
+    stuck: settled.stuck,
+    problems: [...problems, ...settled.failed_stops, ...settled.orphans, ...settled.stuck],
   };
 }
 

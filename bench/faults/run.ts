@@ -1,0 +1,23 @@
+// `npm run bench:faults`: the faults on the real components alone (measure.ts), written into
+// bench/results/scale.json as its `faults_real` section, keeping the rest of the file
+// (`npm run bench:scale` runs them too, at its end, and writes the whole file). Needs the real
+// Slurm cluster and PostgreSQL's binaries (scripts/provision/all.sh), root (jobs run as the test
+// users), and a build (`npm run build`: the hub runs from dist/). Ends with one JSON line.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { realFaults } from './measure.js';
+
+const FILE = join(new URL('../../', import.meta.url).pathname, 'bench/results/scale.json');
+
+async function main(): Promise<void> {
+  const faults = await realFaults();
+  const report = existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as Record<string, unknown>) : {};
+  report.faults_real = { date: new Date().toISOString(), ...faults };
+  writeFileSync(FILE, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify({ benchmark: 'faults', goals: faults.goals }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});
