@@ -57,6 +57,10 @@ export function writeFullPathApp(dir: string): FullPathFiles {
     command: ['/usr/bin/node', appFile, '{port}', reportFile],
     env: {},
     listen: 'tcp',
+    // On the node's loopback, so that configurable-http-proxy and the benchmark can reach the
+    // same app straight; the default (isolated) puts it in a network namespace of its own,
+    // behind one more hop (the agent's unix-socket bridge) that JupyterLab, on a socket, never takes.
+    network: 'host',
     prefix: 'keep',
     ready_path: '/',
     app_auth: { kind: 'none' },

@@ -120,8 +120,11 @@ export async function startUpstream(): Promise<{ port: number; pid: number }> {
 }
 
 export interface HubStats {
-  /** Event loop delay since the previous reading. */
-  loop_delay: { p99_ms: number; max_ms: number };
+  /**
+   * Event loop delay since the previous reading: the time between two ticks of a 1 ms timer
+   * (1 ms is no delay), and the garbage collection pauses meanwhile.
+   */
+  loop_delay: { p99_ms: number; max_ms: number; gc: { count: number; total_ms: number; max_ms: number } };
   rss: number;
   heapUsed: number;
   external: number;
@@ -152,6 +155,15 @@ export interface HubProcess {
   stopFullPath(): Promise<void>;
 }
 
+/**
+ * Extra Node.js flags for the hub's process, from BENCH_PROXY_HUB_NODE_FLAGS (space-separated):
+ * to look at what the hub does under the benchmark's load, e.g. `--cpu-prof --cpu-prof-dir=DIR`
+ * (a CPU profile written when the hub exits) or `--trace-gc`.
+ */
+function hubNodeFlags(): string[] {
+  return (process.env.BENCH_PROXY_HUB_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+}
+
 /** Starts bench/proxy/hub.ts (a real hub) routed to the upstream, with the catalog in `appsFile`. */
 export async function startHub(
   upstream: { port: number; pid: number },
@@ -160,7 +172,7 @@ export async function startHub(
   const child = track(
     fork(join(ROOT, 'bench/proxy/hub.ts'), [String(upstream.port), String(upstream.pid), appsFile], {
       cwd: ROOT,
-      execArgv: [...TSX, '--expose-gc'],
+      execArgv: [...TSX, '--expose-gc', ...hubNodeFlags()],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

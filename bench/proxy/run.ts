@@ -12,9 +12,13 @@
 //      (the full-path server is stopped first: sections 3 and 4 measure the hub alone);
 //   4. 100,000 requests to an upstream that refuses connections: hub file descriptors and memory.
 // Prints a report, writes bench/results/proxy.json, and ends with one JSON line of the headline
-// numbers. `--quick` runs a shorter version (a smoke test of the benchmark itself).
+// numbers. `--quick` runs a shorter version (a smoke test of the benchmark itself). Section 2 also
+// reads the hub's event loop delay and garbage collection pauses, while it proxies and while it
+// idles (the machine's own scheduling); the results keep the CPU per request per hop of the run
+// they replace. BENCH_PROXY_HUB_NODE_FLAGS passes flags to the hub's Node.js (processes.ts), e.g.
+// `--cpu-prof --cpu-prof-dir=DIR` for a CPU profile of the hub under the benchmark's load.
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +31,7 @@ import {
   BENCH_USER,
   CHP_BIN,
   checkTools,
+  type HubStats,
   NGINX_BIN,
   ROOT,
   startHub,
@@ -137,8 +142,33 @@ async function fixedRate(url: string, cookie?: string) {
   };
 }
 
+const RESULTS = join(ROOT, 'bench/results/proxy.json');
+
+/** CPU per request per hop of the run this one replaces (before/after a change, side by side). */
+function previousRunCpu(): Record<string, unknown> | undefined {
+  if (!existsSync(RESULTS)) return undefined;
+  try {
+    const old = JSON.parse(readFileSync(RESULTS, 'utf8')) as {
+      generated?: string;
+      machine?: { loadavg_by_section?: { throughput?: number[] } };
+      throughput?: Record<string, { cpu_us_per_request?: Record<string, number> }>;
+    };
+    const cpu = (name: string) => old.throughput?.[name]?.cpu_us_per_request;
+    return {
+      generated: old.generated,
+      loadavg_throughput: old.machine?.loadavg_by_section?.throughput,
+      hpchub: cpu('hpchub'),
+      hpchub_full_path: cpu('hpchub_full_path'),
+      chp_full_path: cpu('chp_full_path'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   if (!checkTools()) process.exit(1);
+  const previousCpu = previousRunCpu();
   const loadBefore = loadavg();
   /** The load average as each section starts (other work on the machine skews a section's numbers). */
   const loadBySection: Record<string, number[]> = {};
@@ -285,11 +315,13 @@ async function main(): Promise<void> {
   );
   loadBySection.fixed_rate = loadavg();
   const rate: Record<string, Awaited<ReturnType<typeof fixedRate>>> = {};
-  let hubLoopDelay: { p99_ms: number; max_ms: number } | undefined;
+  /** The hub's event loop while it proxies (hpchub), and while it idles as another target runs (direct). */
+  const hubLoop: Record<string, HubStats['loop_delay']> = {};
   for (const [name, t] of Object.entries(targets)) {
-    if (name === 'hpchub') await hub.stats();
+    const watched = name === 'hpchub' || name === 'direct';
+    if (watched) await hub.stats();
     rate[name] = await fixedRate(t.url, t.headers.cookie);
-    if (name === 'hpchub') hubLoopDelay = (await hub.stats()).loop_delay;
+    if (watched) hubLoop[name] = (await hub.stats()).loop_delay;
     const l = rate[name].latency_ms;
     console.log(
       `  ${name.padEnd(16)} p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms` +
@@ -304,6 +336,12 @@ async function main(): Promise<void> {
   console.log(
     `  p99 added over the app direct: hpchub full path ${added('hpchub_full_path')} ms, CHP ${added('chp_full_path')} ms`,
   );
+  const loopLine = (l: HubStats['loop_delay'] | undefined) =>
+    l
+      ? `p99 ${round2(l.p99_ms)} ms, max ${round2(l.max_ms)} ms; GC ${l.gc.count} pauses, ${round2(l.gc.total_ms)} ms in all, longest ${round2(l.gc.max_ms)} ms`
+      : 'not read';
+  console.log(`  hub event loop (1 ms timer, 1 ms = no delay) proxying: ${loopLine(hubLoop.hpchub)}`);
+  console.log(`  hub event loop idle (during direct): ${loopLine(hubLoop.direct)}`);
 
   console.log(
     `\n3. ${PLAN.websockets} WebSockets through hpchub, ${PLAN.wsRounds} rounds (hub memory after a full GC)`,
@@ -372,12 +410,22 @@ async function main(): Promise<void> {
         'rounds_others_cpu_pct: busy CPU of the machine (/proc/stat, percent of all cores) not used by the benchmark ' +
         'and its descendants during each round: other work running at the same time (and interrupt time not charged to a process)',
       loadavg: "loadavg_by_section is read as each section starts and includes the benchmark's own processes",
+      event_loop:
+        "hub_event_loop_delay_*: the hub's monitorEventLoopDelay at a 1 ms resolution during the fixed-rate run of hpchub " +
+        "(at_fixed_rate) and of direct (idle: the hub serves nothing, so its delay is the machine's scheduling); a value " +
+        'is the time between two ticks of the 1 ms timer, so 1 ms means no delay; gc: garbage collection pauses meanwhile ' +
+        '(PerformanceObserver, not the forced collections of the memory readings)',
+      previous_run:
+        'previous_run_cpu_us_per_request: the CPU per request per hop of the bench/results/proxy.json this run replaced, ' +
+        'for a before/after comparison of a change',
     },
     headline,
     throughput,
     ratios,
     fixed_rate: rate,
-    hub_event_loop_delay_at_fixed_rate: hubLoopDelay,
+    hub_event_loop_delay_at_fixed_rate: hubLoop.hpchub,
+    hub_event_loop_delay_idle: hubLoop.direct,
+    previous_run_cpu_us_per_request: previousCpu,
     p99_added_ms: {
       hpchub: added('hpchub'),
       chp: added('chp'),
@@ -413,7 +461,7 @@ async function main(): Promise<void> {
   };
   if (!quick) {
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/proxy.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
     console.log('\nwrote bench/results/proxy.json');
   }
   console.log(JSON.stringify(headline));
