@@ -67,6 +67,12 @@ for (const engine of databaseEngines()) {
       const built = await buildSummaries(h.db, HISTORY_ZONE);
       assert.equal(built.rows, kept.length);
       assert.deepEqual(await summaries(h), kept);
+      // Numbered 1, 2, … with no gaps: one number per user, however many steps they wrote.
+      const ids = await h.db.selectFrom('usage_users').select('id').orderBy('id').execute();
+      assert.deepEqual(
+        ids.map((r) => Number(r.id)),
+        [1, 2, 3, 4],
+      );
     });
 
     const filters: UsageFilters[] = [

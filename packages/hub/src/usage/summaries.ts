@@ -91,12 +91,12 @@ export async function updateSummaries(
   before: SummarisedRecord | undefined,
   after: SummarisedRecord,
 ): Promise<void> {
+  if (before && same(contribution(before, 0), contribution(after, 0))) return;
   const zone = await summaryZone(db);
   if (zone === undefined) return;
   const user = await usageUserId(db, after.user_name);
   const now = contribution(after, user);
   const was = before && contribution(before, user);
-  if (was && same(was, now)) return;
   const day = civilDateAt(new Date(after.requested_at), zone);
   // In key order, so concurrent writers lock shared rows in the same order (no deadlock).
   const keys = summaryKeys(day, after, groups).sort(compareKeys);
@@ -124,19 +124,21 @@ export async function updateSummaries(
   }
 }
 
-/** The number of `name` in usage_users, which it gets on its first record. */
+/**
+ * The number of `name` in usage_users, which it gets on its first record. Looked up before any
+ * insert: on PostgreSQL an insert that meets the name takes a number all the same, and the
+ * numbers must stay dense (the statistics index an array by them).
+ */
 async function usageUserId(db: Db, name: string): Promise<number> {
+  const find = () => db.selectFrom('usage_users').select('id').where('name', '=', name).executeTakeFirst();
+  const found = await find();
+  if (found) return Number(found.id);
   await db
     .insertInto('usage_users')
     .values({ name })
     .onConflict((oc) => oc.doNothing())
     .execute();
-  const row = await db
-    .selectFrom('usage_users')
-    .select('id')
-    .where('name', '=', name)
-    .executeTakeFirstOrThrow();
-  return Number(row.id);
+  return Number((await find())?.id);
 }
 
 const isKey = (key: SummaryKey) => (eb: ExpressionBuilder<Database, 'usage_summaries'>) =>
