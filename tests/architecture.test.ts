@@ -44,7 +44,7 @@ const HUB: Record<string, string[]> = {
   proxy: ['auth', 'config', 'context', 'db', 'errors', 'shares', 'util'],
   http: ['auth', 'config', 'db', 'errors', 'ui', 'users'],
   services: ['auth', 'config'],
-  metrics: ['auth', 'config', 'db', 'errors', 'spawn'],
+  metrics: ['auth', 'config', 'db', 'errors', 'proxy', 'spawn'],
   'agent-api': ['errors', 'http', 'spawn'],
   api: [
     'apps',

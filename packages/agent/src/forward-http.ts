@@ -52,6 +52,9 @@ export function bodyFraming(raw: readonly string[]): { hasBody: boolean; chunked
 class AppExchange implements HttpForward {
   readonly hasBody: boolean;
   readonly chunked: boolean;
+  // Counted by forwardHttp for the hub's metrics; the agent keeps none.
+  received = 0;
+  sent = 0;
 
   constructor(
     readonly req: http.IncomingMessage,
@@ -74,6 +77,8 @@ class AppExchange implements HttpForward {
   onActivity(): void {
     this.activity();
   }
+
+  onDone(): void {}
 
   onFail(err: Error): void {
     const code = (err as NodeJS.ErrnoException).code ?? err.message;

@@ -103,6 +103,7 @@ export async function buildApp({
       key: hubCertificate.keyPem,
       serves: (url) => url.startsWith(`${API_PREFIX}/agent/`),
     },
+    observer: metrics.proxy,
   });
   const app = Fastify({
     serverFactory: proxy.serverFactory,

@@ -67,6 +67,7 @@ export async function openHub(config: HubConfig, options: OpenHubOptions = {}): 
   const metrics = new HubMetrics();
   const database = await openDatabase(config.db.url, {
     onPoolError: (err) => log.warn({ err }, 'database connection lost; it will be reopened'),
+    observer: metrics.queries,
   });
   try {
     const { applied } = await migrateToLatest(database);

@@ -21,9 +21,15 @@ export interface HttpForward {
   chunked: boolean;
   /** The response headers to pass on, of the server's raw ones. */
   answerHeaders(raw: string[]): string[];
+  /** Bytes of a chunked request body forwarded so far (a body with a length is counted by it). */
+  received: number;
+  /** Bytes of the answer's body sent so far. */
+  sent: number;
   onActivity(): void;
   /** The server could not be reached, or failed before answering; the response is still unsent. */
   onFail(err: Error): void;
+  /** The server's answer was sent whole, or cut short when either side went away. */
+  onDone(): void;
 }
 
 function requestHead(method: string, url: string, headers: string[]): string {
@@ -33,13 +39,15 @@ function requestHead(method: string, url: string, headers: string[]): string {
 }
 
 /** Sends the browser's request body to the server, chunked again if it came chunked. */
-function sendBody(req: IncomingMessage, socket: Socket, chunked: boolean, done: () => void): void {
-  if (!chunked) {
+function sendBody(f: HttpForward, socket: Socket, done: () => void): void {
+  const req = f.req;
+  if (!f.chunked) {
     req.pipe(socket, { end: false });
     req.once('end', done);
     return;
   }
   req.on('data', (chunk: Buffer) => {
+    f.received += chunk.length;
     socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
     socket.write(chunk);
     if (!socket.write('\r\n', 'latin1')) {
@@ -81,7 +89,7 @@ class HttpExchange implements ExchangeHandlers {
     const method = req.method ?? 'GET';
     res.on('close', this.onClientClose);
     connection.start(requestHead(method, f.requestTarget, f.headers), method === 'HEAD', f.hasBody, this);
-    if (f.hasBody) sendBody(req, connection.socket, f.chunked, () => connection.bodyDone());
+    if (f.hasBody) sendBody(f, connection.socket, () => connection.bodyDone());
   }
 
   onHead(status: number, statusMessage: string, rawHeaders: string[], hasLength: boolean): void {
@@ -103,11 +111,14 @@ class HttpExchange implements ExchangeHandlers {
   }
 
   onBody(chunk: Buffer, last: boolean): boolean {
-    const res = this.f.res;
+    const { f } = this;
+    const res = f.res;
+    f.sent += chunk.length;
     if (last) {
       // The usual small answer: head and body leave in one write.
       res.off('close', this.onClientClose);
       res.end(chunk);
+      f.onDone();
       return true;
     }
     const more = res.write(chunk);
@@ -119,26 +130,32 @@ class HttpExchange implements ExchangeHandlers {
     const res = this.f.res;
     res.off('close', this.onClientClose);
     if (!res.writableEnded) res.end();
+    this.f.onDone();
   }
 
   onError(err: Error, answered: boolean, retryable: boolean): void {
     const { f } = this;
     const res = f.res;
     res.off('close', this.onClientClose);
-    if (answered || res.headersSent || res.destroyed) res.destroy();
-    else if (retryable && !this.retried && mayRetry(f)) forwardHttp(f, true);
+    if (answered || res.headersSent || res.destroyed) {
+      res.destroy();
+      f.onDone();
+    } else if (retryable && !this.retried && mayRetry(f)) forwardHttp(f, true);
     else f.onFail(err);
   }
 
   private clientClosed(): void {
     // Finished normally, or the browser went away (then so does this exchange's connection).
     if (!this.f.res.writableFinished) this.connection.abort();
+    this.f.onDone();
   }
 }
 
 function startExchange(f: HttpForward, connection: UpstreamConnection, retried: boolean): void {
-  if (f.res.destroyed) connection.abort();
-  else new HttpExchange(f, connection, retried).send();
+  if (f.res.destroyed) {
+    connection.abort();
+    f.onDone();
+  } else new HttpExchange(f, connection, retried).send();
 }
 
 export function forwardHttp(f: HttpForward, retried = false): void {
@@ -151,6 +168,7 @@ export function forwardHttp(f: HttpForward, retried = false): void {
   pool.acquire((err, connection) => {
     if (err || !connection) {
       if (!f.res.destroyed) f.onFail(err ?? new Error('no connection'));
+      else f.onDone();
       return;
     }
     startExchange(f, connection, retried);

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { type QueryObserver, queryLogger } from './query-timing.js';
 import type { Database } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 import { type Engine, parseDatabaseUrl, redactUrl } from './url.js';
@@ -23,6 +24,8 @@ export interface OpenOptions {
    * ignore it; without some listener, pg would crash the process.
    */
   onPoolError?: (error: Error) => void;
+  /** Told how long every query took (the hub's metrics); default: nobody, and no timing at all. */
+  observer?: QueryObserver | undefined;
 }
 
 const PG_POOL_SIZE = 10;
@@ -36,7 +39,9 @@ const PG_INT8_OID = 20;
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<HubDatabase> {
   const target = parseDatabaseUrl(url);
-  const hub = target.engine === 'sqlite' ? openSqlite(target.path) : await openPostgres(target.url, options);
+  const log = options.observer && queryLogger(target.engine, options.observer);
+  const hub =
+    target.engine === 'sqlite' ? openSqlite(target.path, log) : await openPostgres(target.url, options, log);
   let closing: Promise<void> | undefined;
   return {
     db: hub.db,
@@ -48,7 +53,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   };
 }
 
-function openSqlite(path: string): HubDatabase {
+type QueryLog = ReturnType<typeof queryLogger> | undefined;
+
+function openSqlite(path: string, log: QueryLog): HubDatabase {
   let sqlite: SqliteDatabase.Database | undefined;
   try {
     if (path !== ':memory:') createPrivateFile(path);
@@ -64,7 +71,10 @@ function openSqlite(path: string): HubDatabase {
     sqlite?.close();
     throw new Error(`Cannot open the SQLite database ${path}: ${describeError(error)}`, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    ...(log ? { log } : {}),
+  });
   return {
     db,
     engine: 'sqlite',
@@ -86,7 +96,7 @@ function createPrivateFile(path: string): void {
   chmodSync(path, 0o600);
 }
 
-async function openPostgres(url: string, options: OpenOptions): Promise<HubDatabase> {
+async function openPostgres(url: string, options: OpenOptions, log: QueryLog): Promise<HubDatabase> {
   const pool = new pg.Pool({
     connectionString: url,
     max: PG_POOL_SIZE,
@@ -114,7 +124,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<HubDatab
       cause: error,
     });
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return {
     db,
     engine: 'postgres',

@@ -8,5 +8,6 @@ export {
   migrationStatus,
   pendingMigrations,
 } from './migrate.js';
+export type { QueryObserver, QueryOperation } from './query-timing.js';
 export type * from './schema.js';
 export { type Engine, redactUrl } from './url.js';

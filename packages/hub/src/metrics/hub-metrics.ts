@@ -4,13 +4,15 @@
 // statuses, apps of the catalog, HTTP methods, route patterns and status codes — never a user.
 //
 // Made before the database is opened, so that the parts made with it (the database, the login
-// pipeline, the Slurm client) are handed their observer here (`slurm`, `login`); the gauges that
-// count rows read the database once it is open (`countRowsOf`).
+// pipeline, the Slurm client, the proxy) are handed their observer here (`queries`, `login`,
+// `slurm`, `proxy`); the gauges that count rows read the database once it is open (`countRowsOf`).
 import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/schema.js';
 import type { SpawnObserver } from '../spawn/index.js';
+import { DatabaseMetrics } from './db-metrics.js';
 import { LoginMetrics } from './login-metrics.js';
+import { ProxyMetrics } from './proxy-metrics.js';
 import { SlurmMetrics } from './slurm-metrics.js';
 
 /** JupyterHub's buckets for spawn and stop durations, in seconds. */
@@ -36,6 +38,10 @@ export class HubMetrics implements SpawnObserver {
   readonly slurm = new SlurmMetrics(this.registry);
   /** Refused sign-ins and lock-outs. */
   readonly login = new LoginMetrics(this.registry);
+  /** Requests, bytes and WebSockets through the proxy. */
+  readonly proxy = new ProxyMetrics(this.registry);
+  /** Database queries. */
+  readonly queries = new DatabaseMetrics(this.registry);
 
   constructor() {
     const registers = [this.registry];

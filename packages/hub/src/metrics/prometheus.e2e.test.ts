@@ -1,6 +1,6 @@
 // /hub/metrics scraped by a real Prometheus after a real spawn (local spawner, real agent, a tiny
-// app): PromQL through Prometheus' HTTP API answers the number of running servers and the spawn
-// duration histogram; a scrape without the token is refused, as is a token without the scope.
+// app): PromQL through Prometheus' HTTP API answers the number of running servers, the spawn
+// duration histogram and the request through the proxy to the app, with its bytes; a scrape without the token is refused, as is a token without the scope.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,6 +71,13 @@ describe('Prometheus scraping /hub/metrics', () => {
       { timeoutMs: 60_000 },
     );
     assert.equal(events.at(-1)?.ready, true, JSON.stringify(events));
+    // One request through the proxy to the app, before Prometheus' first scrape.
+    const proxied = await fetch(`${hub.url}/user/alice/`, {
+      headers: { authorization: `token ${alice}` },
+      redirect: 'manual',
+    });
+    const proxiedBytes = (await proxied.arrayBuffer()).byteLength;
+    const statusClass = `${Math.floor(proxied.status / 100)}xx`;
 
     prometheus = await TestPrometheus.start(new URL(hub.url).host, scraper);
     const running = await prometheus.until('jupyterhub_running_servers{job="hpchub"}', (r) => r.length === 1);
@@ -89,6 +96,17 @@ describe('Prometheus scraping /hub/metrics', () => {
       byApp.map((s) => [s.metric.status, s.metric.app, s.value[1]]),
       [['running', TINY_APP, '1']],
     );
+    const proxy = await prometheus.query(
+      `sum by (status_class) (hpchub_proxy_request_duration_seconds_count{job="hpchub", kind="http"})`,
+    );
+    assert.deepEqual(
+      proxy.map((s) => [s.metric.status_class, s.value[1]]),
+      [[statusClass, '1']],
+    );
+    const sent = await prometheus.query(
+      `hpchub_proxy_sent_bytes_total{job="hpchub", kind="http", status_class="${statusClass}"}`,
+    );
+    assert.equal(sent[0]?.value[1], String(proxiedBytes));
     // Scraping without the token is refused: that target is down.
     const up = await prometheus.until('up', (r) => r.length === 2);
     assert.deepEqual(Object.fromEntries(up.map((s) => [s.metric.job, s.value[1]])), {

@@ -63,17 +63,25 @@ export function loginRedirect(url: string): Answer {
   return redirectAnswer(`/hub/login?next=${encodeURIComponent(url)}`);
 }
 
-export function sendAnswer(res: ServerResponse, answer: Answer): void {
-  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+/** Sends the answer; returns the bytes of its body. */
+export function sendAnswer(res: ServerResponse, answer: Answer): number {
+  const length = Buffer.byteLength(answer.body);
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': length });
   res.end(answer.body);
+  return length;
 }
 
-/** Answers a WebSocket upgrade on its socket (there is no response object) and closes it. */
-export function sendAnswerOnSocket(socket: Duplex, answer: Answer): void {
-  if (socket.destroyed) return;
+/**
+ * Answers a WebSocket upgrade on its socket (there is no response object) and closes it; returns
+ * the bytes of the answer's body (0 when the socket was gone).
+ */
+export function sendAnswerOnSocket(socket: Duplex, answer: Answer): number {
+  if (socket.destroyed) return 0;
+  const length = Buffer.byteLength(answer.body);
   const lines = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}`];
   for (const [name, value] of Object.entries(answer.headers)) lines.push(`${name}: ${value}`);
-  lines.push(`content-length: ${Buffer.byteLength(answer.body)}`, 'connection: close', '', '');
+  lines.push(`content-length: ${length}`, 'connection: close', '', '');
   socket.once('finish', () => socket.destroy());
   socket.end(lines.join('\r\n') + answer.body);
+  return length;
 }

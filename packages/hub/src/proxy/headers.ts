@@ -23,6 +23,8 @@ export interface RequestHead {
   accept: string | undefined;
   upgrade: string | undefined;
   hasBody: boolean;
+  /** Content-Length (0 when there is none, or the body is chunked). */
+  bodyLength: number;
   /** The body comes in chunks (no length): it must be sent on chunked again. */
   chunked: boolean;
   /** The request's headers without credentials, hop-by-hop or forwarding headers. */
@@ -48,6 +50,7 @@ export function readRequestHead(raw: string[]): RequestHead {
     accept: undefined,
     upgrade: undefined,
     hasBody: false,
+    bodyLength: 0,
     chunked: false,
     forward: [],
   };
@@ -78,7 +81,11 @@ export function readRequestHead(raw: string[]): RequestHead {
         head.accept = value;
         break;
       case 'content-length':
-        if (value !== '0') head.hasBody = true;
+        if (value !== '0') {
+          head.hasBody = true;
+          // Node has checked it is a number.
+          head.bodyLength = Number(value);
+        }
         lengthAt = out.length;
         break;
       case 'transfer-encoding':
@@ -104,7 +111,10 @@ export function readRequestHead(raw: string[]): RequestHead {
     }
     out.push(name, value);
   }
-  if (head.chunked && lengthAt >= 0) out.splice(lengthAt, 2);
+  if (head.chunked && lengthAt >= 0) {
+    out.splice(lengthAt, 2);
+    head.bodyLength = 0;
+  }
   if (connection !== undefined) dropConnectionListed(out, connection);
   return head;
 }

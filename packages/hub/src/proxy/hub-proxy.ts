@@ -19,7 +19,7 @@ import { HubAuthorizer, type HubIdentity } from './hub-authorizer.js';
 import { UserServerProxy } from './proxy.js';
 import { HubRoutes, type HubRoutesOptions } from './route-store.js';
 import { acceptTlsToo, type TlsToo } from './tls-too.js';
-import type { ProxyLimits, ProxyPages, Route } from './types.js';
+import type { ProxyLimits, ProxyObserver, ProxyPages, Route } from './types.js';
 import { isUserPath } from './user-path.js';
 
 export interface HubProxy {
@@ -98,6 +98,8 @@ export interface HubProxyOptions {
    * too (tls-too.ts), and which requests may be served over it (the agent API's).
    */
   agentApiTls?: (TlsToo & { serves(url: string): boolean }) | undefined;
+  /** Told of every request and WebSocket through the proxy (the hub's metrics). */
+  observer?: ProxyObserver | undefined;
 }
 
 export function createHubProxy({
@@ -107,6 +109,7 @@ export function createHubProxy({
   findUnrouted,
   recordActivity,
   agentApiTls,
+  observer,
 }: HubProxyOptions): HubProxy {
   const config = hub.config.proxy;
   const log = hub.log.child({ component: 'proxy' });
@@ -132,7 +135,7 @@ export function createHubProxy({
     log,
   });
   activity.start();
-  proxy = new UserServerProxy({ routes, authorizer, limits: proxyLimits(config), pages, log });
+  proxy = new UserServerProxy({ routes, authorizer, limits: proxyLimits(config), pages, log, observer });
 
   const userProxy = proxy;
   const recorder = activity;

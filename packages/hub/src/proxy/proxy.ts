@@ -29,6 +29,7 @@ import type {
   ProxyAuthorizer,
   ProxyLimits,
   ProxyLog,
+  ProxyObserver,
   ProxyPages,
   Route,
   RouteTable,
@@ -43,7 +44,15 @@ export interface ProxyOptions<I extends Identity> {
   limits: ProxyLimits;
   pages: ProxyPages;
   log: ProxyLog;
+  /** Told of every request and WebSocket (default: nobody). */
+  observer?: ProxyObserver | undefined;
 }
+
+const UNOBSERVED: ProxyObserver = {
+  exchanged: () => {},
+  websocketOpened: () => {},
+  websocketClosed: () => {},
+};
 
 /** Where an answer goes: a response, or for an upgrade the bare socket. */
 interface Client {
@@ -63,8 +72,14 @@ class Exchange<I extends Identity> implements Client {
   route!: Route;
   upstream!: Upstream;
   headers: string[] = [];
+  /** For the observer: bytes of a chunked request body forwarded, and of the answer's body sent. */
+  received = 0;
+  sent = 0;
+  private finished = false;
 
   constructor(
+    /** performance.now() when the request arrived. */
+    readonly began: number,
     readonly req: IncomingMessage,
     readonly res: ServerResponse | undefined,
     readonly socket: Socket | undefined,
@@ -77,6 +92,7 @@ class Exchange<I extends Identity> implements Client {
     readonly upgradeHead: Buffer | undefined,
     /** The proxy's answer to a server that could not be reached (one function per proxy). */
     private readonly failed: (ex: Exchange<I>, err: Error) => void,
+    private readonly observer: ProxyObserver,
   ) {}
 
   get hasBody(): boolean {
@@ -106,6 +122,30 @@ class Exchange<I extends Identity> implements Client {
   onFail(err: Error): void {
     this.failed(this, err);
   }
+
+  /** A forwarded answer was sent or cut short: its status, unless the browser left before one. */
+  onDone(): void {
+    const res = this.res as ServerResponse;
+    this.finish(res.headersSent ? res.statusCode : 0, this.sent);
+  }
+
+  /** The server answered an upgrade (0: the browser left first). */
+  onAnswered(status: number): void {
+    this.finish(status, 0);
+  }
+
+  /** Tells the observer how the exchange ended; only the first end counts. */
+  finish(status: number, sent: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.observer.exchanged(
+      this.socket ? 'websocket' : 'http',
+      status,
+      this.head.bodyLength + this.received,
+      sent,
+      (performance.now() - this.began) / 1000,
+    );
+  }
 }
 
 /** Whether a cookie-authenticated upgrade comes from a page of this site (no Origin: not a browser). */
@@ -125,8 +165,11 @@ export class UserServerProxy<I extends Identity = Identity> {
   private readonly failureLogged = new WeakMap<Route, { at: number; suppressed: number }>();
   private closed = false;
   private readonly failed = (ex: Exchange<I>, err: Error) => this.upstreamFailed(ex, err);
+  private readonly observer: ProxyObserver;
 
-  constructor(private readonly options: ProxyOptions<I>) {}
+  constructor(private readonly options: ProxyOptions<I>) {
+    this.observer = options.observer ?? UNOBSERVED;
+  }
 
   /** For `request` events whose URL isUserPath(). */
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -190,11 +233,16 @@ export class UserServerProxy<I extends Identity = Identity> {
     socket: Socket | undefined,
     upgradeHead: Buffer | undefined,
   ): void {
+    const began = performance.now();
     const url = req.url ?? '/';
     const path = parseUserPath(url);
     if (path === 'malformed') {
       const audience = { html: false, principal: null, pages: this.options.pages };
-      this.answer({ req, res, socket }, errorAnswer('bad_request', audience, 'The path is not a valid URL.'));
+      const answer = errorAnswer('bad_request', audience, 'The path is not a valid URL.');
+      const sent = this.answer({ req, res, socket }, answer);
+      const status = sent === undefined ? 0 : answer.status;
+      const kind = socket ? 'websocket' : 'http';
+      this.observer.exchanged(kind, status, 0, sent ?? 0, (performance.now() - began) / 1000);
       return;
     }
     const head = readRequestHead(req.rawHeaders);
@@ -203,7 +251,19 @@ export class UserServerProxy<I extends Identity = Identity> {
       head.accept !== undefined &&
       head.accept.includes('text/html') &&
       !url.slice(0, path.pathEnd).includes('/api/');
-    const ex = new Exchange(req, res, socket, url, path, head, html, upgradeHead, this.failed);
+    const ex = new Exchange(
+      began,
+      req,
+      res,
+      socket,
+      url,
+      path,
+      head,
+      html,
+      upgradeHead,
+      this.failed,
+      this.observer,
+    );
     let who: Identified<I> | Promise<Identified<I>>;
     try {
       who = this.options.authorizer.identify({ cookie: head.cookie, authorization: head.authorization });
@@ -322,9 +382,14 @@ export class UserServerProxy<I extends Identity = Identity> {
       // Listeners of the sockets' data events: functions of their own, not methods.
       onActivity: () => ex.onActivity(),
       onFail: (err) => ex.onFail(err),
+      onAnswered: (status) => ex.onAnswered(status),
       track: (close) => {
         this.spliced.set(close, { route: ex.route, who: ex.who });
-        return () => this.spliced.delete(close);
+        this.observer.websocketOpened();
+        return (received, sent) => {
+          this.spliced.delete(close);
+          this.observer.websocketClosed(received, sent);
+        };
       },
     });
   }
@@ -393,16 +458,27 @@ export class UserServerProxy<I extends Identity = Identity> {
     return { html, principal: who?.principal ?? null, pages: this.options.pages };
   }
 
+  /** Whether the browser went away (then the exchange ends here, without an answer). */
   private gone(ex: Exchange<I>): boolean {
-    return ex.socket ? ex.socket.destroyed : (ex.res as ServerResponse).destroyed;
+    const gone = ex.socket ? ex.socket.destroyed : (ex.res as ServerResponse).destroyed;
+    if (gone) ex.finish(0, 0);
+    return gone;
   }
 
-  private answer(client: Client, answer: Answer): void {
-    if (client.socket) sendAnswerOnSocket(client.socket, answer);
-    else if (client.res && !client.res.destroyed) {
+  /**
+   * Sends the proxy's own answer unless the browser went away, and ends the exchange with it;
+   * returns the bytes of its body, undefined when it was not sent.
+   */
+  private answer(client: Client, answer: Answer): number | undefined {
+    let sent: number | undefined;
+    if (client.socket) {
+      if (!client.socket.destroyed) sent = sendAnswerOnSocket(client.socket, answer);
+    } else if (client.res && !client.res.destroyed) {
       // The request body (if any) is not wanted; let it drain so the connection stays usable.
       client.req.resume();
-      sendAnswer(client.res, answer);
+      sent = sendAnswer(client.res, answer);
     }
+    if (client instanceof Exchange) client.finish(sent === undefined ? 0 : answer.status, sent ?? 0);
+    return sent;
   }
 }

@@ -95,6 +95,29 @@ export interface ProxyLimits {
   maxHeaderBytes: number;
 }
 
+/** A request over HTTP, or a WebSocket (an upgrade request, then the spliced connection). */
+export type ExchangeKind = 'http' | 'websocket';
+
+/**
+ * What the proxy tells whoever watches it (the hub's metrics). Called on the hot path for every
+ * request: implementations only add to counters, and never throw. Byte counts are of bodies (and
+ * of a WebSocket's frames), not of heads; nothing here names a user, a server or a path.
+ */
+export interface ProxyObserver {
+  /**
+   * A request was answered, by its server or by the proxy, `seconds` after it arrived: for HTTP
+   * once the answer was sent (or cut short), for a WebSocket once its upgrade was answered (101
+   * or a refusal). `status` is the status sent; 0 when the browser left before any. `received`:
+   * the request body's bytes (its declared length, or what was forwarded of a chunked one);
+   * `sent`: the bytes of the answer's body.
+   */
+  exchanged(kind: ExchangeKind, status: number, received: number, sent: number, seconds: number): void;
+  /** A WebSocket was spliced to its server. */
+  websocketOpened(): void;
+  /** A spliced WebSocket closed, having carried `received` bytes from the browser and `sent` to it. */
+  websocketClosed(received: number, sent: number): void;
+}
+
 /** The part of a pino logger the proxy uses. */
 export interface ProxyLog {
   error(obj: object, msg: string): void;

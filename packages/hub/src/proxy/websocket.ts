@@ -18,8 +18,13 @@ export interface UpgradeForward {
   idleTimeoutMs: number;
   onActivity(): void;
   onFail(err: Error): void;
-  /** Called with a function that closes the pair, once it is spliced; returns the untrack function. */
-  track(close: () => void): () => void;
+  /** The server answered the upgrade with `status` (101: spliced), or the browser left first (0). */
+  onAnswered(status: number): void;
+  /**
+   * Called with a function that closes the pair, once it is spliced; returns the untrack
+   * function, called once, with the bytes the pair carried from the browser and to it.
+   */
+  track(close: () => void): (received: number, sent: number) => void;
 }
 
 function headBlock(status: number, message: string | undefined, headers: string[], extra: string[]): string {
@@ -29,13 +34,19 @@ function headBlock(status: number, message: string | undefined, headers: string[
   return lines.join('\r\n');
 }
 
-function splice(f: UpgradeForward, server: Socket): void {
+/**
+ * Splices the pair. `readBefore` and `writtenBefore` are the browser socket's byte counts where
+ * the WebSocket's own bytes begin (after the heads of the upgrade and of its answer).
+ */
+function splice(f: UpgradeForward, server: Socket, readBefore: number, writtenBefore: number): void {
   const client = f.socket;
-  let untrack = () => {};
+  let untrack: ((received: number, sent: number) => void) | undefined;
   const close = () => {
     client.destroy();
     server.destroy();
-    untrack();
+    // The first of the events that close the pair (error, close, timeout) counts it.
+    untrack?.(client.bytesRead - readBefore, client.bytesWritten - writtenBefore);
+    untrack = undefined;
   };
   client.on('error', close);
   server.on('error', close);
@@ -77,16 +88,22 @@ export function forwardUpgrade(f: UpgradeForward): void {
     f.onActivity();
     const { headers } = responseHeaders(upRes.rawHeaders, true);
     socket.write(headBlock(101, upRes.statusMessage, headers, []));
+    f.onAnswered(101);
+    // The bytes that came after the upgrade's head (f.head) are the WebSocket's already.
+    const readBefore = socket.bytesRead - f.head.length;
+    const writtenBefore = socket.bytesWritten;
     if (upHead.length > 0) socket.write(upHead);
     if (f.head.length > 0) server.write(f.head);
-    splice(f, server);
+    splice(f, server, readBefore, writtenBefore);
   });
 
   // The server declined the upgrade: pass its answer on, then close (it ends the exchange).
   upReq.on('response', (upRes) => {
     socket.off('close', abort);
     const { headers } = responseHeaders(upRes.rawHeaders);
-    socket.write(headBlock(upRes.statusCode ?? 502, upRes.statusMessage, headers, ['connection: close']));
+    const status = upRes.statusCode ?? 502;
+    socket.write(headBlock(status, upRes.statusMessage, headers, ['connection: close']));
+    f.onAnswered(status);
     upRes.pipe(socket);
     upRes.once('close', () => socket.destroy());
   });
@@ -94,6 +111,7 @@ export function forwardUpgrade(f: UpgradeForward): void {
   upReq.on('error', (err) => {
     socket.off('close', abort);
     if (!socket.destroyed) f.onFail(err);
+    else f.onAnswered(0);
   });
   if (f.answerTimeoutMs > 0)
     upReq.setTimeout(f.answerTimeoutMs, () => upReq.destroy(new Error('no answer to the upgrade')));

@@ -10,6 +10,7 @@ import { createToken } from '../auth/tokens.js';
 import type { HubConfig } from '../config/index.js';
 import type { HubContext } from '../context.js';
 import { listen, type OpenHub, openHub, type RunningHub } from '../hub.js';
+import type { HubMetrics } from '../metrics/index.js';
 import type { Spawner } from '../spawn/spawner.js';
 import { hashPassword } from '../users/password.js';
 import { createUser } from '../users/store.js';
@@ -46,6 +47,11 @@ export class TestHub {
 
   get hub(): HubContext {
     return this.open.hub;
+  }
+
+  /** The hub's Prometheus metrics. */
+  get metrics(): HubMetrics {
+    return this.open.metrics;
   }
 
   get running(): RunningHub {
