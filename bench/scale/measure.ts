@@ -35,52 +35,6 @@ export async function schedulerLoad(sim: SimCluster, jobs: number, intervalSecon
 }
 
 /**
- * The hub's CPU per request proxied to one user's server (`requests` of them, 16 at a time, after
- * 2,000 to warm up),
- * gross and net of what the hub spends meanwhile on its own (polls, heartbeats), measured over
- * an idle stretch of the same length just before.
- */
-export async function proxyCpu(sim: SimCluster, users: SimClass, user: string, requests = 10_000) {
-  const hub = { hub: { pids: [sim.hub.pid] } };
-  const url = `${sim.url}/user/${user}/`;
-  const headers = { authorization: `token ${users.token(user)}` };
-  const send = async () => {
-    const res = await fetch(url, { headers });
-    await res.text();
-    return res.status;
-  };
-  for (let i = 0; i < 2000; i++) await send(); // warm-up: connections, caches, the JIT
-  const machine = machineSnapshot();
-  const busyBefore = cpuSnapshot(hub);
-  const t0 = performance.now();
-  let next = 0;
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < requests) {
-        next += 1;
-        if ((await send()) !== 200) errors += 1;
-      }
-    }),
-  );
-  const elapsed = performance.now() - t0;
-  const gross = cpuPerRequest(busyBefore, hub, requests).hub ?? 0;
-  const idleBefore = cpuSnapshot(hub);
-  await sleep(elapsed);
-  const idle = cpuPerRequest(idleBefore, hub, requests).hub ?? 0;
-  return {
-    requests,
-    errors,
-    requests_per_s: Math.round((requests / elapsed) * 1000),
-    cpu_us_per_request: gross,
-    background_cpu_us_per_request: idle,
-    net_cpu_us_per_request: gross - idle,
-    others_cpu_percent: othersCpuPercent(machine),
-    loadavg: load(),
-  };
-}
-
-/**
  * Mixed traffic at `rate` requests/s for `seconds`: the home page (a session), the admin's user
  * list page by page, a user's model with their servers, the progress stream of a running server,
  * token authentication (GET /hub/api/user), and a request through the proxy to a server.

@@ -31,8 +31,9 @@ import { SimClass } from '../../packages/hub/src/test-support/sim-class.js';
 import { SimCluster } from '../../packages/hub/src/test-support/sim-cluster.js';
 import { hashPassword } from '../../packages/hub/src/users/password.js';
 import { realFaults } from '../faults/measure.js';
-import { apiAtSize, hubMemory, load, proxyCpu, restart, schedulerLoad, surge } from './measure.js';
+import { apiAtSize, hubMemory, load, restart, schedulerLoad, surge } from './measure.js';
 import { nameProfile, PROFILE_DIR } from './profiles.js';
+import { proxyCpu } from './proxy-cpu.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -231,7 +232,7 @@ async function main(): Promise<void> {
       'FakeSlurm in the benchmark’s process through a loopback bridge (jobs wait 0.5–3 s in its queue; an squeue costs 20 ms + 0.2 ms per job held); ' +
       'simulated agents in the benchmark’s process built from hpchub-agent’s own parts (settings, TLS frontend with the secret check, hub messages with retries, heartbeats every 60 s), forwarding to one tiny app. ' +
       `Users written into the database; servers started through the REST API as users do. Mixed traffic: ${RATE} requests/s open-loop over six routes for ${SECONDS} s. ` +
-      'CPU per proxied request: 10,000 requests after 2,000 to warm up, 16 at a time, to one server, the hub’s CPU from /proc, net of its CPU over an idle stretch of the same length. ' +
+      'CPU per proxied request, at 1 route and again at 2,000 the same way: 10,000 requests to one server to warm up (the JIT), then 5 rounds of 4,000, 16 at a time, each followed by an idle stretch of the same length; per round the hub’s CPU (nanoseconds of all its threads, /proc/PID/task/*/schedstat) net of the idle stretch’s; the median of the rounds. ' +
       'Restart: SIGKILL, then every route requested by 50 clients (each sends its next request when its last was answered) until each has answered 200 (each first request opens a new TLS connection to its agent, whose side of the handshake runs here, on the same cores), then all again, warm. Event loop delay: monitorEventLoopDelay in the hub’s process over the surge. ' +
       'The load generator, the agents and the fake Slurm share the machine’s cores with the hub: figures are from one run on a shared 2-core machine, each with its load average.',
     machine: {
