@@ -23,6 +23,7 @@ import { listeningBaseUrl } from './config/hub-url.js';
 import type { HubContext } from './context.js';
 import { accessPlugin } from './http/access.js';
 import { installErrorHandlers } from './http/errors.js';
+import { lazySerializers } from './http/lazy-compile.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
@@ -113,6 +114,8 @@ export async function buildApp({
     routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
     // X-Forwarded-* only from the reverse proxies the site named; from anyone else they are lies.
     trustProxy: hub.config.trusted_proxies.length > 0 ? hub.config.trusted_proxies : false,
+    // A route's response schemas are compiled at its first answer, not before the hub listens.
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 

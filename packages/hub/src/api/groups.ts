@@ -67,7 +67,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
     async (request) => {
       const page = pageOf(request.query, hub.config.api);
       const rows = await listGroups(db, page.offset, page.limit);
-      return paginated(request, await models(rows), page, await countGroups(db));
+      return paginated(request, await models(rows), page, () => countGroups(db));
     },
   );
 

@@ -29,13 +29,18 @@ export interface Pagination {
   next: { offset: number; limit: number; url: string } | null;
 }
 
-export function paginated<T>(
+/**
+ * The page as the client asked for it. `count` (the items over all pages) is called only for the
+ * envelope: a count over every row (ten thousand users) is not paid for a plain list.
+ */
+export async function paginated<T>(
   request: FastifyRequest,
   items: T[],
   page: { offset: number; limit: number },
-  total: number,
-): T[] | { items: T[]; _pagination: Pagination } {
+  count: () => number | Promise<number>,
+): Promise<T[] | { items: T[]; _pagination: Pagination }> {
   if (!(request.headers.accept ?? '').includes(PAGINATION_MEDIA_TYPE)) return items;
+  const total = await count();
   const nextOffset = page.offset + items.length;
   let next: Pagination['next'] = null;
   if (nextOffset < total) {

@@ -57,7 +57,7 @@ export const shareRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; sharing: 
 
   function page<T>(request: FastifyRequest & { query: { offset?: number; limit?: number } }, items: T[]) {
     const p = pageOf(request.query, hub.config.api);
-    return paginated(request, items.slice(p.offset, p.offset + p.limit), p, items.length);
+    return paginated(request, items.slice(p.offset, p.offset + p.limit), p, () => items.length);
   }
   const shares = (
     request: FastifyRequest & { query: { offset?: number; limit?: number } },

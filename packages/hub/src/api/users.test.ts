@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PAGINATION_MEDIA_TYPE, type UserModel } from '@hpchub/protocol';
 import { TestHub } from '../test-support/hub.js';
+import { queriesDuring } from '../test-support/query-log.js';
 
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`users API on ${engine}`, () => {
@@ -11,7 +12,13 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     let aliceToken: string;
 
     before(async () => {
-      hub = await TestHub.start({ engine });
+      // Polls a minute apart: the queries a request makes are counted with nothing else running.
+      hub = await TestHub.start({
+        engine,
+        configure: (c) => {
+          c.spawner.poll_interval_seconds = 60;
+        },
+      });
       await hub.addUser('root-admin', { admin: true });
       await hub.addUser('alice');
       adminToken = await hub.tokenFor('root-admin', ['admin']);
@@ -179,6 +186,29 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.equal((await hub.api('GET', '/user', { token: carol })).status, 200);
       await hub.api('PATCH', '/users/carol', { token: adminToken, body: { blocked: true } });
       assert.equal((await hub.api('GET', '/user', { token: carol })).status, 401);
+    });
+
+    test('a page of the users list costs as many queries whatever its size, and counts every user only for the pagination envelope', async () => {
+      for (let i = 0; i < 30; i++) await hub.addUser(`many${String(i).padStart(2, '0')}`);
+      const list = async (limit: number, accept?: string) => {
+        let status = 0;
+        const sql = await queriesDuring(hub.hub.db, async () => {
+          const res = await hub.api<unknown[]>('GET', `/users?limit=${limit}`, {
+            token: adminToken,
+            ...(accept ? { headers: { accept } } : {}),
+          });
+          status = res.status;
+        });
+        assert.equal(status, 200);
+        // What answering reads (a token's last use is written at most once a minute, aside).
+        return sql.filter((q) => /^\s*select/i.test(q));
+      };
+      const small = await list(2);
+      const large = await list(30);
+      assert.equal(large.length, small.length, `${small.join('\n')}\n---\n${large.join('\n')}`);
+      assert.ok(!large.some((q) => /count\(\*\)/i.test(q)), 'no count over all users for a plain list');
+      const envelope = await list(30, PAGINATION_MEDIA_TYPE);
+      assert.equal(envelope.filter((q) => /count\(\*\)/i.test(q)).length, 1);
     });
   });
 }

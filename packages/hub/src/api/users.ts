@@ -10,7 +10,7 @@ import { subjectOf, userAccess } from '../http/access.js';
 import { callerOf } from '../http/principal.js';
 import { errorResponses } from '../http/responses.js';
 import { serversOfUsers } from '../spawn/index.js';
-import { groupsOfUsers, listUsers } from '../users/store.js';
+import { countListedUsers, groupsOfUsers, listUsers } from '../users/store.js';
 import { only, type ServerFacts, userModel } from './models.js';
 import { PageQuery, pageOf, paginated } from './pagination.js';
 
@@ -65,12 +65,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const page = pageOf(request.query, hub.config.api);
-      const { rows, total } = await listUsers(db, {
-        ...page,
-        state: request.query.state,
-        nameFilter: request.query.name_filter,
-      });
-      return paginated(request, await models(rows), page, total);
+      const filters = { state: request.query.state, nameFilter: request.query.name_filter };
+      const rows = await listUsers(db, { ...page, ...filters });
+      return paginated(request, await models(rows), page, () => countListedUsers(db, filters));
     },
   );
 

@@ -38,7 +38,7 @@ export async function userAdd(input: CommandInput): Promise<number> {
 
 export async function userList(input: CommandInput): Promise<number> {
   return withHub(input, async ({ hub }) => {
-    const { rows } = await listUsers(hub.db, { offset: 0, limit: 1_000_000 });
+    const rows = await listUsers(hub.db, { offset: 0, limit: 1_000_000 });
     const groups = await groupsOfUsers(
       hub.db,
       rows.map((r) => r.id),

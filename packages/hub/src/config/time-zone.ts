@@ -11,7 +11,11 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-/** `usage.time_zone`, or the machine's own zone when it is empty. */
+let machineZone: string | undefined;
+
+/** `usage.time_zone`, or the machine's own zone when it is empty (asked once: each home page wants it). */
 export function usageTimeZone(config: Pick<HubConfig, 'usage'>): string {
-  return config.usage.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (config.usage.time_zone) return config.usage.time_zone;
+  machineZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return machineZone;
 }

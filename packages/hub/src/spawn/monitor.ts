@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
 import { Periodic } from '../util/periodic.js';
 import type { PollResult, SpawnerState } from './spawner.js';
 
+/** How long the reports of one poll run before the event loop gets a turn. */
+const YIELD_AFTER_MS = 10;
+
 export interface Polled {
   id: number;
   state: SpawnerState;
@@ -52,9 +55,17 @@ export class Monitor<S extends Polled> {
       const servers = await list();
       if (servers.length === 0) return;
       const results = await pollMany(servers.map((s) => s.state));
+      let since = performance.now();
       for (const [i, server] of servers.entries()) {
         const result = results[i];
         if (result) await report(server, result);
+        // On SQLite every report's writes are synchronous and awaiting them never lets the event
+        // loop turn: a poll that sees a class's thousand jobs start would hold every request
+        // for as long as its reports take. Requests get their turn every few milliseconds.
+        if (performance.now() - since > YIELD_AFTER_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
       }
     } catch (err) {
       log.error({ err }, 'polling servers failed; trying again at the next interval');

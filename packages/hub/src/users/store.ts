@@ -86,7 +86,8 @@ export async function touchUser(db: Db, id: number, when = nowIso()): Promise<vo
     .execute();
 }
 
-export async function listUsers(db: Db, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {
+/** The users a list shows, by the list's filters, before paging. */
+function listed(db: Db, q: Omit<ListUsersQuery, 'offset' | 'limit'>) {
   let query = db.selectFrom('users');
   if (q.nameFilter) query = query.where('name', 'like', `${q.nameFilter.replace(/[\\%_]/g, '\\$&')}%`);
   if (q.state) {
@@ -98,11 +99,20 @@ export async function listUsers(db: Db, q: ListUsersQuery): Promise<{ rows: User
     query =
       q.state === 'inactive' ? query.where('id', 'not in', withServer) : query.where('id', 'in', withServer);
   }
-  const total = await query
+  return query;
+}
+
+/** One page of the users, by name. */
+export function listUsers(db: Db, q: ListUsersQuery): Promise<UserRow[]> {
+  return listed(db, q).selectAll().orderBy('name').limit(q.limit).offset(q.offset).execute();
+}
+
+/** How many users the list has over all its pages (a count over every row: only when it is shown). */
+export async function countListedUsers(db: Db, q: Omit<ListUsersQuery, 'offset' | 'limit'>): Promise<number> {
+  const row = await listed(db, q)
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
     .executeTakeFirstOrThrow();
-  const rows = await query.selectAll().orderBy('name').limit(q.limit).offset(q.offset).execute();
-  return { rows, total: Number(total.n) };
+  return Number(row.n);
 }
 
 /** Group names of many users at once (one query for a whole page of the users list). */

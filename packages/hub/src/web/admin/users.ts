@@ -9,7 +9,7 @@ import { callerOf } from '../../http/principal.js';
 import { ACTIVE_STATUSES, serversOfUsers } from '../../spawn/index.js';
 import { html } from '../../ui/html.js';
 import { usernameProblem } from '../../users/names.js';
-import { listUsers } from '../../users/store.js';
+import { countListedUsers, listUsers } from '../../users/store.js';
 import { formatDate } from '../format.js';
 import {
   attempt,
@@ -62,11 +62,11 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, {
     const principal = request.principal;
     const offset = q.offset ?? 0;
     const filter = (q.q ?? '').trim().toLowerCase();
-    const { rows, total } = await listUsers(hub.db, {
-      offset,
-      limit: PAGE_SIZE,
-      nameFilter: filter || undefined,
-    });
+    const nameFilter = filter || undefined;
+    const [rows, total] = await Promise.all([
+      listUsers(hub.db, { offset, limit: PAGE_SIZE, nameFilter }),
+      countListedUsers(hub.db, { nameFilter }),
+    ]);
     const active = new Map<number, number>();
     for (const s of await serversOfUsers(
       hub.db,

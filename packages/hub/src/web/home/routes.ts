@@ -36,12 +36,15 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
     async (request, reply) => {
       const p = request.principal;
       if (!p) return reply.redirect('/hub/login');
-      const rows = await hub.db
-        .selectFrom('servers')
-        .selectAll()
-        .where('user_id', '=', p.userId)
-        .orderBy('name')
-        .execute();
+      // Independent reads, at once: on PostgreSQL each is a round trip of its own.
+      const [rows, shares, codes, notices, usage, userPresets] = await Promise.all([
+        hub.db.selectFrom('servers').selectAll().where('user_id', '=', p.userId).orderBy('name').execute(),
+        listShares(hub.db, { ownerId: p.userId }),
+        listShareCodes(hub.db, { ownerId: p.userId }),
+        loadNotices(hub.db),
+        recentWeeks(hub.db, p.name, usageTimeZone(hub.config)),
+        accounts.existing(p.name).then((user) => presets.list(user)),
+      ]);
       const now = Date.now();
       const views = rows.map((r) => serverView(r, p.name, spawning, now));
       const active = views.filter((s) => (ACTIVE_STATUSES as readonly string[]).includes(s.status));
@@ -49,8 +52,6 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
         .filter((s) => s.status === 'stopped')
         .sort((a, b) => (b.ended?.at ?? '').localeCompare(a.ended?.at ?? ''))
         .slice(0, RECENT_ENDS);
-      const shares = await listShares(hub.db, { ownerId: p.userId });
-      const codes = await listShareCodes(hub.db, { ownerId: p.userId });
       const sharing = new Map<string, ShareDialogView>(
         active.map((s) => [
           s.name,
@@ -64,8 +65,6 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
           },
         ]),
       );
-      const notices = await loadNotices(hub.db);
-      const usage = await recentWeeks(hub.db, p.name, usageTimeZone(hub.config));
       const max = hub.config.spawner.servers_per_user;
       const body = homeBody({
         principal: p,
@@ -78,7 +77,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
         openShare: request.query.share,
         presets: presetsPanel(
           p,
-          await presets.list(await accounts.existing(p.name)),
+          userPresets,
           (id) => spawning.catalog.get(id)?.title ?? id,
           request.query.saved,
         ),
