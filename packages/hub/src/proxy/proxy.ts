@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { forwardHttp, type HttpForward, type UpstreamPool } from '@hpchub/protocol';
+import { forwardHttp, type HttpForward } from '@hpchub/protocol';
 import {
   type Answer,
   type Audience,
@@ -21,7 +21,8 @@ import {
   sendAnswerOnSocket,
 } from './answers.js';
 import { UpstreamConnectError } from './connect.js';
-import { finishUpstreamHeaders, type RequestHead, readRequestHead, responseHeaders } from './headers.js';
+import { type Client, Exchange } from './exchange.js';
+import { finishUpstreamHeaders, readRequestHead } from './headers.js';
 import { parseTarget } from './target.js';
 import type {
   Identified,
@@ -35,7 +36,7 @@ import type {
   RouteTable,
 } from './types.js';
 import { Upstream } from './upstream.js';
-import { parseUserPath, type UserPath, withTrailingSlash } from './user-path.js';
+import { parseUserPath, withTrailingSlash } from './user-path.js';
 import { forwardUpgrade } from './websocket.js';
 
 export interface ProxyOptions<I extends Identity> {
@@ -53,100 +54,6 @@ const UNOBSERVED: ProxyObserver = {
   websocketOpened: () => {},
   websocketClosed: () => {},
 };
-
-/** Where an answer goes: a response, or for an upgrade the bare socket. */
-interface Client {
-  req: IncomingMessage;
-  res: ServerResponse | undefined;
-  /** The socket of an upgrade; undefined for a plain request. */
-  socket: Socket | undefined;
-}
-
-/**
- * One request or upgrade on its way through the proxy. For a request it is also what
- * @hpchub/protocol's forwardHttp is given (its callbacks are methods here): the hot path allocates no closure.
- */
-class Exchange<I extends Identity> implements Client {
-  /** Set once the caller is known and the path names a route. */
-  who!: I;
-  route!: Route;
-  upstream!: Upstream;
-  headers: string[] = [];
-  /** For the observer: bytes of a chunked request body forwarded, and of the answer's body sent. */
-  received = 0;
-  sent = 0;
-  private finished = false;
-
-  constructor(
-    /** performance.now() when the request arrived. */
-    readonly began: number,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse | undefined,
-    readonly socket: Socket | undefined,
-    readonly url: string,
-    readonly path: UserPath,
-    readonly head: RequestHead,
-    /** Whether refusals are pages and redirects (a browser) or JSON (a program, a WebSocket). */
-    readonly html: boolean,
-    /** Bytes after the head of an upgrade request. */
-    readonly upgradeHead: Buffer | undefined,
-    /** The proxy's answer to a server that could not be reached (one function per proxy). */
-    private readonly failed: (ex: Exchange<I>, err: Error) => void,
-    private readonly observer: ProxyObserver,
-  ) {}
-
-  get hasBody(): boolean {
-    return this.head.hasBody;
-  }
-
-  get chunked(): boolean {
-    return this.head.chunked;
-  }
-
-  get requestTarget(): string {
-    return this.url;
-  }
-
-  get pool(): UpstreamPool {
-    return this.upstream.pool;
-  }
-
-  answerHeaders(raw: string[]): string[] {
-    return responseHeaders(raw).headers;
-  }
-
-  onActivity(): void {
-    this.route.lastActivity = Date.now();
-  }
-
-  onFail(err: Error): void {
-    this.failed(this, err);
-  }
-
-  /** A forwarded answer was sent or cut short: its status, unless the browser left before one. */
-  onDone(): void {
-    const res = this.res as ServerResponse;
-    this.finish(res.headersSent ? res.statusCode : 0, this.sent);
-  }
-
-  /** The server answered an upgrade (0: the browser left first). */
-  onAnswered(status: number): void {
-    this.finish(status, 0);
-  }
-
-  /** Tells the observer how the exchange ended; only the first end counts. */
-  finish(status: number, sent: number): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.observer.exchanged(
-      this.socket ? 'websocket' : 'http',
-      status,
-      this.head.bodyLength + this.received,
-      sent,
-      (performance.now() - this.began) / 1000,
-    );
-  }
-}
 
 /** Whether a cookie-authenticated upgrade comes from a page of this site (no Origin: not a browser). */
 export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
