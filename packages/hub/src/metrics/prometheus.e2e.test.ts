@@ -1,13 +1,14 @@
 // /hub/metrics scraped by a real Prometheus after a real spawn (local spawner, real agent, a tiny
 // app): PromQL through Prometheus' HTTP API answers the number of running servers, the spawn
-// duration histogram and the request through the proxy to the app, with its bytes; a scrape without the token is refused, as is a token without the scope.
+// duration histogram, the request through the proxy to the app with its bytes, and a refused
+// login; a scrape without the token is refused, as is a token without the scope.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ServerModel } from '@hpchub/protocol';
-import { readEvents, TestHub } from '../test-support/hub.js';
+import { Browser, readEvents, TestHub } from '../test-support/hub.js';
 import { TestPrometheus } from '../test-support/prometheus.js';
 import { TINY_APP, writeTinyApps } from '../test-support/tiny-app.js';
 
@@ -59,7 +60,7 @@ describe('Prometheus scraping /hub/metrics', () => {
     assert.doesNotMatch(text, /alice/, 'no user names in labels');
   });
 
-  test('after a real spawn, PromQL answers running servers and the spawn duration histogram', async () => {
+  test('after a real spawn, PromQL answers running servers, the spawn duration histogram, proxied traffic and refused logins', async () => {
     const started = await hub.api<ServerModel>('POST', '/users/alice/server', {
       token: alice,
       body: { user_options: { app: TINY_APP } },
@@ -78,6 +79,9 @@ describe('Prometheus scraping /hub/metrics', () => {
     });
     const proxiedBytes = (await proxied.arrayBuffer()).byteLength;
     const statusClass = `${Math.floor(proxied.status / 100)}xx`;
+    // A wrong password through the login form.
+    const refused = await new Browser(hub.url).submitLogin('alice', 'not her password');
+    assert.notEqual(refused.status, 303, 'the wrong password was refused');
 
     prometheus = await TestPrometheus.start(new URL(hub.url).host, scraper);
     const running = await prometheus.until('jupyterhub_running_servers{job="hpchub"}', (r) => r.length === 1);
@@ -107,6 +111,10 @@ describe('Prometheus scraping /hub/metrics', () => {
       `hpchub_proxy_sent_bytes_total{job="hpchub", kind="http", status_class="${statusClass}"}`,
     );
     assert.equal(sent[0]?.value[1], String(proxiedBytes));
+    const logins = await prometheus.query(
+      'hpchub_login_failures_total{job="hpchub", authenticator="local", reason="invalid_credentials"}',
+    );
+    assert.equal(logins[0]?.value[1], '1');
     // Scraping without the token is refused: that target is down.
     const up = await prometheus.until('up', (r) => r.length === 2);
     assert.deepEqual(Object.fromEntries(up.map((s) => [s.metric.job, s.value[1]])), {
