@@ -57,7 +57,9 @@ async function killRounds(lab: FaultLab, rounds: number) {
       problems: [`the round could not run: ${err.message}`],
     }));
     results.push({ round: i + 1, ...round, loadavg: load() });
-    if (round.outcome === 'ready') await lab.stop(name);
+    // A ready server, or what an aborted round left, makes room for the next round.
+    if (round.outcome === 'ready' || round.outcome === 'round aborted')
+      await lab.stop(name).catch(() => undefined);
   }
   const byPoint = Object.fromEntries(
     KILL_POINTS.map((point) => {

@@ -96,6 +96,8 @@ export class FaultLab {
           c.apps.file = appsFile;
           c.apps.enabled = [TINY_APP];
           c.culler.report_seconds = options.heartbeatSeconds ?? 60;
+          // Many starts at once (slurmctld restarted during 20 of them), most waiting in the queue.
+          c.spawner.servers_per_user = 100;
           options.configure?.(c);
         },
       });
@@ -229,9 +231,20 @@ export class FaultLab {
     }));
   }
 
-  /** The lab's jobs that Slurm still runs or queues. */
+  /**
+   * The lab's jobs that Slurm still runs or queues. Other tests restart slurmctld too: while it
+   * does not answer, this asks again, for up to two minutes.
+   */
   async ourJobs(): Promise<{ id: string; state: string; comment: string }[]> {
-    return (await activeJobs()).filter((j) => j.user === USER && OUR_JOB.test(j.comment));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        return (await activeJobs()).filter((j) => j.user === USER && OUR_JOB.test(j.comment));
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await sleep(1000);
+      }
+    }
   }
 
   /** The lab's active jobs that belong to no server the hub has as pending, running or stopping. */

@@ -168,9 +168,9 @@ export async function killRound(lab: FaultLab, name: string, point: KillPoint): 
   };
 }
 
-/** Polls `check` every `everyMs` until it holds; throws after a minute. */
+/** Polls `check` every `everyMs` until it holds; throws after SETTLE_MS (a job may wait in the queue). */
 async function until(what: string, check: () => Promise<boolean>, everyMs = 200): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + SETTLE_MS;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(everyMs);
