@@ -79,24 +79,38 @@ async function main(): Promise<void> {
   loopDelay.enable();
   // Garbage collection pauses between two readings (each pauses the event loop); not the full
   // collection each reading forces (below) to read the memory in use.
-  const gc = { count: 0, total_ms: 0, max_ms: 0 };
+  const gc = { count: 0, total_ms: 0, max_ms: 0, by_kind: {} as Record<string, number> };
+  const KINDS: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const flags = (entry as { detail?: { flags?: number } }).detail?.flags ?? 0;
+      const detail = (entry as { detail?: { kind?: number; flags?: number } }).detail;
+      const flags = detail?.flags ?? 0;
       if (flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) continue;
       gc.count++;
       gc.total_ms += entry.duration;
       gc.max_ms = Math.max(gc.max_ms, entry.duration);
+      const kind = KINDS[detail?.kind ?? -1] ?? 'other';
+      gc.by_kind[kind] = (gc.by_kind[kind] ?? 0) + 1;
     }
   }).observe({ entryTypes: ['gc'] });
   const stats = () => {
     const delay = {
       p99_ms: loopDelay.percentile(99) / 1e6,
       max_ms: loopDelay.max / 1e6,
-      gc: { count: gc.count, total_ms: round3(gc.total_ms), max_ms: round3(gc.max_ms) },
+      gc: {
+        count: gc.count,
+        total_ms: round3(gc.total_ms),
+        max_ms: round3(gc.max_ms),
+        by_kind: { ...gc.by_kind },
+      },
     };
     loopDelay.reset();
-    Object.assign(gc, { count: 0, total_ms: 0, max_ms: 0 });
+    Object.assign(gc, { count: 0, total_ms: 0, max_ms: 0, by_kind: {} });
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
     return {

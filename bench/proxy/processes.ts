@@ -124,7 +124,12 @@ export interface HubStats {
    * Event loop delay since the previous reading: the time between two ticks of a 1 ms timer
    * (1 ms is no delay), and the garbage collection pauses meanwhile.
    */
-  loop_delay: { p99_ms: number; max_ms: number; gc: { count: number; total_ms: number; max_ms: number } };
+  loop_delay: {
+    p99_ms: number;
+    max_ms: number;
+    /** Pauses (wall time, so a descheduled pause counts whole) and how many of each kind (minor, major, …). */
+    gc: { count: number; total_ms: number; max_ms: number; by_kind: Record<string, number> };
+  };
   rss: number;
   heapUsed: number;
   external: number;

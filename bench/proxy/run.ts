@@ -338,7 +338,7 @@ async function main(): Promise<void> {
   );
   const loopLine = (l: HubStats['loop_delay'] | undefined) =>
     l
-      ? `p99 ${round2(l.p99_ms)} ms, max ${round2(l.max_ms)} ms; GC ${l.gc.count} pauses, ${round2(l.gc.total_ms)} ms in all, longest ${round2(l.gc.max_ms)} ms`
+      ? `p99 ${round2(l.p99_ms)} ms, max ${round2(l.max_ms)} ms; GC ${l.gc.count} pauses ${JSON.stringify(l.gc.by_kind)}, ${round2(l.gc.total_ms)} ms in all, longest ${round2(l.gc.max_ms)} ms`
       : 'not read';
   console.log(`  hub event loop (1 ms timer, 1 ms = no delay) proxying: ${loopLine(hubLoop.hpchub)}`);
   console.log(`  hub event loop idle (during direct): ${loopLine(hubLoop.direct)}`);
