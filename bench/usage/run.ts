@@ -145,8 +145,11 @@ for (const engine of databaseEngines()) {
     // Before the summaries exist, the statistics come from the records.
     const fromRecordsMs = await once(() => usageStatistics(h.db, weekly));
     const t1 = performance.now();
+    const c1 = process.cpuUsage();
     const built = await buildSummaries(h.db, ZONE);
     const buildSeconds = seconds(t1);
+    const c = process.cpuUsage(c1);
+    const buildCpuSeconds = Math.round((c.user + c.system) / 100_000) / 10;
     await analyze(h);
     const weeklyMs = await timed(() => usageStatistics(h.db, weekly));
     const byGroupMs = await timed(() => usageStatistics(h.db, { ...weekly, by: 'group' as const }));
@@ -160,6 +163,7 @@ for (const engine of databaseEngines()) {
       records: RECORDS,
       fill_seconds: fillSeconds,
       summaries_build_seconds: buildSeconds,
+      summaries_build_cpu_seconds: buildCpuSeconds,
       summary_rows: built.rows,
       weekly_26_weeks_by_app_ms: weeklyMs.ms,
       weekly_26_weeks_by_app_cpu_ms: weeklyMs.cpu_ms,
@@ -176,7 +180,16 @@ for (const engine of databaseEngines()) {
     };
     console.log(
       engine.name,
-      JSON.stringify({ fillSeconds, buildSeconds, weeklyMs, byGroupMs, cutMs, fromRecordsMs, homeMs }),
+      JSON.stringify({
+        fillSeconds,
+        buildSeconds,
+        buildCpuSeconds,
+        weeklyMs,
+        byGroupMs,
+        cutMs,
+        fromRecordsMs,
+        homeMs,
+      }),
     );
   } finally {
     await h.close();

@@ -81,6 +81,17 @@ async function fill(tx: Db, zone: string): Promise<BuildResult> {
   return result;
 }
 
+/** The tally of `key` among the open ones, opened when missing. */
+function openTally(open: Map<string, { key: SummaryKey; tally: Tally }>, key: SummaryKey): Tally {
+  const id = [key.grouped, key.kind, key.period, key.app, key.partition, key.grp].join('\u0000');
+  let entry = open.get(id);
+  if (!entry) {
+    entry = { key, tally: new Tally() };
+    open.set(id, entry);
+  }
+  return entry.tally;
+}
+
 /** Adds the records requested on `day` to the open tallies; how many there were. */
 async function addDay(
   tx: Db,
@@ -115,19 +126,22 @@ async function addDay(
       (select id from usage_records where requested_at >= ${lo} and requested_at < ${hi})`.execute(tx);
   for (const g of rows) {
     const id = Number(g.record_id);
-    groups.set(id, [...(groups.get(id) ?? []), g.group_name]);
+    const list = groups.get(id);
+    if (list) list.push(g.group_name);
+    else groups.set(id, [g.group_name]);
   }
+  // The tallies of one app, partition and set of groups are the same for every record of the day.
+  const tallies = new Map<string, Tally[]>();
   for (const r of records) {
-    const c = contribution(r, users.get(r.user_name) as number);
-    for (const key of summaryKeys(day, r, groups.get(Number(r.id)) ?? [])) {
-      const id = `${key.grouped}\u0000${key.kind}\u0000${key.period}\u0000${key.app}\u0000${key.partition}\u0000${key.grp}`;
-      let entry = open.get(id);
-      if (!entry) {
-        entry = { key, tally: new Tally() };
-        open.set(id, entry);
-      }
-      entry.tally.add(c);
+    const own = groups.get(Number(r.id)) ?? [];
+    const combination = [r.app, r.partition ?? '', ...own].join('\u0000');
+    let targets = tallies.get(combination);
+    if (!targets) {
+      targets = summaryKeys(day, r, own).map((key) => openTally(open, key));
+      tallies.set(combination, targets);
     }
+    const c = contribution(r, users.get(r.user_name) as number);
+    for (const t of targets) t.add(c);
   }
   return records.length;
 }
