@@ -3,7 +3,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
-import { findUserById } from '../users/store.js';
 import { type Principal, scopesOfUser } from './scopes.js';
 import type { ServiceTokens } from './service-tokens.js';
 import { lookupSession } from './sessions.js';
@@ -39,11 +38,11 @@ export async function resolvePrincipal(
     const token = tokenFromHeader(header);
     const service = token ? services?.principalOf(token) : undefined;
     if (service) return { principal: service, sessionId: null };
-    const row = token ? await lookupToken(db, token) : undefined;
-    const user = row ? await findUserById(db, row.user_id) : undefined;
+    const found = token ? await lookupToken(db, token) : undefined;
     // A presented but unusable token is an error, not a silent fall-back to the cookie:
     // a script with a revoked token should learn so instead of acting as someone else.
-    if (!row || !user || user.blocked) throw new HubError('invalid_token');
+    if (!found || found.owner.blocked) throw new HubError('invalid_token');
+    const { row, owner: user } = found;
     const allowed = new Set(scopesOfUser(user));
     const scopes = new Set(tokenScopes(row).filter((s) => allowed.has(s)));
     return {
@@ -60,9 +59,9 @@ export async function resolvePrincipal(
   }
   const sessionId = credentials.sessionId;
   if (sessionId) {
-    const session = await lookupSession(db, sessionId);
-    const user = session ? await findUserById(db, session.user_id) : undefined;
-    if (session && user && !user.blocked) {
+    const found = await lookupSession(db, sessionId);
+    if (found && !found.owner.blocked) {
+      const { row: session, owner: user } = found;
       return {
         principal: {
           userId: user.id,

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, SessionRow } from '../db/schema.js';
 import { isoIn, nowIso } from '../util/time.js';
+import { OWNER_COLUMNS, type Owner, splitOwner } from './owner.js';
 
 type Db = Kysely<Database>;
 
@@ -51,21 +52,28 @@ export async function createSession(
   return { id, row };
 }
 
-/** The live session for a cookie's session id, or undefined when unknown or expired. */
-export async function lookupSession(db: Db, id: string): Promise<SessionRow | undefined> {
+/** The live session for a cookie's session id and its user, or undefined when unknown or expired. */
+export async function lookupSession(
+  db: Db,
+  id: string,
+): Promise<{ row: SessionRow; owner: Owner } | undefined> {
   if (id.length > 100) return undefined;
-  const row = await db
+  const found = await db
     .selectFrom('sessions')
-    .selectAll()
-    .where('id_hash', '=', hashId(id))
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select(OWNER_COLUMNS)
+    .where('sessions.id_hash', '=', hashId(id))
     .executeTakeFirst();
-  if (!row || row.expires_at <= nowIso()) return undefined;
+  if (!found) return undefined;
+  const { row, owner } = splitOwner(found);
+  if (row.expires_at <= nowIso()) return undefined;
   if (Date.parse(row.last_seen) < Date.now() - TOUCH_RESOLUTION_MS) {
     const now = nowIso();
     await db.updateTable('sessions').set({ last_seen: now }).where('id_hash', '=', row.id_hash).execute();
     row.last_seen = now;
   }
-  return row;
+  return { row, owner };
 }
 
 export async function deleteSession(db: Db, id: string): Promise<void> {

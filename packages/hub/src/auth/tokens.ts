@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../db/schema.js';
 import { isoIn, nowIso } from '../util/time.js';
+import { OWNER_COLUMNS, type Owner, splitOwner } from './owner.js';
 import { isScope, type Scope } from './scopes.js';
 
 type Db = Kysely<Database>;
@@ -52,22 +53,28 @@ export function tokenScopes(row: TokenRow): Scope[] {
   return Array.isArray(parsed) ? parsed.filter((s): s is Scope => typeof s === 'string' && isScope(s)) : [];
 }
 
-/** The live token row for a presented token, or undefined if unknown or expired. */
-export async function lookupToken(db: Db, token: string): Promise<TokenRow | undefined> {
+/** The live token row for a presented token and its user, or undefined if unknown or expired. */
+export async function lookupToken(
+  db: Db,
+  token: string,
+): Promise<{ row: TokenRow; owner: Owner } | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
-  const row = await db
+  const found = await db
     .selectFrom('api_tokens')
-    .selectAll()
-    .where('hash', '=', hashToken(token))
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .selectAll('api_tokens')
+    .select(OWNER_COLUMNS)
+    .where('api_tokens.hash', '=', hashToken(token))
     .executeTakeFirst();
-  if (!row) return undefined;
+  if (!found) return undefined;
+  const { row, owner } = splitOwner(found);
   if (row.expires_at !== null && row.expires_at <= nowIso()) return undefined;
   if (row.last_activity === null || Date.parse(row.last_activity) < Date.now() - ACTIVITY_RESOLUTION_MS) {
     const now = nowIso();
     await db.updateTable('api_tokens').set({ last_activity: now }).where('id', '=', row.id).execute();
     row.last_activity = now;
   }
-  return row;
+  return { row, owner };
 }
 
 export function listTokens(db: Db, userId: number): Promise<TokenRow[]> {

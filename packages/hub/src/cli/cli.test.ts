@@ -97,10 +97,10 @@ describe('hpchub CLI', () => {
     assert.equal(res.code, 0, res.stderr);
     const token = res.stdout.trim();
     assert.match(res.stdout, /^hph_[\w-]+\n$/);
-    const row = await withDb((db) => lookupToken(db, token));
-    assert.ok(row);
-    assert.deepEqual(JSON.parse(row.scopes), ['servers', 'tokens']);
-    assert.ok(row.expires_at);
+    const found = await withDb((db) => lookupToken(db, token));
+    assert.ok(found);
+    assert.deepEqual(JSON.parse(found.row.scopes), ['servers', 'tokens']);
+    assert.ok(found.row.expires_at);
   });
 
   test('token create refuses unknown scopes, admin scopes for non-admins, bad expiry, unknown users', async () => {

@@ -127,7 +127,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (app, { hub
     async (request, reply) => {
       let providerLogout: URL | null = null;
       if (request.sessionId) {
-        const idToken = (await lookupSession(hub.db, request.sessionId))?.id_token;
+        const idToken = (await lookupSession(hub.db, request.sessionId))?.row.id_token;
         await deleteSession(hub.db, request.sessionId);
         request.log.info({ user: request.principal?.name }, 'logged out');
         if (idToken && hub.sso)
