@@ -3,7 +3,8 @@
 // phase (examples, coverage and fuzzing in one run; stateful sequences through the document's
 // links in another) and every check (no 5xx, every answer's status, headers and body as
 // documented, bad input refused, authentication not ignored, undeclared methods answered 405).
-// Each run is bounded in time. With the user's token, other users' data must come out unchanged.
+// Each run is bounded in time; the user's and the admin's run two at a time, each against a hub of
+// its own. With the user's token, other users' data must come out unchanged.
 // Servers are started by the fake spawner: what is under test is the API, not the spawner.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -122,77 +123,125 @@ async function dataOf(hub: TestHub, name: string): Promise<unknown> {
   };
 }
 
-describe('Schemathesis against the REST API', () => {
-  let hub: TestHub;
+/** A hub with an admin (boss), alice, and bob, who has something of everything another user could touch. */
+async function startHub(): Promise<TestHub> {
+  const hub = await TestHub.start({ spawner: createFakeSpawner('instant') });
+  await hub.addUser('boss', { admin: true, password: 'boss-password-1' });
+  await hub.addUser('alice', { password: 'alice-password-1' });
+  await hub.addUser('bob', { password: 'bob-password-1' });
+  const admin = await hub.tokenFor('boss', ['admin']);
+  // bob's token, group and server.
+  await hub.tokenFor('bob', ['self']);
+  assert.equal((await hub.api('POST', '/groups/physics', { token: admin })).status, 201);
+  assert.equal(
+    (await hub.api('POST', '/groups/physics/users', { token: admin, body: { users: ['bob'] } })).status,
+    200,
+  );
+  const started = await hub.api('POST', '/users/bob/servers/notebook1', {
+    token: admin,
+    body: { user_options: {} },
+  });
+  assert.ok([201, 202].includes(started.status), started.text);
+  return hub;
+}
 
-  before(async () => {
-    requireSchemathesis();
-    hub = await TestHub.start({ spawner: createFakeSpawner('instant') });
-    await hub.addUser('boss', { admin: true, password: 'boss-password-1' });
-    await hub.addUser('alice', { password: 'alice-password-1' });
-    await hub.addUser('bob', { password: 'bob-password-1' });
-    const admin = await hub.tokenFor('boss', ['admin']);
-    // bob has something of everything another user could touch: a token, a group, a server.
-    await hub.tokenFor('bob', ['self']);
-    assert.equal((await hub.api('POST', '/groups/physics', { token: admin })).status, 201);
-    assert.equal(
-      (await hub.api('POST', '/groups/physics/users', { token: admin, body: { users: ['bob'] } })).status,
-      200,
-    );
-    const started = await hub.api('POST', '/users/bob/servers/notebook1', {
-      token: admin,
-      body: { user_options: {} },
+/** Fails with the end of Schemathesis's report unless it found nothing; returns its output. */
+async function clean(
+  hub: TestHub,
+  token: string,
+  name: string,
+  users: string[],
+  phases: string,
+): Promise<string> {
+  const run = await schemathesis(hub, token, name, users, phases);
+  assert.equal(
+    run.code,
+    0,
+    `${run.output.slice(-6000)}\n(whole report: test-artifacts/schemathesis-${name}.log)`,
+  );
+  assert.match(run.output, /test cases:\s+\d+ generated, \d+ passed/i);
+  return run.output;
+}
+
+/** Every operation in the document was tested, none left out for want of time. */
+function everyOperationTested(output: string): void {
+  const counts = /Selected: \d+\/(\d+)\s+Tested: (\d+)/.exec(output);
+  assert.ok(counts, 'Schemathesis reports the operations it tested');
+  assert.equal(counts[2], counts[1], `operations tested of those in the document\n${output.slice(-3000)}`);
+}
+
+// alice may target bob and the admin by name (the dictionary): she must change nothing of theirs.
+const USERS_FOR_ALICE = ['alice', 'bob', 'boss'];
+// The admin's own name is left out: a request that revoked its own token would end the run.
+const USERS_FOR_ADMIN = ['alice', 'bob', 'carol'];
+
+// The user's runs and the admin's run at the same time, each against a hub of its own: the admin's
+// requests change other users' data, which the user's runs check stays as it was. Within each, one
+// run at a time.
+describe('Schemathesis against the REST API', { concurrency: true }, () => {
+  before(requireSchemathesis);
+
+  describe('with a user’s token', { concurrency: 1 }, () => {
+    let hub: TestHub;
+    before(async () => {
+      hub = await startHub();
     });
-    assert.ok([201, 202].includes(started.status), started.text);
-  });
-  after(() => hub?.stop());
+    after(() => hub?.stop());
 
-  /** Fails with the end of Schemathesis's report unless it found nothing; returns its output. */
-  async function clean(token: string, name: string, users: string[], phases: string): Promise<string> {
-    const run = await schemathesis(hub, token, name, users, phases);
-    assert.equal(
-      run.code,
-      0,
-      `${run.output.slice(-6000)}\n(whole report: test-artifacts/schemathesis-${name}.log)`,
-    );
-    assert.match(run.output, /test cases:\s+\d+ generated, \d+ passed/i);
-    return run.output;
-  }
+    test('generated requests: nothing fails, nothing of another user changes', async () => {
+      const before = { bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') };
+      const output = await clean(
+        hub,
+        await hub.tokenFor('alice', ['self']),
+        'user',
+        USERS_FOR_ALICE,
+        'examples,coverage,fuzzing',
+      );
+      everyOperationTested(output);
+      assert.deepEqual({ bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') }, before);
+    });
 
-  // alice may target bob and the admin by name (the dictionary): she must change nothing of theirs.
-  const USERS_FOR_ALICE = ['alice', 'bob', 'boss'];
-  // The admin's own name is left out: a request that revoked its own token would end the run.
-  const USERS_FOR_ADMIN = ['alice', 'bob', 'carol'];
-
-  test('a user’s token, generated requests: nothing fails, nothing of another user changes', async () => {
-    const before = { bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') };
-    await clean(await hub.tokenFor('alice', ['self']), 'user', USERS_FOR_ALICE, 'examples,coverage,fuzzing');
-    assert.deepEqual({ bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') }, before);
-  });
-
-  test('a user’s token, stateful sequences along the document’s links: the same', async () => {
-    const before = { bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') };
-    const output = await clean(
-      await hub.tokenFor('alice', ['self']),
-      'user-stateful',
-      USERS_FOR_ALICE,
-      'stateful',
-    );
-    assert.match(output, /API Links:\s+[1-9]\d* covered/, 'links were followed');
-    assert.deepEqual({ bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') }, before);
+    test('stateful sequences along the document’s links: the same', async () => {
+      const before = { bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') };
+      const output = await clean(
+        hub,
+        await hub.tokenFor('alice', ['self']),
+        'user-stateful',
+        USERS_FOR_ALICE,
+        'stateful',
+      );
+      assert.match(output, /API Links:\s+[1-9]\d* covered/, 'links were followed');
+      assert.deepEqual({ bob: await dataOf(hub, 'bob'), boss: await dataOf(hub, 'boss') }, before);
+    });
   });
 
-  test('an admin’s token, generated requests: nothing fails', async () => {
-    await clean(await hub.tokenFor('boss', ['admin']), 'admin', USERS_FOR_ADMIN, 'examples,coverage,fuzzing');
-  });
+  describe('with an admin’s token', { concurrency: 1 }, () => {
+    let hub: TestHub;
+    before(async () => {
+      hub = await startHub();
+    });
+    after(() => hub?.stop());
 
-  test('an admin’s token, stateful sequences along the document’s links: nothing fails', async () => {
-    const output = await clean(
-      await hub.tokenFor('boss', ['admin']),
-      'admin-stateful',
-      USERS_FOR_ADMIN,
-      'stateful',
-    );
-    assert.match(output, /API Links:\s+[1-9]\d* covered/, 'links were followed');
+    test('generated requests: nothing fails', async () => {
+      const output = await clean(
+        hub,
+        await hub.tokenFor('boss', ['admin']),
+        'admin',
+        USERS_FOR_ADMIN,
+        'examples,coverage,fuzzing',
+      );
+      everyOperationTested(output);
+    });
+
+    test('stateful sequences along the document’s links: nothing fails', async () => {
+      const output = await clean(
+        hub,
+        await hub.tokenFor('boss', ['admin']),
+        'admin-stateful',
+        USERS_FOR_ADMIN,
+        'stateful',
+      );
+      assert.match(output, /API Links:\s+[1-9]\d* covered/, 'links were followed');
+    });
   });
 });
