@@ -127,7 +127,7 @@ export async function updateSummaries(
 /**
  * The number of `name` in usage_users, which it gets on its first record. Looked up before any
  * insert: on PostgreSQL an insert that meets the name takes a number all the same, and the
- * numbers must stay dense (the statistics index an array by them).
+ * highest number should stay near the number of users (the statistics index an array by them).
  */
 async function usageUserId(db: Db, name: string): Promise<number> {
   const find = () => db.selectFrom('usage_users').select('id').where('name', '=', name).executeTakeFirst();
