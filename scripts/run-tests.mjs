@@ -106,7 +106,7 @@ const results = await Promise.all(
     runLane(lane).then((result) => {
       if (!lane.live)
         console.log(
-          `ℹ the ${lane.name} lane is done (exit code ${result.code}); its report follows the ${lanes[0].name} lane's`,
+          `ℹ the ${lane.name} lane is done after ${result.seconds.toFixed(0)} s (exit code ${result.code}); its report follows the ${lanes[0].name} lane's`,
         );
       return { lane, ...result };
     }),
