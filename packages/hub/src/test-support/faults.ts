@@ -379,9 +379,13 @@ export interface AgentCutOff {
  */
 export async function agentCutOff(lab: FaultLab, name: string, cutMs: number): Promise<AgentCutOff> {
   const problems: string[] = [];
+  const readySent = () => lab.agentLog(name).split('"ready_sent"').length;
+  const before = readySent();
   const started = await lab.start(name);
   if (started.status !== 202) problems.push(`start ${name}: ${started.status} ${started.text.slice(0, 200)}`);
   if (!(await lab.progress(name)).ready) problems.push(`${name} did not become ready before the cut`);
+  // The hub's answer to `ready` has reached the agent, which now sends heartbeats.
+  await until(`the agent of ${name} to hear that it is ready`, async () => readySent() > before);
   const id = (await lab.servers()).find((s) => s.name === name)?.id;
   await lab.link.cut();
   const cutAt = Date.now();
