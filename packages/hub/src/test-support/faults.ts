@@ -341,13 +341,16 @@ export async function postgresRestart(
   problems.push(...unclean.slice(0, 10));
   const same = lab.hub.pid === pid;
   if (!same) problems.push('the hub process was restarted');
+  // The server of the outage makes room for the next start (the node has few cores, shared with other tests).
+  const freed = await lab.stop(name);
+  if (freed.status !== 204) problems.push(`stop ${name}: ${freed.status} ${freed.text.slice(0, 200)}`);
   const spawned = await lab.start(after);
-  const spawnAfter =
-    spawned.status === 202
-      ? (await lab.progress(after)).ready
-        ? 'ready'
-        : 'not ready'
-      : `${spawned.status}`;
+  const end = spawned.status === 202 ? await lab.progress(after) : undefined;
+  const spawnAfter = end
+    ? end.ready
+      ? 'ready'
+      : `not ready: ${end.message ?? 'no end'}`
+    : `${spawned.status}`;
   if (spawnAfter !== 'ready') problems.push(`a start after the outage: ${spawnAfter}`);
   return {
     during_outage: tally(during.map((a) => `${a.what} ${a.status}`)),
