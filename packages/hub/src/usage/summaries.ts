@@ -6,7 +6,7 @@
 import { type ExpressionBuilder, type Kysely, PostgresAdapter } from 'kysely';
 import type { Database, UsageRecordsTable, UsageSummariesTable } from '../db/schema.js';
 import { type CivilDate, civilDateAt, periodStart } from './calendar.js';
-import { type Contribution, Tally, type TallyColumns } from './tally.js';
+import { type Contribution, movedCount, Tally, type TallyColumns, withUser } from './tally.js';
 
 type Db = Kysely<Database>;
 
@@ -100,27 +100,24 @@ export async function updateSummaries(
   const day = civilDateAt(new Date(after.requested_at), zone);
   // In key order, so concurrent writers lock shared rows in the same order (no deadlock).
   const keys = summaryKeys(day, after, groups).sort(compareKeys);
-  // Only the columns that change are written: a large user list stays untouched (on PostgreSQL
-  // not even copied) by every step after the first.
-  const changed = (c: keyof TallyColumns) =>
-    !was ||
-    (c === 'queue_waits' && was.queueWait !== now.queueWait) ||
-    (c === 'times_to_ready' && was.timeToReady !== now.timeToReady);
+  // Only the columns that change are read and written: a step after the first (its user is
+  // already listed) neither parses nor writes the user list, which in a busy month holds thousands.
   for (const key of keys) {
-    const tally = await lockRow(db, key);
-    if (was) tally.add(was, -1);
-    tally.add(now);
-    const { sessions, core_seconds, gpu_seconds, ...lists } = tally.columns();
-    await db
-      .updateTable('usage_summaries')
-      .set({
-        sessions,
-        core_seconds,
-        gpu_seconds,
-        ...Object.fromEntries(Object.entries(lists).filter(([c]) => changed(c as keyof TallyColumns))),
-      })
-      .where(isKey(key))
-      .execute();
+    const row = await lockRow(db, key, !was);
+    const change: Partial<TallyColumns> = {
+      sessions: Number(row.sessions) + (was ? 0 : 1),
+      core_seconds: Number(row.core_seconds) + now.coreSeconds - (was?.coreSeconds ?? 0),
+      gpu_seconds: Number(row.gpu_seconds) + now.gpuSeconds - (was?.gpuSeconds ?? 0),
+    };
+    if (!was || was.queueWait !== now.queueWait)
+      change.queue_waits = movedCount(row.queue_waits, was?.queueWait ?? null, now.queueWait);
+    if (!was || was.timeToReady !== now.timeToReady)
+      change.times_to_ready = movedCount(row.times_to_ready, was?.timeToReady ?? null, now.timeToReady);
+    if (!was && row.users !== undefined) {
+      const users = withUser(row.users, user);
+      if (users !== undefined) change.users = users;
+    }
+    await db.updateTable('usage_summaries').set(change).where(isKey(key)).execute();
   }
 }
 
@@ -144,20 +141,23 @@ async function usageUserId(db: Db, name: string): Promise<number> {
 const isKey = (key: SummaryKey) => (eb: ExpressionBuilder<Database, 'usage_summaries'>) =>
   eb.and(Object.entries(key).map(([c, v]) => eb(c as keyof SummaryKey, '=', v)));
 
-/** The row of `key`, created empty when missing, locked on PostgreSQL (SQLite has one writer). */
-async function lockRow(db: Db, key: SummaryKey): Promise<Tally> {
+/**
+ * The row of `key`, created empty when missing, locked on PostgreSQL (SQLite has one writer):
+ * its counts, and its user list only when asked for.
+ */
+async function lockRow(db: Db, key: SummaryKey, withUsers: boolean) {
   await db
     .insertInto('usage_summaries')
     .values({ ...key, ...new Tally().columns() })
     .onConflict((oc) => oc.doNothing())
     .execute();
-  const row = await db
+  return db
     .selectFrom('usage_summaries')
-    .selectAll()
+    .select(['sessions', 'core_seconds', 'gpu_seconds', 'queue_waits', 'times_to_ready'])
+    .$if(withUsers, (qb) => qb.select('users'))
     .where(isKey(key))
     .$if(isPostgres(db), (qb) => qb.forUpdate())
     .executeTakeFirstOrThrow();
-  return Tally.from(row);
 }
 
 const compareKeys = (a: SummaryKey, b: SummaryKey) =>

@@ -37,17 +37,14 @@ export class Tally {
   readonly queueWaits = new Map<number, number>();
   readonly timesToReady = new Map<number, number>();
 
-  /**
-   * Adds a record (`sign` 1) or takes back what it added before it changed (-1). Its user stays:
-   * records are never deleted and never change user, so the user still has this record.
-   */
-  add(c: Contribution, sign: 1 | -1 = 1): void {
-    this.sessions += sign;
-    this.coreSeconds += sign * c.coreSeconds;
-    this.gpuSeconds += sign * c.gpuSeconds;
-    if (sign === 1) this.users.add(c.user);
-    count(this.queueWaits, c.queueWait, sign);
-    count(this.timesToReady, c.timeToReady, sign);
+  /** Adds a record. */
+  add(c: Contribution): void {
+    this.sessions += 1;
+    this.coreSeconds += c.coreSeconds;
+    this.gpuSeconds += c.gpuSeconds;
+    this.users.add(c.user);
+    count(this.queueWaits, c.queueWait, 1);
+    count(this.timesToReady, c.timeToReady, 1);
   }
 
   /**
@@ -74,12 +71,6 @@ export class Tally {
       queue_waits: pairs(this.queueWaits),
       times_to_ready: pairs(this.timesToReady),
     };
-  }
-
-  static from(row: StoredTally): Tally {
-    const t = new Tally();
-    t.mergeParsed(parseTally(row));
-    return t;
   }
 }
 
@@ -131,6 +122,34 @@ function count(counts: Map<number, number>, value: number | null, by: number): v
 
 const pairs = (counts: Map<number, number>) =>
   JSON.stringify([...counts.entries()].sort((a, b) => a[0] - b[0]).flat());
+
+/**
+ * A stored count of values (queue_waits, times_to_ready) with one start moved from the value
+ * `from` to `to` (null: not counted there).
+ */
+export function movedCount(stored: string, from: number | null, to: number | null): string {
+  const counts = new Map<number, number>();
+  const list = JSON.parse(stored) as number[];
+  for (let i = 0; i < list.length; i += 2) counts.set(list[i] as number, list[i + 1] as number);
+  count(counts, from, -1);
+  count(counts, to, 1);
+  return pairs(counts);
+}
+
+/** A stored sorted user list with `user` added, or undefined when it is listed already. */
+export function withUser(stored: string, user: number): string | undefined {
+  const users = JSON.parse(stored) as number[];
+  let lo = 0;
+  let hi = users.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((users[mid] as number) < user) lo = mid + 1;
+    else hi = mid;
+  }
+  if (users[lo] === user) return undefined;
+  users.splice(lo, 0, user);
+  return JSON.stringify(users);
+}
 
 /**
  * Counts the distinct numbers in several sorted lists of user numbers, one count after another,
