@@ -38,10 +38,10 @@ interface JupyterKernel {
 }
 
 async function jupyterActivity(target: AppTarget, auth: AppAuth): Promise<AppActivity | undefined> {
-  const [status, kernels] = await Promise.all([
-    json(target, auth, '/api/status?no_track_activity=1'),
-    json(target, auth, '/api/kernels?no_track_activity=1'),
-  ]);
+  // The kernels first, then the status: a kernel seen busy has already moved the last activity
+  // the status then reports (asked at once, the status could be the older of the two answers).
+  const kernels = await json(target, auth, '/api/kernels?no_track_activity=1');
+  const status = await json(target, auth, '/api/status?no_track_activity=1');
   if (!status || typeof status !== 'object' || !Array.isArray(kernels)) return undefined;
   const list = kernels as JupyterKernel[];
   return {
