@@ -51,6 +51,14 @@ export function toHubError(error: FastifyError | HubError | Error): HubError {
   return new HubError('internal');
 }
 
+/** What a database outage's error says, in a few words: its code, or its message. */
+function causeOf(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  if (error instanceof AggregateError) return error.errors.map((e) => causeOf(e)).join(', ');
+  return error.message;
+}
+
 export function sendError(reply: FastifyReply, err: HubError, site: Site): FastifyReply {
   const request = reply.request;
   if (err.headers) reply.headers(err.headers);
@@ -72,7 +80,14 @@ export function installErrorHandlers(app: FastifyInstance, site: Site): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A request no route takes can fail before the not-found handler (a body-less QUERY, say).
     const err = request.is404 ? unrouted(request) : toHubError(error);
-    if (err.status >= 500) {
+    if (isDatabaseUnreachable(error)) {
+      // During an outage every request ends here: one line each, without the stack (the same
+      // for all of them, and pages of it would bury the line saying what happened).
+      request.log.warn(
+        { code: err.code, status: err.status, cause: causeOf(error) },
+        'request refused: database unreachable',
+      );
+    } else if (err.status >= 500) {
       request.log.error({ err: error, detail: err.detail }, 'request failed');
     } else {
       request.log.info({ code: err.code, status: err.status }, 'request refused');
