@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import type { Site } from '../ui/site.js';
 import { installErrorHandlers } from './errors.js';
@@ -21,7 +21,7 @@ async function failingWith(
       done();
     },
   });
-  const app = Fastify({ loggerInstance: pino(stream) });
+  const app = Fastify({ loggerInstance: pino(stream) as FastifyBaseLogger });
   // JSON clients only here: the site is what the HTML error page would use.
   installErrorHandlers(app, {} as Site);
   app.get('/hub/api/thing', async () => {
