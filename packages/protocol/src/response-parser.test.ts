@@ -113,6 +113,42 @@ describe('reading responses', () => {
       );
   });
 
+  it('trims header values exactly as String.prototype.trim does', () => {
+    const values = [
+      'v',
+      ' v',
+      '  v ',
+      '\tv\t',
+      ' v\xa0',
+      ' \xa0v',
+      ' ',
+      '',
+      ' a b ',
+      ' \x01v',
+      ' v\x7f',
+      ' é',
+    ];
+    const r = parse(
+      `HTTP/1.1 200 OK\r\n${values.map((v, i) => `X-${i}:${v}\r\n`).join('')}Content-Length: 0\r\n\r\n`,
+    );
+    const raw = r.heads[0]?.rawHeaders ?? [];
+    assert.deepEqual(
+      values.map((_, i) => raw[2 * i + 1]),
+      values.map((v) => v.trim()),
+    );
+  });
+
+  it('reads Content-Length of 1 to 15 digits, and nothing else', () => {
+    assert.equal(parse('HTTP/1.1 200 OK\r\nContent-Length:  007 \r\n\r\n1234567').body, '1234567');
+    assert.equal(parse('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n').ended, 1);
+    for (const value of ['', '1 2', '+1', '0x10', '1e3', '1.0', '1234567890123456'])
+      assert.throws(
+        () => parse(`HTTP/1.1 200 OK\r\nContent-Length: ${value}\r\n\r\n`),
+        /Content-Length/,
+        JSON.stringify(value),
+      );
+  });
+
   it('reads one response after another once reset, as a pooled connection does', () => {
     const heads: ResponseHead[] = [];
     const bodies: string[] = [];

@@ -30,6 +30,7 @@ export class MalformedResponse extends Error {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
 
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'close' | 'done';
 
@@ -59,6 +60,32 @@ function statusCode(text: string, end: number): number {
   }
   if (!ok) throw new MalformedResponse('the status line is not HTTP/1.x');
   return (d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48);
+}
+
+/** Whether trim() might remove the character (all it removes that a latin1 string can hold, and more). */
+const isTrimmed = (c: number) => c <= 32 || c === 160;
+
+/**
+ * text[from, end) without white space at either end, as trim() gives it; the usual `Name: value`
+ * (one space, nothing to cut at the end) is a single slice.
+ */
+function headerValue(text: string, from: number, end: number): string {
+  const first = text.charCodeAt(from + 1);
+  if (
+    text.charCodeAt(from) === 32 &&
+    from + 1 < end &&
+    !isTrimmed(first) &&
+    !isTrimmed(text.charCodeAt(end - 1))
+  )
+    return text.slice(from + 1, end);
+  return text.slice(from, end).trim();
+}
+
+/** 1 to 15 decimal digits (/^\d{1,15}$/). */
+function isLength(value: string): boolean {
+  if (value.length === 0 || value.length > 15) return false;
+  for (let i = 0; i < value.length; i++) if (!isDigit(value.charCodeAt(i))) return false;
+  return true;
 }
 
 /** Reads one response, then (after reset) the next on the same connection. */
@@ -112,8 +139,10 @@ export class ResponseParser {
         case 'length': {
           const n = Math.min(this.left, buf.length);
           this.left -= n;
-          const piece = buf.subarray(0, n);
-          buf = buf.subarray(n);
+          // Usually the body is the rest of the buffer: no views to make of it.
+          const whole = n === buf.length;
+          const piece = whole ? buf : buf.subarray(0, n);
+          buf = whole ? EMPTY : buf.subarray(n);
           this.handlers.onBody(piece, this.left === 0);
           if (this.left === 0) this.finish();
           break;
@@ -135,8 +164,9 @@ export class ResponseParser {
         case 'chunk-data': {
           const n = Math.min(this.left, buf.length);
           this.left -= n;
-          this.handlers.onBody(buf.subarray(0, n), false);
-          buf = buf.subarray(n);
+          const whole = n === buf.length;
+          this.handlers.onBody(whole ? buf : buf.subarray(0, n), false);
+          buf = whole ? EMPTY : buf.subarray(n);
           if (this.left === 0) this.state = 'chunk-crlf';
           break;
         }
@@ -194,12 +224,12 @@ export class ResponseParser {
       if (colon <= at || colon > eol || first === 32 || first === 9)
         throw new MalformedResponse('a header line is malformed');
       const name = text.slice(at, colon);
-      const value = text.slice(colon + 1, eol).trim();
+      const value = headerValue(text, colon + 1, eol);
       // Only names of these lengths can be one of the three that frame the body.
       if (name.length === 14 || name.length === 17 || name.length === 10)
         switch (name.toLowerCase()) {
           case 'content-length': {
-            if (!/^\d{1,15}$/.test(value)) throw new MalformedResponse('Content-Length is not a number');
+            if (!isLength(value)) throw new MalformedResponse('Content-Length is not a number');
             const n = Number(value);
             if (length !== undefined && length !== n)
               throw new MalformedResponse('Content-Length is given twice');

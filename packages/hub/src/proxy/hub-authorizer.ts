@@ -36,7 +36,7 @@ export interface HubAuthorizerOptions {
   adminAccess: boolean;
   /** 0: no caching. */
   cacheMs: number;
-  /** Bound on cached credentials and servers (each); the oldest go first. */
+  /** Bound on cached tokens, session cookies and servers (each); the oldest go first. */
   maxEntries?: number;
 }
 
@@ -74,7 +74,12 @@ function reachesServers(p: Principal): boolean {
 }
 
 export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
-  private readonly identities: TtlCache<string, Identified<HubIdentity>>;
+  /**
+   * Identities by the Authorization header as sent and by the session cookie's value as sent: two
+   * maps, so a lookup hashes the credential itself rather than a key built from it per request.
+   */
+  private readonly byToken: TtlCache<string, Identified<HubIdentity>>;
+  private readonly byCookie: TtlCache<string, Identified<HubIdentity>>;
   private readonly grants: TtlCache<number, Grantees>;
   private readonly loading = new Map<string, Promise<Identified<HubIdentity>>>();
   /** Bumped by every forget*: a lookup that started before must not cache what it read. */
@@ -82,7 +87,8 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
 
   constructor(private readonly options: HubAuthorizerOptions) {
     const max = options.maxEntries ?? 10_000;
-    this.identities = new TtlCache(options.cacheMs, max);
+    this.byToken = new TtlCache(options.cacheMs, max);
+    this.byCookie = new TtlCache(options.cacheMs, max);
     this.grants = new TtlCache(options.cacheMs, max);
   }
 
@@ -94,12 +100,12 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
     const token = authorization !== undefined && HUB_TOKEN.test(authorization) ? authorization : undefined;
     const cookie = token === undefined ? sessionCookie(credentials.cookie) : undefined;
     if (token === undefined && cookie === undefined) return null;
-    const key = token !== undefined ? `t ${token}` : `c ${cookie}`;
-    const hit = this.identities.get(key);
+    const hit = token !== undefined ? this.byToken.get(token) : this.byCookie.get(cookie as string);
     if (hit !== undefined) return hit;
+    const key = token !== undefined ? `t ${token}` : `c ${cookie}`;
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.load(key, token, cookie).finally(() => this.loading.delete(key));
+      pending = this.load(token, cookie).finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
     }
     return pending;
@@ -123,13 +129,16 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
   /** At logout: the session's cookie stops working at once. */
   forgetSession(sessionId: string): void {
     this.generation++;
-    this.identities.deleteWhere((v) => typeof v === 'object' && v !== null && v.sessionId === sessionId);
+    this.byCookie.deleteWhere((v) => typeof v === 'object' && v !== null && v.sessionId === sessionId);
   }
 
   /** After a user was blocked, deleted, or lost admin rights. */
   forgetUser(userId: number): void {
     this.generation++;
-    this.identities.deleteWhere((v) => typeof v === 'object' && v !== null && v.principal.userId === userId);
+    const ofUser = (v: Identified<HubIdentity>) =>
+      typeof v === 'object' && v !== null && v.principal.userId === userId;
+    this.byToken.deleteWhere(ofUser);
+    this.byCookie.deleteWhere(ofUser);
   }
 
   /** After the shares of a server changed. */
@@ -154,7 +163,6 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
   }
 
   private async load(
-    key: string,
     token: string | undefined,
     cookie: string | undefined,
   ): Promise<Identified<HubIdentity>> {
@@ -170,7 +178,10 @@ export class HubAuthorizer implements ProxyAuthorizer<HubIdentity> {
       if (!(err instanceof HubError && err.code === 'invalid_token')) throw err;
       result = 'invalid_token';
     }
-    if (generation === this.generation) this.identities.set(key, result);
+    if (generation === this.generation) {
+      if (token !== undefined) this.byToken.set(token, result);
+      else this.byCookie.set(cookie as string, result);
+    }
     return result;
   }
 }

@@ -3,6 +3,7 @@
 // hot path). That routes survive a restart is spawn/routes.test.ts's.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createToken } from '../auth/tokens.js';
 import { HubAuthorizer } from './hub-authorizer.js';
 import { ProxyScene, SECRET } from './test-support.js';
 
@@ -62,14 +63,16 @@ describe('the authorization cache', () => {
     scene = await ProxyScene.start();
   });
   after(() => scene.close());
-
-  it('answers a known credential without a promise, and asks the database again after forgetting', async () => {
-    const authorizer = new HubAuthorizer({
+  const newAuthorizer = async () =>
+    new HubAuthorizer({
       db: scene.db,
       cookieSecret: await scene.cookieSecret(),
       adminAccess: false,
       cacheMs: 60_000,
     });
+
+  it('answers a known credential without a promise, and asks the database again after forgetting', async () => {
+    const authorizer = await newAuthorizer();
     const credentials = {
       cookie: `a=1; ${(await scene.login('ada')).cookieHeader()}`,
       authorization: undefined,
@@ -88,5 +91,26 @@ describe('the authorization cache', () => {
     authorizer.forgetSession(who.sessionId ?? '');
     assert.ok(authorizer.identify(credentials) instanceof Promise);
     assert.equal(authorizer.identify({ cookie: 'other=1', authorization: 'Basic abc' }), null);
+  });
+
+  it('keeps tokens and cookies apart, and forgets both of a user', async () => {
+    const authorizer = await newAuthorizer();
+    const { token } = await createToken(scene.db, { userId: await scene.userId('ada'), scopes: ['self'] });
+    const byToken = { cookie: undefined, authorization: `token ${token}` };
+    // The same text as a session cookie's value is no session: it must not find the token's identity.
+    const byCookie = { cookie: `hpchub-session=token ${token}`, authorization: undefined };
+    const ada = await authorizer.identify(byToken);
+    assert.ok(ada && ada !== 'invalid_token');
+    assert.equal(ada.principal.via, 'token');
+    assert.equal(await authorizer.identify(byCookie), null);
+    const browser = { cookie: (await scene.login('ada')).cookieHeader(), authorization: undefined };
+    const inBrowser = await authorizer.identify(browser);
+    assert.ok(inBrowser && inBrowser !== 'invalid_token');
+    assert.equal(inBrowser.principal.via, 'cookie');
+    assert.equal(authorizer.identify(byToken), ada);
+    assert.equal(authorizer.identify(browser), inBrowser);
+    authorizer.forgetUser(ada.principal.userId);
+    assert.ok(authorizer.identify(byToken) instanceof Promise);
+    assert.ok(authorizer.identify(browser) instanceof Promise);
   });
 });

@@ -35,6 +35,10 @@ describe('headers', () => {
     assert.equal(withoutHubCookies('a=1; hpchub-session=s.sig; b=2'), 'a=1; b=2');
     assert.equal(withoutHubCookies('hpchub-session=s; hpchub-login-xsrf=x'), undefined);
     assert.equal(withoutHubCookies('a=1'), 'a=1');
+    // Once a hub cookie is cut, the rest is written back as `name=value; name=value`.
+    assert.equal(withoutHubCookies(' a=1 ;;hpchub-session=s;  b=2; '), 'a=1; b=2');
+    assert.equal(withoutHubCookies('hpchub-session=s'), undefined);
+    assert.equal(withoutHubCookies('x-hpchub-y=1; hpchub-a=2'), 'x-hpchub-y=1');
   });
 
   it('reads what authorization needs and forwards neither credentials nor hop-by-hop headers', () => {
