@@ -27,14 +27,44 @@ function withAuthor(db: Db) {
     .select('users.name as author');
 }
 
-/** Items shown now (started, not ended), newest first. */
-export function currentNews(db: Db, now = nowIso()): Promise<NewsWithAuthor[]> {
+/** Items not ended at `now` (scheduled ones included), newest first. */
+function notEnded(db: Db, now: string): Promise<NewsWithAuthor[]> {
   return withAuthor(db)
-    .where((eb) => eb.or([eb('news_items.starts_at', 'is', null), eb('news_items.starts_at', '<=', now)]))
     .where((eb) => eb.or([eb('news_items.ends_at', 'is', null), eb('news_items.ends_at', '>', now)]))
     .orderBy((eb) => eb.fn.coalesce('news_items.starts_at', 'news_items.created'), 'desc')
     .orderBy('news_items.id', 'desc')
     .execute();
+}
+
+const shown = (now: string) => (item: Pick<NewsItemRow, 'starts_at' | 'ends_at'>) =>
+  newsState(item, now) === 'current';
+
+/** Items shown now (started, not ended), newest first. */
+export async function currentNews(db: Db, now = nowIso()): Promise<NewsWithAuthor[]> {
+  return (await notEnded(db, now)).filter(shown(now));
+}
+
+/** Drops every database's copy of the shown items (shownNews); bumped by each write here. */
+let generation = 0;
+const kept = new WeakMap<Db, { generation: number; items: NewsItemRow[] }>();
+
+/**
+ * Items shown now, newest first, as the pages show them on every request (the login and home
+ * pages' news, the maintenance banner): read once into memory, then filtered by time at each
+ * call, so a start or an end needs no new read. Every write of news (here) drops the copy, so an
+ * admin's change shows at once; a read that began before a write does not keep what it read.
+ * Without the author (currentNews has it), whose account may change without a news write.
+ */
+export async function shownNews(db: Db, now = nowIso()): Promise<NewsItemRow[]> {
+  let copy = kept.get(db);
+  if (copy?.generation !== generation) {
+    // Kept as of the generation the read began in: a write meanwhile makes the next call read again.
+    const reading = generation;
+    const items = (await notEnded(db, now)).map(({ author: _, ...item }) => item);
+    copy = { generation: reading, items };
+    kept.set(db, copy);
+  }
+  return copy.items.filter(shown(now));
 }
 
 /** Every item, scheduled and past ones included (for admins), newest first. */
@@ -53,6 +83,7 @@ export async function createNews(db: Db, fields: NewsFields, authorId: number | 
     .values({ ...fields, created: now, updated: now, author_id: authorId })
     .returning('id')
     .executeTakeFirstOrThrow();
+  generation++;
   return row.id;
 }
 
@@ -62,10 +93,12 @@ export async function updateNews(db: Db, id: number, changes: Partial<NewsFields
     .set({ ...changes, updated: nowIso() })
     .where('id', '=', id)
     .execute();
+  generation++;
 }
 
 export async function deleteNews(db: Db, id: number): Promise<void> {
   await db.deleteFrom('news_items').where('id', '=', id).execute();
+  generation++;
 }
 
 /** Where an item stands at `now`: shown, waiting for its start, or over. */

@@ -94,7 +94,7 @@ export class Presets {
   constructor(private readonly deps: PresetsDeps) {}
 
   /** The site's presets first (in the file's order), then the user's own by name. */
-  async list(user: UserRow): Promise<Preset[]> {
+  async list(user: Pick<UserRow, 'id'>): Promise<Preset[]> {
     const own = await listPresets(this.deps.db, user.id);
     return [
       ...this.deps.site.map((p) => ({

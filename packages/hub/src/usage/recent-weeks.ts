@@ -2,8 +2,8 @@
 // cost, idle ones included (servers still running count up to now).
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { addDays, civilDateAt, periodStart } from './calendar.js';
-import { usageStatistics } from './statistics.js';
+import { addDays, civilDateAt, periodStart, periodsBetween } from './calendar.js';
+import { recordRows } from './statistics-records.js';
 
 export interface WeekTotals {
   /** The Monday the week starts on. */
@@ -23,16 +23,17 @@ export async function recentWeeks(
   const today = civilDateAt(now, zone);
   const monday = periodStart(today, 'week');
   const lastMonday = addDays(monday, -7);
-  const stats = await usageStatistics(db, {
-    from: lastMonday,
-    to: today,
-    groupBy: 'week',
-    filters: { user },
-    zone,
-    now,
-  });
+  // Straight from the records (one user's own are not in the summaries), without the medians
+  // and the totals over both weeks, which the page does not show: one statement.
+  const rows = await recordRows(
+    db,
+    periodsBetween(lastMonday, today, 'week', zone),
+    { from: lastMonday, to: today, groupBy: 'week', filters: { user }, zone },
+    now.toISOString(),
+    { medians: false },
+  );
   const week = (start: string): WeekTotals => {
-    const row = stats.rows.find((r) => r.period === start);
+    const row = rows.find((r) => r.period === start);
     return {
       week: start,
       sessions: row?.sessions ?? 0,

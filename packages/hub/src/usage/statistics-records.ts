@@ -17,25 +17,56 @@ import type { Dimension, UsageQuery, UsageRow } from './statistics.js';
 
 type Db = Kysely<Database>;
 
-/** The rows of `periods` (one period spanning all: the totals) from the records. */
-export async function recordRows(db: Db, periods: Period[], q: UsageQuery, now: string): Promise<UsageRow[]> {
+/** Running servers' rows are the ones with a start (the counts' rows have none). */
+const RUNNING = [sql`r.ended_at is null`, sql`r.started_at is not null`];
+
+/**
+ * The rows of `periods` (one period spanning all: the totals) from the records; the medians
+ * only when asked (the home page's weekly totals need none). The counts and the servers still
+ * running come from one statement: on PostgreSQL each statement is a round trip.
+ */
+export async function recordRows(
+  db: Db,
+  periods: Period[],
+  q: UsageQuery,
+  now: string,
+  { medians: withMedians = true } = {},
+): Promise<UsageRow[]> {
   if (periods.length === 0) return [];
   const s = source(periods, q);
-  const counts = await sql<{
+  const counted = await sql<{
     period: string;
     key: Key;
     sessions: number | string;
     users: number | string;
     core_seconds: number | string | null;
     gpu_seconds: number | string | null;
+    cores: number | null;
+    gpus: number | null;
+    started_at: string | null;
   }>`${s.with}
     select b.period as period, ${s.key} as key, count(*) as sessions,
       count(distinct r.user_name) as users,
       sum(r.cores * coalesce(r.used_run_seconds, 0)) as core_seconds,
-      sum(r.gpus * coalesce(r.used_run_seconds, 0)) as gpu_seconds
-    ${s.from} ${s.where()} group by ${s.groupBy}`.execute(db);
+      sum(r.gpus * coalesce(r.used_run_seconds, 0)) as gpu_seconds,
+      null as cores, null as gpus, null as started_at
+    ${s.from} ${s.where()} group by ${s.groupBy}
+    union all
+    select b.period, ${s.key}, 0, 0, 0, 0, r.cores, r.gpus, r.started_at
+    ${s.from} ${s.where(RUNNING)}`.execute(db);
   const out = new Map<string, PeriodRow>();
-  for (const r of counts.rows) {
+  const running: RunningServer[] = [];
+  for (const r of counted.rows) {
+    if (r.started_at !== null) {
+      running.push({
+        period: r.period,
+        key: r.key,
+        cores: Number(r.cores),
+        gpus: Number(r.gpus),
+        started_at: r.started_at,
+      });
+      continue;
+    }
     out.set(rowId(r.period, r.key), {
       period: r.period,
       key: r.key,
@@ -47,11 +78,17 @@ export async function recordRows(db: Db, periods: Period[], q: UsageQuery, now: 
       median_time_to_ready_seconds: null,
     });
   }
-  addRunning(out, await runningServers(db, periods, q), now);
-  for (const measure of ['queue_wait_seconds', 'time_to_ready_seconds'] as const) {
-    for (const m of await medians(db, s, measure)) {
-      const row = out.get(rowId(m.period, m.key));
-      if (row) row[`median_${measure}`] = m.median;
+  addRunning(out, running, now);
+  if (withMedians) {
+    const found = await Promise.all([
+      medians(db, s, 'queue_wait_seconds'),
+      medians(db, s, 'time_to_ready_seconds'),
+    ]);
+    for (const [i, measure] of (['queue_wait_seconds', 'time_to_ready_seconds'] as const).entries()) {
+      for (const m of found[i] ?? []) {
+        const row = out.get(rowId(m.period, m.key));
+        if (row) row[`median_${measure}`] = m.median;
+      }
     }
   }
   return finishRows(out.values());
@@ -63,7 +100,7 @@ export async function runningServers(db: Db, periods: Period[], q: UsageQuery): 
   const s = source(periods, q);
   const { rows } = await sql<RunningServer>`
     ${s.with} select b.period as period, ${s.key} as key, r.cores as cores, r.gpus as gpus, r.started_at as started_at
-    ${s.from} ${s.where([sql`r.ended_at is null`, sql`r.started_at is not null`])}`.execute(db);
+    ${s.from} ${s.where(RUNNING)}`.execute(db);
   return rows;
 }
 

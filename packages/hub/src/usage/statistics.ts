@@ -89,8 +89,10 @@ export async function usageStatistics(db: Db, q: UsageQuery): Promise<UsageStati
     return { periods: periods.map((p) => p.period), rows, totals: totals.map(({ period: _, ...t }) => t) };
   }
   const whole = periods.length === 0 ? [] : [{ period: '', from: periods[0]?.from, to: periods.at(-1)?.to }];
-  const rows = await recordRows(db, periods, q, now);
-  const totals = await recordRows(db, whole as Period[], q, now);
+  const [rows, totals] = await Promise.all([
+    recordRows(db, periods, q, now),
+    recordRows(db, whole as Period[], q, now),
+  ]);
   return {
     periods: periods.map((p) => p.period),
     rows,

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from '../../test-support/hub.js';
-import { Browser as Client } from '../../test-support/hub.js';
+import { Browser as Client, TestHub } from '../../test-support/hub.js';
 import { type PagesScene, startPagesHub } from '../../test-support/pages.js';
+import { queryLogDuring } from '../../test-support/query-log.js';
 import { nowIso } from '../../util/time.js';
 import { endSentence } from './end-reasons.js';
 
@@ -102,3 +103,116 @@ describe('home page', () => {
     }
   });
 });
+
+for (const engine of ['sqlite', 'postgres'] as const) {
+  describe(`home page's queries on ${engine}`, () => {
+    let hub: TestHub;
+    let alice: Browser;
+    let admin: string;
+
+    before(async () => {
+      // Polls a minute apart: a request's queries are counted with nothing else running.
+      hub = await TestHub.start({
+        engine,
+        configure: (c) => {
+          c.spawner.poll_interval_seconds = 60;
+        },
+      });
+      await hub.addUser('boss', { admin: true });
+      admin = await hub.tokenFor('boss', ['admin']);
+      await hub.addUser('alice', { password: 'alice-password-1' });
+      await hub.addUser('bob', { password: 'bob-password-1' });
+      alice = await hub.login('alice', 'alice-password-1');
+      const { id } = await hub.hub.db
+        .selectFrom('users')
+        .select('id')
+        .where('name', '=', 'alice')
+        .executeTakeFirstOrThrow();
+      const when = nowIso();
+      await hub.hub.db
+        .insertInto('servers')
+        .values(
+          ['', 'gpu', 'old'].map((name) => ({
+            user_id: id,
+            name,
+            app: 'jupyterlab',
+            status: 'stopped',
+            options: JSON.stringify({ app: 'jupyterlab' }),
+            created: when,
+            started: when,
+            stopped: when,
+            end_reason: 'user_stop',
+          })),
+        )
+        .execute();
+      await hub.hub.db
+        .insertInto('presets')
+        .values({
+          user_id: id,
+          name: 'Thesis',
+          app: 'jupyterlab',
+          options: '{"app":"jupyterlab"}',
+          created: when,
+        })
+        .execute();
+    });
+    after(() => hub.stop());
+
+    /** One home page request: its queries (a session's once-a-minute touch aside) and rounds. */
+    const home = async (browser: Browser) => {
+      let text = '';
+      const log = await queryLogDuring(hub.hub.db, async () => {
+        const res = await browser.get('/hub/home');
+        assert.equal(res.status, 200);
+        text = res.text;
+      });
+      return { text, sql: log.sql.filter((q) => !/^update "sessions"/.test(q)), rounds: log.rounds };
+    };
+    const readsNews = (sql: string[]) => sql.filter((q) => /"news_items"/.test(q)).length;
+
+    test('six queries in two rounds (the session, then the page’s reads at once); the notices from memory', async () => {
+      const posted = await hub.api<{ id: number }>('POST', '/news', {
+        token: admin,
+        body: { title: 'Cluster upgraded' },
+      });
+      assert.equal(posted.status, 201, posted.text);
+      const first = await home(alice);
+      assert.equal(readsNews(first.sql), 1);
+      const again = await home(alice);
+      assert.match(again.text, /Cluster upgraded/);
+      assert.match(again.text, /Thesis/);
+      assert.equal(again.sql.length, 6, again.sql.join('\n'));
+      assert.equal(readsNews(again.sql), 0);
+      // The session, then every read of the page at once.
+      assert.equal(again.rounds, 2, again.sql.join('\n'));
+    });
+
+    test('a change to the news shows at once, for everyone', async () => {
+      const { body: items } = await hub.api<{ id: number; title: string }[]>('GET', '/news', {
+        token: admin,
+      });
+      const item = items.find((i) => i.title === 'Cluster upgraded');
+      assert.ok(item);
+      await home(alice);
+      const changed = await hub.api('PATCH', `/news/${item.id}`, {
+        token: admin,
+        body: { title: 'Cluster upgraded: read the notes' },
+      });
+      assert.equal(changed.status, 200, changed.text);
+      const seen = await home(alice);
+      assert.match(seen.text, /Cluster upgraded: read the notes/);
+      assert.equal(readsNews(seen.sql), 1);
+      const bob = await hub.login('bob', 'bob-password-1');
+      const bobs = await home(bob);
+      assert.match(bobs.text, /Cluster upgraded: read the notes/);
+      assert.doesNotMatch(bobs.text, /Thesis/, "alice's preset is hers");
+      await hub.api('POST', '/news', {
+        token: admin,
+        body: { kind: 'maintenance', title: 'Downtime tonight' },
+      });
+      assert.match((await home(alice)).text, /<aside class="banner"[^>]*>[\s\S]*Downtime tonight/);
+      assert.equal((await hub.api('DELETE', `/news/${item.id}`, { token: admin })).status, 204);
+      assert.doesNotMatch((await home(alice)).text, /Cluster upgraded/);
+    });
+  });
+}

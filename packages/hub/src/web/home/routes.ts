@@ -19,7 +19,7 @@ const RECENT_ENDS = 5;
 
 export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
   app,
-  { hub, site, spawning, presets, accounts },
+  { hub, site, spawning, presets },
 ) => {
   app.get(
     '/hub/home',
@@ -36,14 +36,15 @@ export const homeRoutes: FastifyPluginAsyncTypebox<WebDeps> = async (
     async (request, reply) => {
       const p = request.principal;
       if (!p) return reply.redirect('/hub/login');
-      // Independent reads, at once: on PostgreSQL each is a round trip of its own.
+      // Independent reads, at once: on PostgreSQL each is a round trip of its own. The notices are
+      // kept in memory until news change (shownNews).
       const [rows, shares, codes, notices, usage, userPresets] = await Promise.all([
         hub.db.selectFrom('servers').selectAll().where('user_id', '=', p.userId).orderBy('name').execute(),
         listShares(hub.db, { ownerId: p.userId }),
         listShareCodes(hub.db, { ownerId: p.userId }),
         loadNotices(hub.db),
         recentWeeks(hub.db, p.name, usageTimeZone(hub.config)),
-        accounts.existing(p.name).then((user) => presets.list(user)),
+        presets.list({ id: p.userId }),
       ]);
       const now = Date.now();
       const views = rows.map((r) => serverView(r, p.name, spawning, now));

@@ -1,26 +1,26 @@
 // How news reach people: maintenance notices as a banner above every signed-in page and the
 // login page, news items in a panel on the login and home pages.
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
-import { currentNews, type NewsWithAuthor } from '../../news/store.js';
+import type { Database, NewsItemRow } from '../../db/schema.js';
+import { shownNews } from '../../news/store.js';
 import { html, type SafeHtml } from '../../ui/html.js';
 import { renderMarkdown } from '../../ui/markdown.js';
 import { formatDate } from '../format.js';
 
 export interface Notices {
-  news: NewsWithAuthor[];
-  maintenance: NewsWithAuthor[];
+  news: NewsItemRow[];
+  maintenance: NewsItemRow[];
 }
 
 export async function loadNotices(db: Kysely<Database>): Promise<Notices> {
-  const items = await currentNews(db);
+  const items = await shownNews(db);
   return {
     news: items.filter((i) => i.kind !== 'maintenance'),
     maintenance: items.filter((i) => i.kind === 'maintenance'),
   };
 }
 
-export function maintenanceBanner(items: NewsWithAuthor[]): SafeHtml | undefined {
+export function maintenanceBanner(items: NewsItemRow[]): SafeHtml | undefined {
   if (items.length === 0) return undefined;
   return html`<aside class="banner" aria-label="Maintenance notices">${items.map(
     (item) => html`<div class="banner-item">
@@ -31,7 +31,7 @@ export function maintenanceBanner(items: NewsWithAuthor[]): SafeHtml | undefined
   )}</aside>`;
 }
 
-export function newsPanel(items: NewsWithAuthor[]): SafeHtml {
+export function newsPanel(items: NewsItemRow[]): SafeHtml {
   if (items.length === 0) return html``;
   return html`<section class="panel news" aria-labelledby="news-title">
     <h2 id="news-title">News</h2>
