@@ -12,7 +12,9 @@
 //      (the full-path server is stopped first: sections 3 and 4 measure the hub alone);
 //   4. 100,000 requests to an upstream that refuses connections: hub file descriptors and memory.
 // Prints a report, writes bench/results/proxy.json, and ends with one JSON line of the headline
-// numbers. `--quick` runs a shorter version (a smoke test of the benchmark itself). Section 2 also
+// numbers (`--out FILE` writes the report there instead; `npm run bench:scale` runs this benchmark
+// as one of its parts that way). `--quick` runs a shorter version (a smoke test of the benchmark
+// itself), which writes a report only with `--out`. Section 2 also
 // reads the hub's event loop delay and garbage collection pauses, while it proxies and while it
 // idles (the machine's own scheduling); the results keep the CPU per request per hop of the run
 // they replace. BENCH_PROXY_HUB_NODE_FLAGS passes flags to the hub's Node.js (processes.ts), e.g.
@@ -20,7 +22,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Browser } from '../../packages/hub/src/test-support/hub.js';
 import { type Component, cpuPerRequest, cpuSnapshot, machineSnapshot, othersCpuPercent } from './cpu.js';
@@ -143,12 +145,15 @@ async function fixedRate(url: string, cookie?: string) {
 }
 
 const RESULTS = join(ROOT, 'bench/results/proxy.json');
+const outAt = process.argv.indexOf('--out');
+/** Where the report is written (and the run it replaces read), if anywhere. */
+const OUT = outAt > 0 ? resolve(process.argv[outAt + 1] as string) : quick ? undefined : RESULTS;
 
 /** CPU per request per hop of the run this one replaces (before/after a change, side by side). */
-function previousRunCpu(): Record<string, unknown> | undefined {
-  if (!existsSync(RESULTS)) return undefined;
+function previousRunCpu(file: string): Record<string, unknown> | undefined {
+  if (!existsSync(file)) return undefined;
   try {
-    const old = JSON.parse(readFileSync(RESULTS, 'utf8')) as {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as {
       generated?: string;
       machine?: { loadavg_by_section?: { throughput?: number[] } };
       throughput?: Record<string, { cpu_us_per_request?: Record<string, number> }>;
@@ -168,7 +173,7 @@ function previousRunCpu(): Record<string, unknown> | undefined {
 
 async function main(): Promise<void> {
   if (!checkTools()) process.exit(1);
-  const previousCpu = previousRunCpu();
+  const previousCpu = previousRunCpu(OUT ?? RESULTS);
   const loadBefore = loadavg();
   /** The load average as each section starts (other work on the machine skews a section's numbers). */
   const loadBySection: Record<string, number[]> = {};
@@ -459,10 +464,10 @@ async function main(): Promise<void> {
       },
     },
   };
-  if (!quick) {
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
-    console.log('\nwrote bench/results/proxy.json');
+  if (OUT) {
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwrote ${OUT}`);
   }
   console.log(JSON.stringify(headline));
 }

@@ -12,35 +12,48 @@
 //   SIGKILL with 2,000 running and 200 queued: time until every route serves again;
 //   rounds of SIGKILL at random moments of starts and stops: no orphan, none stuck, none twice.
 // Then the faults on the real components (bench/faults: real Slurm, real agents, PostgreSQL),
-// the `faults_real` section.
+// the `faults_real` section; then the proxy's tail latency, the full path and CPU per hop
+// (bench:proxy, the `proxy` section) and the hub's share of a start (bench:spawn, the `spawn`
+// section), each run as its own benchmark (parts.ts) that also writes its own report. `goals`
+// sums up every goal of the issue, met or not (figures.ts).
 // Every figure carries the load average when it was taken. Writes bench/results/scale.json and
-// ends with one JSON line.
+// ends with one JSON line. A part that fails is recorded with its error; the others still run.
 //
-// Environment: BENCH_SCALE_ENGINES (default "sqlite,postgres"), BENCH_SCALE_USERS (10000),
+// Environment: BENCH_SCALE_PARTS (default "sqlite,postgres,faults,proxy,spawn": which parts run),
+// BENCH_SCALE_QUICK (1: bench:proxy --quick and 2 rounds of bench:spawn, their reports in a
+// temporary directory rather than bench/results; for trying the plumbing), BENCH_SCALE_USERS (10000),
 // BENCH_SCALE_RUNNING (2000), BENCH_SCALE_SURGE (1000), BENCH_SCALE_QUEUED (200),
 // BENCH_SCALE_SECONDS (30: the mixed traffic), BENCH_SCALE_FAULT_ROUNDS (10), BENCH_SCALE_PROFILE
 // (a directory: the hub's CPU profiles of the surge, the mixed traffic and the restart; see profiles.ts).
 // Needs PostgreSQL (scripts/provision/postgres.sh), the Slurm cluster (scripts/provision/slurm.sh),
 // root, and a build (`npm run build`: the hub runs from dist/). bench/faults/measure.ts names its
 // own variables.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Browser } from '../../packages/hub/src/test-support/hub.js';
 import { SimClass } from '../../packages/hub/src/test-support/sim-class.js';
 import { SimCluster } from '../../packages/hub/src/test-support/sim-cluster.js';
 import { hashPassword } from '../../packages/hub/src/users/password.js';
 import { realFaults } from '../faults/measure.js';
+import {
+  goalSummary,
+  type PartError,
+  type ProxyReport,
+  proxyFigures,
+  type SpawnReport,
+  spawnFigures,
+} from './figures.js';
 import { apiAtSize, hubMemory, load, restart, schedulerLoad, surge } from './measure.js';
+import { runPart } from './parts.js';
 import { nameProfile, PROFILE_DIR } from './profiles.js';
 import { proxyCpu } from './proxy-cpu.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const ENGINES = (process.env.BENCH_SCALE_ENGINES ?? 'sqlite,postgres').split(',') as (
-  | 'sqlite'
-  | 'postgres'
-)[];
+const PARTS = (process.env.BENCH_SCALE_PARTS ?? 'sqlite,postgres,faults,proxy,spawn').split(',');
+const ENGINES = (['sqlite', 'postgres'] as const).filter((e) => PARTS.includes(e));
+const QUICK = process.env.BENCH_SCALE_QUICK === '1';
 const USERS = env('BENCH_SCALE_USERS', 10_000);
 const RUNNING = env('BENCH_SCALE_RUNNING', 2000);
 const SURGE = env('BENCH_SCALE_SURGE', 1000);
@@ -216,14 +229,40 @@ function goals(r: EngineResult) {
   };
 }
 
+/** Runs one part if BENCH_SCALE_PARTS names it; a part that fails is recorded with its error. */
+async function part<T>(name: string, run: () => Promise<T>): Promise<T | PartError | undefined> {
+  if (!PARTS.includes(name)) return undefined;
+  say(name);
+  try {
+    return await run();
+  } catch (error) {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 async function main(): Promise<void> {
   const results: (EngineResult & { goals: ReturnType<typeof goals> })[] = [];
   for (const engine of ENGINES) {
     const r = await runEngine(engine);
     results.push({ ...r, goals: goals(r) });
   }
-  say('faults on the real components (bench/faults)');
-  const faultsReal = await realFaults();
+  const faultsReal = await part('faults', realFaults);
+  const outDir = QUICK ? mkdtempSync(join(tmpdir(), 'hpchub-bench-scale-')) : join(ROOT, 'bench/results');
+  const proxy = await part('proxy', async () =>
+    proxyFigures(
+      (await runPart('proxy', join(outDir, 'proxy.json'), QUICK ? ['--quick'] : [])) as ProxyReport,
+    ),
+  );
+  const spawn = await part('spawn', async () =>
+    spawnFigures(
+      (await runPart('spawn', join(outDir, 'spawn.json'), [], {
+        BENCH_SPAWN_ROUNDS: process.env.BENCH_SPAWN_ROUNDS ?? (QUICK ? '2' : '10'),
+      })) as SpawnReport,
+    ),
+  );
+  const summary = goalSummary({ engines: results, faults_real: faultsReal, proxy, spawn });
   const report = {
     benchmark: 'scale',
     date: new Date().toISOString(),
@@ -234,7 +273,11 @@ async function main(): Promise<void> {
       `Users written into the database; servers started through the REST API as users do. Mixed traffic: ${RATE} requests/s open-loop over six routes for ${SECONDS} s. ` +
       'CPU per proxied request, at 1 route and again at 2,000 the same way: 10,000 requests to one server to warm up (the JIT), then 5 rounds of 4,000, 16 at a time, each followed by an idle stretch of the same length; per round the hub’s CPU (nanoseconds of all its threads, /proc/PID/task/*/schedstat) net of the idle stretch’s; the median of the rounds. ' +
       'Restart: SIGKILL, then every route requested by 50 clients (each sends its next request when its last was answered) until each has answered 200 (each first request opens a new TLS connection to its agent, whose side of the handshake runs here, on the same cores), then all again, warm. Event loop delay: monitorEventLoopDelay in the hub’s process over the surge. ' +
-      'The load generator, the agents and the fake Slurm share the machine’s cores with the hub: figures are from one run on a shared 2-core machine, each with its load average.',
+      'The load generator, the agents and the fake Slurm share the machine’s cores with the hub: figures are from one run on a shared 2-core machine, each with its load average. ' +
+      'proxy: the figures of bench:proxy run as a part of this run (its report in bench/results/proxy.json; method there): hpchub’s proxy against configurable-http-proxy and nginx with a 1 KiB upstream, the full path (hub proxy → TLS → agent → app) against configurable-http-proxy straight to the app, p99 added at 1,000 requests/s with the hub’s event loop delay and GC pauses, CPU per request per hop and the replaced run’s. ' +
+      'Its hub runs on SQLite only: a proxied request is answered from the route table and a cache of whose credential it is, so the database is touched only by those cache refills and the activity flushes, which on SQLite run synchronously in the hub’s event loop (the engine on which a stall from them would show). ' +
+      'spawn: the figures of bench:spawn run as a part (report in bench/results/spawn.json): a JupyterLab start on real Slurm against JupyterHub with batchspawner, p50 over the rounds, and the hub’s own share of a start by step; its hub runs on SQLite. ' +
+      'goals: every goal of the issue beside its figure, per engine where the engine applies.',
     machine: {
       hostname: hostname(),
       cpus: cpus().length,
@@ -244,6 +287,9 @@ async function main(): Promise<void> {
     },
     results,
     faults_real: faultsReal,
+    proxy,
+    spawn,
+    goals: summary,
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/scale.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -251,7 +297,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       benchmark: 'scale',
       results: results.map((r) => ({ engine: r.engine, goals: r.goals, loadavg_end: r.loadavg_end })),
-      faults_real: faultsReal.goals,
+      goals: summary,
     }),
   );
 }

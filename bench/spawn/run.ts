@@ -4,8 +4,9 @@
 // 1 GB, 1 hour). Rounds alternate between the two; between rounds the server is stopped and
 // its job has left the queue. Next to the ratio, hpchub's own share of each start (hub-share.ts:
 // request → job submitted, job running → app launched, app answering → ready → first proxied
-// byte), p50 over the rounds, goal under 150 ms. Writes bench/results/spawn.json and ends with
-// one JSON line.
+// byte), p50 over the rounds, goal under 150 ms. Writes bench/results/spawn.json (`--out FILE`:
+// there instead; `npm run bench:scale` runs this benchmark as one of its parts that way) and ends
+// with one JSON line.
 //
 // Environment: BENCH_SPAWN_ROUNDS (default 10 per hub), BENCH_SPAWN_USER (default hpchub-bob).
 // Ten rounds, because JupyterHub's times spread from 2.5 to 7 s on a quiet machine (its own
@@ -15,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, hostname, loadavg, totalmem, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_USER, cleanup, ownJobs, ROOT, type StartTiming, VENV_BIN } from './common.js';
 import { HPCHUB_OPTIONS, HpchubSide } from './hpchub.js';
@@ -26,6 +27,8 @@ const ROUNDS = Number(process.env.BENCH_SPAWN_ROUNDS ?? 10);
 /** Goal for the hub's own share of a start, at p50 over the rounds. */
 const HUB_SHARE_GOAL_MS = 150;
 const SPAWN_TIMEOUT_MS = 330_000;
+const outAt = process.argv.indexOf('--out');
+const OUT = outAt > 0 ? resolve(process.argv[outAt + 1] as string) : join(ROOT, 'bench/results/spawn.json');
 
 interface Summary {
   median_s: number;
@@ -205,8 +208,8 @@ async function main(): Promise<void> {
       machine,
       loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
     };
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/spawn.json'), `${JSON.stringify(report, null, 2)}\n`);
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
     console.log(
       JSON.stringify({
         benchmark: 'spawn',
