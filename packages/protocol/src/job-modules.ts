@@ -4,6 +4,9 @@
 // app's modules and the user's are loaded (in that order), and what happened is handed to the
 // agent (AGENT_JOB_ENV), which tells the hub: what was loaded, or the module system's own error
 // as a failed start, so that no server ever starts without the software that was asked for.
+// A job with nothing to load (the usual case) does not source the init file up front: sourcing
+// it costs tens of milliseconds of every start (Lmod's profile runs a dozen processes), so
+// `module` and `ml` are then functions that source it on their first call (see lazyInitLines).
 // Every name is single-quoted here; names are validated long before (module names in the hub,
 // a pattern in the slurm-gateway), but the script must be safe whatever it is given.
 import { AGENT_JOB_ENV } from './agent.js';
@@ -30,7 +33,16 @@ export interface ModuleSystem {
   init: string[];
   /** Module trees (directories) to `module use` before loading anything. */
   use: string[];
+  /**
+   * Source the init file in every job, even one with nothing to load, so that the variables it
+   * sets (MODULEPATH, LMOD_*, …) reach every app; by default such a job defines `module` to
+   * source it on first use instead.
+   */
+  initAlways?: boolean;
 }
+
+/** The variable naming the init file that the on-first-use `module` sources (lazyInitLines). */
+export const MODULE_INIT_ENV = 'HPCHUB_MODULE_INIT';
 
 /**
  * Where Lmod and Environment Modules put their bash set-up on common distributions: the
@@ -82,8 +94,35 @@ export function moduleInitLines(system: ModuleSystem): string[] {
 }
 
 /**
- * Lines that make `module` available and load the modules. Afterwards `$hpchub_failure` is empty,
- * or says why the start must fail; the caller skips the rest of the preparation when it is set.
+ * Bash that, unless `module` is defined already, makes `module` and `ml` functions that source
+ * the first readable init file on their first call and then run as the module system's own
+ * (which the init file defines in their place). They are exported, as Lmod's own are, so bash
+ * scripts the custom script runs and the app's shells (a JupyterLab terminal) have them too; a
+ * call there sources the init file in that shell. Nothing is defined when no init file can be
+ * read, so `type module` still says whether the node has a module system.
+ */
+function lazyInitLines(system: ModuleSystem): string[] {
+  return [
+    'if ! type module >/dev/null 2>&1; then',
+    '  # shellcheck disable=SC2043',
+    `  for hpchub_init in ${quoted(initFiles(system))}; do`,
+    '    if [ -r "$hpchub_init" ]; then',
+    `      export ${MODULE_INIT_ENV}="$hpchub_init"`,
+    `      hpchub_module_init() { unset -f module ml hpchub_module_init; . "$${MODULE_INIT_ENV}"; }`,
+    '      module() { hpchub_module_init; module "$@"; }',
+    '      ml() { hpchub_module_init; ml "$@"; }',
+    '      export -f hpchub_module_init module ml',
+    '      break',
+    '    fi',
+    '  done',
+    'fi',
+  ];
+}
+
+/**
+ * Lines that make `module` available (up front when there is something to load or a tree to add,
+ * or when the site wants it always; else on first use) and load the modules. Afterwards
+ * `$hpchub_failure` is empty, or says why the start must fail; the caller skips the rest of the preparation when it is set.
  */
 export function moduleLines({ app, user, system }: ModuleLines): string[] {
   const init = initFiles(system);
@@ -92,9 +131,10 @@ export function moduleLines({ app, user, system }: ModuleLines): string[] {
     // Only this script decides whether the job failed: nothing inherited from sbatch's environment.
     `unset ${AGENT_JOB_ENV.progress} ${AGENT_JOB_ENV.failure}`,
     "hpchub_failure=''",
-    ...moduleInitLines(system),
   ];
-  if (wanted.length === 0 && system.use.length === 0) return lines;
+  if (wanted.length === 0 && system.use.length === 0)
+    return [...lines, ...(system.initAlways ? moduleInitLines(system) : lazyInitLines(system))];
+  lines.push(...moduleInitLines(system));
   lines.push(
     'if type module >/dev/null 2>&1; then',
     ...(system.use.length > 0 ? [`  module use ${quoted(system.use)}`] : []),

@@ -11,6 +11,13 @@ import { homePath, shellQuote } from './shell-quote.js';
 /** PATH of a job before its own additions (path_prepend, modules): what a clean login shell has. */
 export const JOB_BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 
+/**
+ * A bash `printf` format of the current time, ISO 8601 (`-1` as its argument): the job's log says
+ * when it began with builtins only, where `$(date -Is)` and `$(hostname)` (bash has `$HOSTNAME`)
+ * would each start a process before the app's.
+ */
+export const BASH_NOW = '%(%Y-%m-%dT%H:%M:%S%z)T';
+
 export interface JobScriptParts {
   /** Lines after the shebang: `#SBATCH …` directives, or nothing. */
   header: string[];

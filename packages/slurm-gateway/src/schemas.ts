@@ -55,6 +55,12 @@ export const SubmitBodySchema = Type.Object(
         user_modules: Type.Optional(Type.Array(ModuleName, { maxItems: 32 })),
         module_init: Type.Optional(Type.Array(AbsolutePath, { maxItems: 16 })),
         module_use: Type.Optional(Type.Array(AbsolutePath, { maxItems: 32 })),
+        module_init_always: Type.Optional(
+          Type.Boolean({
+            description:
+              'Source the module init file even when nothing is loaded (default: `module` sources it on first use).',
+          }),
+        ),
         path_prepend: Type.Array(AbsolutePath, { maxItems: 32 }),
         node_path: AbsolutePath,
         agent_path: AbsolutePath,

@@ -9,8 +9,16 @@
 // what a line means: every value must match a narrow pattern here, whatever validated it
 // before (the second lock).
 
+import { posix } from 'node:path';
 import type { AgentLaunchSpec } from '@hpchub/protocol';
-import { homePath, isModuleName, JOB_BASE_PATH, renderJobScript, shellQuote } from '@hpchub/protocol';
+import {
+  BASH_NOW,
+  homePath,
+  isModuleName,
+  JOB_BASE_PATH,
+  renderJobScript,
+  shellQuote,
+} from '@hpchub/protocol';
 
 /** A job described by fields (the slurm-gateway's `POST /v1/jobs` body). */
 export interface SlurmJobRequest {
@@ -46,6 +54,8 @@ export interface SlurmJobRequest {
     module_init?: string[];
     /** Module trees to `module use` before loading. */
     module_use?: string[];
+    /** Source the init file even when nothing is loaded (default: on first use of `module`). */
+    module_init_always?: boolean;
     path_prepend: string[];
     node_path: string;
     agent_path: string;
@@ -124,10 +134,11 @@ export function renderBatchScript(job: SlurmJobRequest, home: string): string {
       // custom script and modules add to it).
       `export PATH=${JOB_BASE_PATH}`,
       'cd "$HOME" || exit 1',
-      `mkdir -p "$(dirname ${homePath(log)})"`,
-      `echo "hpchub: Slurm job $SLURM_JOB_ID on $(hostname) at $(date -Is); its log is ~/${log}"`,
+      // mkdir only the first time: every process the script starts delays the app.
+      `[ -d ${homePath(posix.dirname(log))} ] || mkdir -p ${homePath(posix.dirname(log))}`,
+      `printf 'hpchub: Slurm job %s on %s at ${BASH_NOW}; its log is ~/%s\\n' "$SLURM_JOB_ID" "$HOSTNAME" -1 ${shellQuote(log)}`,
       `exec >>${homePath(log)} 2>&1`,
-      `echo "hpchub: Slurm job $SLURM_JOB_ID started on $(hostname) at $(date -Is)"`,
+      `printf 'hpchub: Slurm job %s started on %s at ${BASH_NOW}\\n' "$SLURM_JOB_ID" "$HOSTNAME" -1`,
     ],
     hubUrl: j.hub_url,
     hubFingerprint: j.hub_fingerprint,
@@ -140,6 +151,7 @@ export function renderBatchScript(job: SlurmJobRequest, home: string): string {
     moduleSystem: {
       init: absolutes('module init', j.module_init),
       use: absolutes('module use', j.module_use),
+      initAlways: j.module_init_always === true,
     },
     pathPrepend: j.path_prepend,
     nodePath: j.node_path,

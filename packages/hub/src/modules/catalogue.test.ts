@@ -99,19 +99,22 @@ test('two refreshes at once share one listing', async () => {
   catalogue.close();
 });
 
-test('the module system of the configuration: the init file if set, the extra trees', () => {
+test('the module system of the configuration: the init file if set, the extra trees, when to source it', () => {
   const defaults = loadConfig({ env: {} }).config;
   assert.deepEqual(moduleSystemOf(defaults), { init: [], use: [] });
   const set = loadConfig({
     env: {
       HPCHUB_MODULES_INIT_FILE: '/usr/share/modules/init/bash',
       HPCHUB_MODULES_USE: '/cluster/apps/modulefiles',
+      HPCHUB_MODULES_INIT_WHEN: 'always',
     },
   }).config;
   assert.deepEqual(moduleSystemOf(set), {
     init: ['/usr/share/modules/init/bash'],
     use: ['/cluster/apps/modulefiles'],
+    initAlways: true,
   });
+  assert.throws(() => loadConfig({ env: { HPCHUB_MODULES_INIT_WHEN: 'never' } }), /modules\.init_when/);
   assert.throws(
     () => loadConfig({ env: { HPCHUB_MODULES_INIT_FILE: 'relative/init' } }),
     /modules\.init_file/,

@@ -38,8 +38,12 @@ export interface CatalogueOptions {
 
 /** The module system of the nodes as `config.modules` describes it. */
 export function moduleSystemOf(config: Pick<HubConfig, 'modules'>): ModuleSystem {
-  const { init_file, use } = config.modules;
-  return { init: init_file === '' ? [] : [init_file], use: [...use] };
+  const { init_file, use, init_when } = config.modules;
+  return {
+    init: init_file === '' ? [] : [init_file],
+    use: [...use],
+    ...(init_when === 'always' ? { initAlways: true } : {}),
+  };
 }
 
 export class ModuleCatalogue {

@@ -28,6 +28,8 @@ before(() => {
       `echo "A=\${HPCHUB_TEST_A-unset} B=\${HPCHUB_TEST_B-unset}"`,
       'echo "PATH=$PATH"',
       `echo "custom=\${HPCHUB_CUSTOM_RAN-no}"`,
+      // Set by Lmod's init file: whether it was sourced.
+      `echo "LMOD_CMD=\${LMOD_CMD-unset}"`,
       'if command -v hpchub-tool-a >/dev/null; then hpchub-tool-a; fi',
       '',
     ].join('\n'),
@@ -36,6 +38,18 @@ before(() => {
   // A custom script in a scratch home: it runs after the modules, and only when they loaded.
   writeFileSync(join(dir, '.jupyterlabrc'), 'export HPCHUB_CUSTOM_RAN=yes\n');
   chmodSync(join(dir, '.jupyterlabrc'), 0o644);
+  // One that loads a module itself, and runs a bash script that uses `ml`.
+  writeFileSync(
+    join(dir, '.loadingrc'),
+    [
+      'export HPCHUB_CUSTOM_RAN=yes',
+      `module use ${tree.dir}`,
+      `module load ${tree.a.name}`,
+      `bash -c 'ml ${tree.b.name} && echo "child-b=$HPCHUB_TEST_B"'`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(join(dir, '.loadingrc'), 0o644);
 });
 after(() => {
   tree?.cleanup();
@@ -91,7 +105,7 @@ function runJob(text: string): Record<string, string> {
   assert.equal(res.status, 0, res.stderr);
   const out: Record<string, string> = { log: res.stdout };
   for (const line of res.stdout.split('\n')) {
-    const m = /^(progress|failure|PATH|custom)=(.*)$/.exec(line);
+    const m = /^(progress|failure|PATH|custom|LMOD_CMD)=(.*)$/.exec(line);
     if (m) out[m[1] as string] = m[2] as string;
     const ab = /^A=(\S+) B=(\S+)$/.exec(line);
     if (ab) [out.A, out.B] = [ab[1] as string, ab[2] as string];
@@ -163,6 +177,38 @@ describe('modules in the job script (real bash, real Lmod, as a test user)', () 
     assert.equal(job.failure, 'unset');
   });
 
+  test('nothing to load: the init file is not sourced up front; `module` and `ml` source it on first use', () => {
+    const idle = runJob(script({}));
+    assert.equal(idle.LMOD_CMD, 'unset', 'the init file was not sourced');
+    assert.doesNotMatch(idle.log ?? '', /making the module command available/);
+    const used = runJob(script({ customScript: '.loadingrc' }));
+    assert.equal(used.custom, 'yes');
+    assert.equal(used.A, tree.a.value, 'the custom script loaded a module');
+    assert.ok(used.PATH?.startsWith(`${tree.a.bin}:`), used.PATH);
+    assert.equal(
+      used.LMOD_CMD,
+      '/usr/share/lmod/lmod/libexec/lmod',
+      'the init file’s variables reach the app',
+    );
+    assert.match(used.log ?? '', new RegExp(`child-b=${tree.b.value}`), 'a bash the script runs has `ml`');
+    assert.equal(used.progress, 'unset');
+    assert.equal(used.failure, 'unset');
+  });
+
+  test('modules.init_when always: the init file is sourced with nothing to load', () => {
+    const job = runJob(script({ moduleSystem: { init: [], use: [], initAlways: true } }));
+    assert.equal(job.LMOD_CMD, '/usr/share/lmod/lmod/libexec/lmod');
+    assert.match(job.log ?? '', /making the module command available with \/etc\/profile\.d\/lmod\.sh/);
+  });
+
+  test('nothing to load on a node without a module system: no `module` at all', () => {
+    const job = runJob(
+      `${script({ moduleSystem: { init: ['/nonexistent/lmod.sh'], use: [] } }).replace(/^exec .*$/m, 'type module >/dev/null 2>&1 || echo "no-module"\n$&')}`,
+    );
+    assert.match(job.log ?? '', /no-module/);
+    assert.equal(job.failure, 'unset');
+  });
+
   test('a failure inherited from the submitting environment is never taken for the job’s own', () => {
     const res = spawnSync(
       'runuser',
@@ -198,6 +244,12 @@ describe('modules in the job script (real bash, real Lmod, as a test user)', () 
       encoding: 'utf8',
     });
     assert.equal(res.status, 0, res.stdout);
+    // The job with nothing to load, whose `module` sources the init file on first use.
+    writeFileSync(file, script({ moduleSystem: { init: ["/etc/it's"], use: [] } }));
+    const lazy = spawnSync('shellcheck', ['--shell=bash', '--exclude=SC1090,SC1091', file], {
+      encoding: 'utf8',
+    });
+    assert.equal(lazy.status, 0, lazy.stdout);
     assert.ok(text.includes(`'x'\\''$(touch /tmp/hpchub-pwned)'\\'''`), 'single-quoted as one word');
     runJob(text);
     assert.equal(spawnSync('test', ['-e', '/tmp/hpchub-pwned']).status, 1, 'nothing ran');

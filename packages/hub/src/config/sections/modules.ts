@@ -20,6 +20,17 @@ export const ModulesSection = section(
         '`/etc/profile.d/z00_lmod.sh`, `/etc/profile.d/modules.sh`, `/usr/share/lmod/lmod/init/profile`, ' +
         '`/usr/share/lmod/lmod/init/bash`, `/usr/share/Modules/init/bash`, `/usr/share/modules/init/bash`.',
     }),
+    init_when: oneOf(['used', 'always'] as const, {
+      default: 'used',
+      description:
+        '`used`: a job that loads modules or adds `modules.use` trees sources the init file before ' +
+        'anything else; a job with nothing to load does not, and `module` and `ml` are shell functions ' +
+        'that source it on their first call, in the custom script or in the app’s shells (a JupyterLab ' +
+        'terminal): this spares every such start the init file’s cost (tens of milliseconds; Lmod’s ' +
+        'profile runs a dozen processes). The variables the init file sets (`MODULEPATH`, `LMOD_*`, ' +
+        '`BASH_ENV`) are then set only once `module` was used. `always`: every job sources it up front, ' +
+        'so they reach every app, as with a login shell.',
+    }),
     use: Type.Array(
       Type.String({
         pattern: PLAIN_PATH,

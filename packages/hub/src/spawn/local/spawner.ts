@@ -10,7 +10,7 @@ import { chown, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_TUNING_ENV, JOB_BASE_PATH, renderJobScript } from '@hpchub/protocol';
+import { AGENT_TUNING_ENV, BASH_NOW, JOB_BASE_PATH, renderJobScript } from '@hpchub/protocol';
 import { HubError } from '../../errors/index.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 import { isAlive, type ProcessIdentity, processStartTime, signalGroup } from './process.js';
@@ -106,9 +106,9 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
         header: [],
         prologue: [
           // The job's output goes to a log in the user's own home, like a Slurm output file.
-          'mkdir -p "$HOME/.hpchub/logs"',
+          '[ -d "$HOME/.hpchub/logs" ] || mkdir -p "$HOME/.hpchub/logs"',
           `exec >>"$HOME/.hpchub/logs/${logName(request)}" 2>&1`,
-          'echo "hpchub: job started on $(hostname) at $(date -Is)"',
+          `printf 'hpchub: job started on %s at ${BASH_NOW}\\n' "$HOSTNAME" -1`,
           // Same machine as the hub: the agent listens on loopback only.
           `export ${AGENT_TUNING_ENV.bind}=127.0.0.1 ${AGENT_TUNING_ENV.host}=127.0.0.1`,
         ],

@@ -53,6 +53,7 @@ export function slurmJob(request: SpawnRequest, options: SlurmScriptOptions): Sl
       user_modules: j.userModules ?? [],
       module_init: j.moduleSystem?.init ?? [],
       module_use: j.moduleSystem?.use ?? [],
+      ...(j.moduleSystem?.initAlways ? { module_init_always: true } : {}),
       path_prepend: j.pathPrepend,
       node_path: j.nodePath,
       agent_path: j.agentPath,
