@@ -1,8 +1,11 @@
 // The README's table of issue 18's goals (bench:scale), rendered from bench/results/scale.json so
 // the figures the README shows are always the committed results' own: one row per goal, per
 // engine where the engine applies, with the key of the goal in scale.json, the figure and whether
-// it was met. `npm run bench:readme` writes it into README.md between the markers below; a test
-// checks the README holds what this renders from the committed results.
+// it was met. bench:scale and bench:faults write it into README.md between the markers below
+// when they end (`npm run bench:readme` alone); a test checks the README holds what this renders
+// from the committed results.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Goals, PartError, ProxyFigures, SpawnFigures } from './figures.js';
 
 export const TABLE_START =
@@ -357,4 +360,13 @@ export function withGoalsTable(readme: string, table: string): string {
   const end = readme.indexOf(TABLE_END);
   if (start < 0 || end < start) throw new Error(`README.md has no "${TABLE_START}" … "${TABLE_END}"`);
   return `${readme.slice(0, start + TABLE_START.length)}\n\n${table}\n\n${readme.slice(end)}`;
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Writes README.md's goals table from bench/results/scale.json as it is now. */
+export function writeReadmeTable(): void {
+  const readme = join(ROOT, 'README.md');
+  const report = JSON.parse(readFileSync(join(ROOT, 'bench/results/scale.json'), 'utf8')) as ScaleReport;
+  writeFileSync(readme, withGoalsTable(readFileSync(readme, 'utf8'), renderGoalsSection(report)));
 }

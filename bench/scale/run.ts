@@ -16,8 +16,8 @@
 // (bench:proxy, the `proxy` section) and the hub's share of a start (bench:spawn, the `spawn`
 // section), each run as its own benchmark (parts.ts) that also writes its own report. `goals`
 // sums up every goal of the issue, met or not (figures.ts).
-// Every figure carries the load average when it was taken. Writes bench/results/scale.json and
-// ends with one JSON line. A part that fails is recorded with its error; the others still run.
+// Every figure carries the load average when it was taken. Writes bench/results/scale.json and the
+// README's table of the goals from it (readme-table.ts), and ends with one JSON line. A part that fails is recorded with its error; the others still run.
 //
 // Environment: BENCH_SCALE_PARTS (default "sqlite,postgres,faults,proxy,spawn": which parts run),
 // BENCH_SCALE_QUICK (1: bench:proxy --quick and 2 rounds of bench:spawn, their reports in a
@@ -48,6 +48,7 @@ import { apiAtSize, hubMemory, load, restart, schedulerLoad, surge } from './mea
 import { runPart } from './parts.js';
 import { nameProfile, PROFILE_DIR } from './profiles.js';
 import { proxyCpu } from './proxy-cpu.js';
+import { writeReadmeTable } from './readme-table.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -293,6 +294,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/scale.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeReadmeTable();
   console.log(
     JSON.stringify({
       benchmark: 'scale',
