@@ -6,7 +6,8 @@ import {
   AGENT_SECRET_HEADER,
   dropConnectionListed,
   HOP_BY_HOP_HEADERS,
-  HUB_COOKIE_PREFIX,
+  keptCookies,
+  passedResponseHeaders,
 } from '@hpchub/protocol';
 import type { AppAuth } from './app-auth.js';
 
@@ -25,14 +26,6 @@ export function presentedSecret(raw: readonly string[]): string | undefined {
 /** Joins the values of repeated Connection headers. */
 function joined(previous: string | undefined, value: string): string {
   return previous === undefined ? value : `${previous}, ${value}`;
-}
-
-/** The cookie header without the hub's cookies (and without those the agent sets itself). */
-function filterCookies(value: string, auth: AppAuth): string[] {
-  return value
-    .split(';')
-    .map((c) => c.trim())
-    .filter((c) => c !== '' && !c.startsWith(HUB_COOKIE_PREFIX) && !auth.hasCookie(c.split('=', 1)[0] ?? ''));
 }
 
 export interface UpstreamOptions {
@@ -57,7 +50,9 @@ export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): 
       continue;
     }
     if (lower === 'cookie') {
-      cookies.push(...filterCookies(value, opts.auth));
+      // Without the hub's cookies and those the agent sets itself.
+      const kept = keptCookies(value, (cookie) => opts.auth.hasCookie(cookie));
+      if (kept !== undefined) cookies.push(kept);
       continue;
     }
     if (lower === 'transfer-encoding') {
@@ -87,17 +82,5 @@ export function upstreamHeaders(raw: readonly string[], opts: UpstreamOptions): 
 
 /** Response headers for the client: hop-by-hop headers dropped (kept for a 101 upgrade answer). */
 export function downstreamHeaders(raw: readonly string[], upgrade = false): string[] {
-  const out: string[] = [];
-  let connection: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const value = raw[i + 1] as string;
-    const lower = name.toLowerCase();
-    if (lower === 'connection') connection = joined(connection, value);
-    const keep = upgrade && (lower === 'connection' || lower === 'upgrade');
-    if (!keep && HOP_BY_HOP_HEADERS.has(lower)) continue;
-    out.push(name, value);
-  }
-  if (connection !== undefined) dropConnectionListed(out, connection);
-  return out;
+  return passedResponseHeaders(raw, upgrade);
 }

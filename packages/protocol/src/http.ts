@@ -50,3 +50,60 @@ export function dropConnectionListed(headers: string[], connection: string): voi
   }
   headers.length = w;
 }
+
+/**
+ * The cookies of a Cookie header (`a=1; b=2`) other than the hub's and those `dropped` names,
+ * trimmed and joined by `; `; undefined when none is left. One pass with indexOf, no arrays: a
+ * hop runs it on every request that carries cookies.
+ */
+export function keptCookies(header: string, dropped?: (name: string) => boolean): string | undefined {
+  let kept: string | undefined;
+  for (let at = 0; at < header.length; ) {
+    let end = header.indexOf(';', at);
+    if (end === -1) end = header.length;
+    const cookie = header.slice(at, end).trim();
+    at = end + 1;
+    if (cookie === '' || cookie.startsWith(HUB_COOKIE_PREFIX)) continue;
+    if (dropped !== undefined) {
+      const eq = cookie.indexOf('=');
+      if (dropped(eq === -1 ? cookie : cookie.slice(0, eq))) continue;
+    }
+    kept = kept === undefined ? cookie : `${kept}; ${cookie}`;
+  }
+  return kept;
+}
+
+/** Lengths of the response header names passedResponseHeaders() acts on. */
+const EXAMINED_LENGTHS: ReadonlySet<number> = new Set(
+  ['connection', 'set-cookie', ...HOP_BY_HOP_HEADERS].map((name) => name.length),
+);
+
+/**
+ * A server's response headers as a hop passes them on: without hop-by-hop headers (Connection and
+ * Upgrade are kept on the answer to an upgrade) and those a Connection header lists; with
+ * `dropHubCookies`, without a Set-Cookie for a hub cookie either.
+ */
+export function passedResponseHeaders(
+  raw: readonly string[],
+  upgrade = false,
+  dropHubCookies = false,
+): string[] {
+  const headers: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    // Every name this loop looks for is of one of these lengths; others pass without lower-casing.
+    if (EXAMINED_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (lower === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+      else if (dropHubCookies && lower === 'set-cookie' && value.trimStart().startsWith(HUB_COOKIE_PREFIX))
+        continue;
+      if (HOP_BY_HOP_HEADERS.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade')))
+        continue;
+    }
+    headers.push(name, value);
+  }
+  if (connection !== undefined) dropConnectionListed(headers, connection);
+  return headers;
+}

@@ -66,7 +66,7 @@ export class Exchange<I extends Identity> implements Client {
   }
 
   answerHeaders(raw: string[]): string[] {
-    return responseHeaders(raw).headers;
+    return responseHeaders(raw);
   }
 
   onActivity(): void {

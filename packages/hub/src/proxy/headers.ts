@@ -9,6 +9,8 @@ import {
   dropConnectionListed,
   HOP_BY_HOP_HEADERS,
   HUB_COOKIE_PREFIX,
+  keptCookies,
+  passedResponseHeaders,
 } from '@hpchub/protocol';
 
 export { HUB_COOKIE_PREFIX };
@@ -33,18 +35,7 @@ export interface RequestHead {
 
 /** `name=value; …` without the hub's cookies; undefined when none is left. */
 export function withoutHubCookies(header: string): string | undefined {
-  if (!header.includes(HUB_COOKIE_PREFIX)) return header;
-  // One pass with indexOf, no arrays: a logged-in browser sends a hub cookie with every request.
-  let kept: string | undefined;
-  for (let at = 0; at < header.length; ) {
-    let end = header.indexOf(';', at);
-    if (end === -1) end = header.length;
-    const cookie = header.slice(at, end).trim();
-    if (cookie !== '' && !cookie.startsWith(HUB_COOKIE_PREFIX))
-      kept = kept === undefined ? cookie : `${kept}; ${cookie}`;
-    at = end + 1;
-  }
-  return kept;
+  return header.includes(HUB_COOKIE_PREFIX) ? keptCookies(header) : header;
 }
 
 export function readRequestHead(raw: string[]): RequestHead {
@@ -158,31 +149,7 @@ export function finishUpstreamHeaders(
   return out;
 }
 
-/** Lengths of the response header names responseHeaders() acts on. */
-const EXAMINED_LENGTHS: ReadonlySet<number> = new Set(
-  ['content-length', 'connection', 'set-cookie', ...HOP_BY_HOP_HEADERS].map((name) => name.length),
-);
-
-/** The response headers to pass on, and whether the body has a declared length. */
-export function responseHeaders(raw: string[], upgrade = false): { headers: string[]; hasLength: boolean } {
-  const headers: string[] = [];
-  let connection: string | undefined;
-  let hasLength = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const value = raw[i + 1] as string;
-    // Every name this loop looks for is of one of these lengths; others pass without lower-casing.
-    if (EXAMINED_LENGTHS.has(name.length)) {
-      const lower = name.toLowerCase();
-      if (lower === 'content-length') hasLength = true;
-      else if (lower === 'connection')
-        connection = connection === undefined ? value : `${connection}, ${value}`;
-      else if (lower === 'set-cookie' && value.trimStart().startsWith(HUB_COOKIE_PREFIX)) continue;
-      if (HOP_BY_HOP_HEADERS.has(lower) && !(upgrade && (lower === 'connection' || lower === 'upgrade')))
-        continue;
-    }
-    headers.push(name, value);
-  }
-  if (connection !== undefined) dropConnectionListed(headers, connection);
-  return { headers, hasLength };
+/** The response headers to pass on to a browser: never a hub cookie set by a server. */
+export function responseHeaders(raw: readonly string[], upgrade = false): string[] {
+  return passedResponseHeaders(raw, upgrade, true);
 }

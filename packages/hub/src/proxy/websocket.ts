@@ -86,8 +86,7 @@ export function forwardUpgrade(f: UpgradeForward): void {
       return;
     }
     f.onActivity();
-    const { headers } = responseHeaders(upRes.rawHeaders, true);
-    socket.write(headBlock(101, upRes.statusMessage, headers, []));
+    socket.write(headBlock(101, upRes.statusMessage, responseHeaders(upRes.rawHeaders, true), []));
     f.onAnswered(101);
     // The bytes that came after the upgrade's head (f.head) are the WebSocket's already.
     const readBefore = socket.bytesRead - f.head.length;
@@ -100,7 +99,7 @@ export function forwardUpgrade(f: UpgradeForward): void {
   // The server declined the upgrade: pass its answer on, then close (it ends the exchange).
   upReq.on('response', (upRes) => {
     socket.off('close', abort);
-    const { headers } = responseHeaders(upRes.rawHeaders);
+    const headers = responseHeaders(upRes.rawHeaders);
     const status = upRes.statusCode ?? 502;
     socket.write(headBlock(status, upRes.statusMessage, headers, ['connection: close']));
     f.onAnswered(status);
