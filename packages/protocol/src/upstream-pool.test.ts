@@ -88,4 +88,81 @@ describe('the upstream pool', () => {
     assert.equal(server.connections(), 2);
     pool.destroy();
   });
+
+  /** Connects to the raw server after `delayMs`; failing the first `failures` times. */
+  const connector = (delayMs: number, failures = 0) => {
+    let calls = 0;
+    const sockets: net.Socket[] = [];
+    const connect: ConstructorParameters<typeof UpstreamPool>[0] = (done) => {
+      calls++;
+      const fail = calls <= failures;
+      setTimeout(() => {
+        if (fail) return done(new Error('refused'));
+        sockets.push(net.connect(server.port, '127.0.0.1'));
+        done(null, sockets.at(-1));
+      }, delayMs);
+    };
+    return { connect, calls: () => calls, sockets };
+  };
+  const warm = (pool: UpstreamPool) =>
+    new Promise<{ err: Error | null; opened: boolean }>((resolve) =>
+      pool.warm((err, opened) => resolve({ err, opened })),
+    );
+
+  it('opens a connection ahead that the first exchange takes, and none when it has one', async () => {
+    const before = server.connections();
+    const { connect, calls } = connector(0);
+    const pool = new UpstreamPool(connect, LIMITS);
+    assert.deepEqual(await warm(pool), { err: null, opened: true });
+    assert.deepEqual(await warm(pool), { err: null, opened: false });
+    const first = await get(pool, '/ok');
+    assert.equal(first.body, 'ok');
+    assert.equal(calls(), 1);
+    assert.deepEqual(await warm(pool), { err: null, opened: false });
+    assert.equal((await get(pool, '/ok')).connection, first.connection);
+    assert.equal(calls(), 1);
+    assert.equal(server.connections() - before, 1);
+    pool.destroy();
+  });
+
+  it('gives the connection being opened ahead to the exchange that comes meanwhile', async () => {
+    const { connect, calls } = connector(50);
+    const pool = new UpstreamPool(connect, LIMITS);
+    const warmed = warm(pool);
+    const answer = await get(pool, '/ok');
+    assert.equal(answer.body, 'ok');
+    assert.deepEqual(await warmed, { err: null, opened: true });
+    assert.equal(calls(), 1);
+    pool.destroy();
+  });
+
+  it('lets an exchange waiting for a connection opened ahead that failed open its own', async () => {
+    const { connect, calls } = connector(20, 1);
+    const pool = new UpstreamPool(connect, LIMITS);
+    const warmed = warm(pool);
+    const answer = get(pool, '/ok');
+    assert.equal((await warmed).err?.message, 'refused');
+    assert.equal((await answer).body, 'ok');
+    assert.equal(calls(), 2);
+    pool.destroy();
+  });
+
+  it('closes a connection opened ahead that nobody used, as a kept-alive one', async () => {
+    const { connect, sockets } = connector(0);
+    const pool = new UpstreamPool(connect, { ...LIMITS, keepAliveMs: 100 });
+    assert.equal((await warm(pool)).opened, true);
+    await new Promise((resolve) => sockets[0]?.once('close', resolve));
+    assert.equal(pool.take(), undefined);
+    pool.destroy();
+  });
+
+  it('opens nothing ahead when it keeps no idle connections, or was destroyed', async () => {
+    const { connect, calls } = connector(0);
+    const keepsNone = new UpstreamPool(connect, { ...LIMITS, maxFreeSockets: 0 });
+    assert.deepEqual(await warm(keepsNone), { err: null, opened: false });
+    const destroyed = new UpstreamPool(connect, LIMITS);
+    destroyed.destroy();
+    assert.deepEqual(await warm(destroyed), { err: null, opened: false });
+    assert.equal(calls(), 0);
+  });
 });

@@ -44,7 +44,10 @@ export class UpstreamConnection {
   private answered = false;
   private requestDone = true;
   private keepAlive = true;
-  /** Whether a request was already completed on this connection (a stale keep-alive may fail). */
+  /**
+   * Whether the connection waited in the pool before this exchange (a request completed on it,
+   * or it was opened ahead): a stale keep-alive may fail, and the exchange may then be retried.
+   */
   reused = false;
   /** When it was last put back in the pool (Date.now()). */
   freeSince = 0;
@@ -169,6 +172,10 @@ export class UpstreamPool {
   private readonly busy = new Set<UpstreamConnection>();
   private readonly waiting: Waiter[] = [];
   private opening = 0;
+  /** A connection opened ahead (warm) is under way. */
+  private warming = false;
+  /** The exchange that came while it was, and takes it. */
+  private claimed: Waiter | undefined;
   private destroyed = false;
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -196,6 +203,11 @@ export class UpstreamPool {
       this.lend(connection, done);
       return;
     }
+    // The connection opened ahead is this exchange's: it arrives no later than a new one would.
+    if (this.warming && !this.claimed) {
+      this.claimed = done;
+      return;
+    }
     if (this.busy.size + this.opening >= this.limits.maxSockets) {
       this.waiting.push(done);
       return;
@@ -213,6 +225,48 @@ export class UpstreamPool {
       }
       socket.setTimeout(this.limits.idleTimeoutMs);
       this.lend(new UpstreamConnection(socket, this), done);
+    });
+  }
+
+  /**
+   * Opens a connection before any exchange needs it (a restarted hub, its routes loaded): it
+   * waits in the pool like a kept-alive one, and is closed the same way when nothing uses it.
+   * Nothing is opened when the pool has or is opening a connection, or keeps none. `done` gets
+   * whether one was opened, or why not; a failure affects nothing else (an exchange that was
+   * waiting for it opens its own connection).
+   */
+  warm(done: (err: Error | null, opened: boolean) => void): void {
+    if (
+      this.destroyed ||
+      this.limits.maxFreeSockets === 0 ||
+      this.free.length + this.busy.size + this.opening > 0
+    ) {
+      done(null, false);
+      return;
+    }
+    this.warming = true;
+    this.opening++;
+    this.connect((err, socket) => {
+      this.opening--;
+      this.warming = false;
+      const claimed = this.claimed;
+      this.claimed = undefined;
+      if (err || !socket || this.destroyed) {
+        socket?.destroy();
+        if (claimed) this.acquire(claimed);
+        done(err ?? new Error(this.destroyed ? 'the route was removed' : 'no connection'), false);
+        return;
+      }
+      socket.setTimeout(this.limits.idleTimeoutMs);
+      const connection = new UpstreamConnection(socket, this);
+      if (claimed) this.lend(connection, claimed);
+      else {
+        // Idle in the pool from now on, it may go stale as a kept-alive one may.
+        connection.reused = true;
+        this.busy.add(connection);
+        this.release(connection);
+      }
+      done(null, true);
     });
   }
 
@@ -246,7 +300,10 @@ export class UpstreamPool {
   destroy(): void {
     this.destroyed = true;
     clearInterval(this.sweeper);
-    for (const waiter of this.waiting.splice(0)) waiter(new Error('the route was removed'));
+    const claimed = this.claimed;
+    this.claimed = undefined;
+    for (const waiter of [...(claimed ? [claimed] : []), ...this.waiting.splice(0)])
+      waiter(new Error('the route was removed'));
     for (const connection of [...this.free, ...this.busy]) connection.socket.destroy();
   }
 

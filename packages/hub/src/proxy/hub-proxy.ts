@@ -190,6 +190,14 @@ export function createHubProxy({
           connections.closeUnused();
         });
         app.addHook('onClose', async () => recorder.close());
+        // The routes were loaded before the hub listened (onReady): connect to their servers
+        // ahead of their first requests, in the background (connect-ahead.ts).
+        app.addHook('onListen', async () => {
+          if (config.connect_ahead_concurrency === 0) return;
+          void userProxy.connectAhead(routes.all(), config.connect_ahead_concurrency).then((counts) => {
+            if (counts.routes > 0) log.info(counts, 'connections to servers opened ahead');
+          });
+        });
       },
       { name: 'hpchub-proxy', dependencies: ['hpchub-principal'] },
     ),

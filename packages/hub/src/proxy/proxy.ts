@@ -21,6 +21,7 @@ import {
   sendAnswerOnSocket,
 } from './answers.js';
 import { UpstreamConnectError } from './connect.js';
+import { type AheadCounts, connectAhead } from './connect-ahead.js';
 import { type Client, Exchange } from './exchange.js';
 import { finishUpstreamHeaders, readRequestHead } from './headers.js';
 import { parseTarget } from './target.js';
@@ -97,6 +98,21 @@ export class UserServerProxy<I extends Identity = Identity> {
   release(route: Route): void {
     this.upstreams.get(route)?.destroy();
     this.upstreams.delete(route);
+  }
+
+  /**
+   * Opens a connection to each route's server ahead of its first request (a hub that just
+   * loaded its routes), `concurrency` at a time; see connect-ahead.ts. Stops when the proxy closes.
+   */
+  connectAhead(routes: Iterable<Route>, concurrency: number): Promise<AheadCounts> {
+    const proxy = this;
+    function* pools() {
+      for (const route of routes) {
+        if (proxy.closed) return;
+        yield proxy.upstreamOf(route).pool;
+      }
+    }
+    return connectAhead(pools(), concurrency);
   }
 
   /** Number of spliced WebSocket pairs and of routes with a connection pool (for tests and benchmarks). */

@@ -80,6 +80,8 @@ export interface FakeServer {
   downloadSent(): number;
   /** Number of TCP connections currently open to it. */
   connections(): number;
+  /** Number of TCP connections it ever accepted. */
+  accepted(): number;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startFakeServer(
   const state: ServerState = { eventStreams: [], downloadSent: 0 };
   const { eventStreams } = state;
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const secretOk = (req: IncomingMessage) =>
     options.secret === undefined || req.headers['x-hpchub-agent-secret'] === options.secret;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -159,6 +162,9 @@ export async function startFakeServer(
   server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('connection', () => {
+    accepted++;
   });
   const wss = new WebSocketServer({
     server,
@@ -179,6 +185,7 @@ export async function startFakeServer(
     eventStreams,
     downloadSent: () => state.downloadSent,
     connections: () => sockets.size,
+    accepted: () => accepted,
     async close() {
       for (const res of eventStreams) res.destroy();
       for (const client of wss.clients) client.terminate();

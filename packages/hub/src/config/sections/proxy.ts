@@ -46,6 +46,16 @@ export const ProxySection = section(
         'A WebSocket on which nothing moves either way for this long is closed. 0 means no limit ' +
         '(a quiet notebook stays connected).',
     }),
+    connect_ahead_concurrency: Type.Integer({
+      minimum: 0,
+      maximum: 256,
+      default: 8,
+      description:
+        'When the hub starts, it opens a connection to each running server in the background, ' +
+        'this many at a time, so that the first request to each after a restart does not wait ' +
+        'for a TLS handshake. Connections nobody uses are closed after ' +
+        '`upstream_keep_alive_seconds`. 0 turns this off.',
+    }),
     upstream_max_sockets: Type.Integer({
       minimum: 1,
       default: 256,
