@@ -127,11 +127,13 @@ describe('the goals of bench:scale', () => {
       engines: [
         { engine: 'sqlite', goals: { api_p99_under_50ms: { met: true } } },
         { engine: 'postgres', goals: { api_p99_under_50ms: { met: false } } },
+        { engine: 'mysql', error: 'no such engine' },
       ],
       faults_real: { error: 'bench:faults ended with exit code 1' },
       proxy: proxyFigures(proxyReport({ p99Added: 0.5, vsChp: 4, vsNginx: 0.5, fullPath: 1 })),
     });
-    assert.deepEqual(Object.keys(summary), ['sqlite', 'postgres', 'faults_real', 'proxy']);
+    assert.deepEqual(Object.keys(summary), ['sqlite', 'postgres', 'mysql', 'faults_real', 'proxy']);
+    assert.deepEqual(summary.mysql, { error: 'no such engine' });
     assert.deepEqual(summary.faults_real, { error: 'bench:faults ended with exit code 1' });
     assert.deepEqual(summary.postgres, { api_p99_under_50ms: { met: false } });
   });
@@ -154,7 +156,7 @@ describe("the README's goals table", () => {
     );
     const report: ScaleReport = {
       date: '2026-12-06T12:00:00.000Z',
-      results: [],
+      results: [{ engine: 'postgres', error: 'PostgreSQL did not start' }],
       faults_real: { error: 'slurmctld did not come back' },
       proxy,
       goals: goalSummary({ engines: [], proxy }),
@@ -175,6 +177,7 @@ describe("the README's goals table", () => {
       /Faults on the real components .*failed: slurmctld did not come back .*\*\*missed\*\*/,
     );
     assert.match(table, /A start \(bench:spawn\) .*not in this run/);
+    assert.match(table, /The hub at size on PostgreSQL .*failed: PostgreSQL did not start .*\*\*missed\*\*/);
   });
 
   it('is written between its markers, and refuses a README without them', () => {

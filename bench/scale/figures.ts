@@ -134,13 +134,13 @@ export const failed = (p: object): p is PartError => 'error' in p;
  * shows its error in place of its goals.
  */
 export function goalSummary(parts: {
-  engines: { engine: string; goals: Goals }[];
+  engines: ({ engine: string; goals: Goals } | ({ engine: string } & PartError))[];
   faults_real?: { goals: Goals } | PartError;
   proxy?: ProxyFigures | PartError;
   spawn?: SpawnFigures | PartError;
 }): Record<string, Goals | PartError> {
   const summary: Record<string, Goals | PartError> = {};
-  for (const e of parts.engines) summary[e.engine] = e.goals;
+  for (const e of parts.engines) summary[e.engine] = failed(e) ? { error: e.error } : e.goals;
   if (parts.faults_real)
     summary.faults_real = failed(parts.faults_real) ? parts.faults_real : parts.faults_real.goals;
   if (parts.proxy) summary.proxy = failed(parts.proxy) ? parts.proxy : proxyGoals(parts.proxy);

@@ -6,7 +6,7 @@
 // from the committed results.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Goals, PartError, ProxyFigures, SpawnFigures } from './figures.js';
+import { failed, type Goals, type PartError, type ProxyFigures, type SpawnFigures } from './figures.js';
 
 export const TABLE_START =
   '<!-- The goals table: generated from bench/results/scale.json by `npm run bench:readme`. -->';
@@ -71,7 +71,7 @@ interface FaultsReal {
 /** The fields of bench/results/scale.json the table shows; a part may be absent or have failed. */
 export interface ScaleReport {
   date: string;
-  results: EngineResult[];
+  results: (EngineResult | ({ engine: string } & PartError))[];
   faults_real?: FaultsReal | PartError;
   proxy?: ProxyFigures | PartError;
   spawn?: SpawnFigures | PartError;
@@ -284,7 +284,7 @@ function spawnRows(s: SpawnFigures): Row[] {
 
 /** One row saying a part is missing from the results or why it failed. */
 function partRows<T>(name: string, section: T | PartError | undefined, rows: (t: T) => Row[]): Row[] {
-  if (section && !(typeof section === 'object' && 'error' in section)) return rows(section as T);
+  if (section && !failed(section)) return rows(section as T);
   const why = section ? `failed: ${(section as PartError).error}` : 'not in this run';
   return [{ goal: name, engine: '', key: '', figure: why }];
 }
@@ -301,8 +301,11 @@ function markdownTable(header: string[], rows: string[][]): string {
 /** The table of every goal of issue 18 with its figure, from bench:scale's results. */
 export function renderGoalsTable(report: ScaleReport): string {
   // Each goal's rows side by side, one per engine.
-  const perEngine = report.results.map(engineRows);
+  const perEngine = report.results.flatMap((r) => (failed(r) ? [] : [engineRows(r)]));
   const rows = [
+    ...report.results.flatMap((r) =>
+      failed(r) ? partRows(`The hub at size on ${ENGINE_NAMES[r.engine] ?? r.engine}`, r, () => []) : [],
+    ),
     ...(perEngine[0] ?? []).flatMap((_, i) =>
       perEngine.map((e, j) => ({ ...(e[i] as Row), ...(j > 0 && { goal: '… the same' }) })),
     ),
@@ -314,7 +317,7 @@ export function renderGoalsTable(report: ScaleReport): string {
     const [, part, name] = r.key.split('.');
     if (!r.key.startsWith('goals.') || !part || !name) return r.key ? 'figure only' : '**missed**';
     const goals = report.goals[part];
-    const goal = goals && !('error' in goals) ? (goals as Goals)[name] : undefined;
+    const goal = goals && !failed(goals) ? (goals as Goals)[name] : undefined;
     if (goal === undefined) return 'not measured';
     return goal.met ? 'met' : '**missed**';
   };
@@ -331,21 +334,21 @@ export function renderLoad(report: ScaleReport): string {
     const known = ls.map((l) => l?.[0]).filter((x): x is number => x !== undefined);
     return known.length ? `${Math.min(...known)}–${Math.max(...known)}` : '–';
   };
-  const parts = report.results.map(
-    (r) => `${ENGINE_NAMES[r.engine] ?? r.engine} ${one(r.loadavg_end)} at its end`,
+  const parts = report.results.flatMap((r) =>
+    failed(r) ? [] : [`${ENGINE_NAMES[r.engine] ?? r.engine} ${one(r.loadavg_end)} at its end`],
   );
   const f = report.faults_real;
-  if (f && !('error' in f))
+  if (f && !failed(f))
     parts.push(
       `the faults ${range([f.kill, f.controller_restart, f.agent_cut_off, f.postgres_restart].map((x) => (x as { loadavg?: number[] }).loadavg))}`,
     );
   const p = report.proxy;
-  if (p && !('error' in p))
+  if (p && !failed(p))
     parts.push(
       `the proxy ${range(Object.values(p.loadavg_by_section))} by section${p.quick ? ' (quick run)' : ''}`,
     );
   const s = report.spawn;
-  if (s && !('error' in s)) parts.push(`a start ${one(s.loadavg)} at its end`);
+  if (s && !failed(s)) parts.push(`a start ${one(s.loadavg)} at its end`);
   return `Figures from \`npm run bench:scale\` of ${report.date.slice(0, 10)}; load average ${parts.join(', ')}.`;
 }
 

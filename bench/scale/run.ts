@@ -37,6 +37,7 @@ import { SimCluster } from '../../packages/hub/src/test-support/sim-cluster.js';
 import { hashPassword } from '../../packages/hub/src/users/password.js';
 import { realFaults } from '../faults/measure.js';
 import {
+  failed,
   goalSummary,
   type PartError,
   type ProxyReport,
@@ -230,24 +231,31 @@ function goals(r: EngineResult) {
   };
 }
 
+/** How long each part took, in seconds (the whole run's time is their sum). */
+const durations: Record<string, number> = {};
+
 /** Runs one part if BENCH_SCALE_PARTS names it; a part that fails is recorded with its error. */
 async function part<T>(name: string, run: () => Promise<T>): Promise<T | PartError | undefined> {
   if (!PARTS.includes(name)) return undefined;
   say(name);
+  const started = performance.now();
   try {
     return await run();
   } catch (error) {
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exitCode = 1;
     return { error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    durations[name] = Math.round((performance.now() - started) / 1000);
   }
 }
 
 async function main(): Promise<void> {
-  const results: (EngineResult & { goals: ReturnType<typeof goals> })[] = [];
+  const results: ((EngineResult & { goals: ReturnType<typeof goals> }) | ({ engine: string } & PartError))[] =
+    [];
   for (const engine of ENGINES) {
-    const r = await runEngine(engine);
-    results.push({ ...r, goals: goals(r) });
+    const r = await part(engine, () => runEngine(engine));
+    if (r) results.push(failed(r) ? { engine, ...r } : { ...r, goals: goals(r) });
   }
   const faultsReal = await part('faults', realFaults);
   const outDir = QUICK ? mkdtempSync(join(tmpdir(), 'hpchub-bench-scale-')) : join(ROOT, 'bench/results');
@@ -279,6 +287,7 @@ async function main(): Promise<void> {
       'Its hub runs on SQLite only: a proxied request is answered from the route table and a cache of whose credential it is, so the database is touched only by those cache refills and the activity flushes, which on SQLite run synchronously in the hub’s event loop (the engine on which a stall from them would show). ' +
       'spawn: the figures of bench:spawn run as a part (report in bench/results/spawn.json): a JupyterLab start on real Slurm against JupyterHub with batchspawner, p50 over the rounds, and the hub’s own share of a start by step; its hub runs on SQLite. ' +
       'goals: every goal of the issue beside its figure, per engine where the engine applies.',
+    duration_s: { ...durations, total: Object.values(durations).reduce((a, b) => a + b, 0) },
     machine: {
       hostname: hostname(),
       cpus: cpus().length,
@@ -298,8 +307,8 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       benchmark: 'scale',
-      results: results.map((r) => ({ engine: r.engine, goals: r.goals, loadavg_end: r.loadavg_end })),
       goals: summary,
+      duration_s: report.duration_s,
     }),
   );
 }
