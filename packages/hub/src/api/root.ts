@@ -102,11 +102,16 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; facts: Ser
     },
     async (request) => {
       const p = request.principal;
-      const row = p ? await findUserById(hub.db, p.userId) : undefined;
-      if (!p || !row) throw new HubError('unauthorized');
-      const groups = (await groupsOfUsers(hub.db, [row.id])).get(row.id) ?? [];
+      if (!p) throw new HubError('unauthorized');
+      // The user, their groups and servers at once: on PostgreSQL each is a round trip.
+      const [row, groups, servers] = await Promise.all([
+        findUserById(hub.db, p.userId),
+        groupsOfUsers(hub.db, [p.userId]),
+        serversOfUsers(hub.db, [p.userId]),
+      ]);
+      if (!row) throw new HubError('unauthorized');
       return {
-        ...userModel(row, groups, await serversOfUsers(hub.db, [row.id]), facts),
+        ...userModel(row, groups.get(row.id) ?? [], servers, facts),
         scopes: [...p.scopes].sort(),
         token_id: p.tokenId === undefined ? null : String(p.tokenId),
       };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PAGINATION_MEDIA_TYPE, type UserModel } from '@hpchub/protocol';
 import { TestHub } from '../test-support/hub.js';
-import { queriesDuring } from '../test-support/query-log.js';
+import { queriesDuring, queryLogDuring } from '../test-support/query-log.js';
 
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`users API on ${engine}`, () => {
@@ -209,6 +209,36 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.ok(!large.some((q) => /count\(\*\)/i.test(q)), 'no count over all users for a plain list');
       const envelope = await list(30, PAGINATION_MEDIA_TYPE);
       assert.equal(envelope.filter((q) => /count\(\*\)/i.test(q)).length, 1);
+    });
+
+    test("a user's own model and server: their account comes with the token, the rest at once", async () => {
+      const reads = async (path: string, token: string, accept = 'application/json') => {
+        let status = 0;
+        const log = await queryLogDuring(hub.hub.db, async () => {
+          status = (await hub.api('GET', path, { token, headers: { accept } })).status;
+        });
+        assert.equal(status, 200, path);
+        // A token's last use is written aside (at most once a minute, never waited for).
+        const sql = log.sql.filter((q) => /^\s*select/i.test(q));
+        return { sql: sql.length, rounds: log.rounds, log: log.sql.join('\n') };
+      };
+      const alice = await hub.tokenFor('alice');
+      await hub.api('POST', '/users/alice/server', { token: alice, body: {} });
+      // Until the start's end, counted once it is over (a stream of a running server ends at once).
+      await hub.api('GET', '/users/alice/server/progress', {
+        token: alice,
+        headers: { accept: 'text/event-stream' },
+      });
+      // The token with its user, then their groups and servers at once.
+      const me = await reads('/user', alice);
+      assert.deepEqual([me.sql, me.rounds], [4, 2], me.log);
+      const own = await reads('/users/alice', alice);
+      assert.deepEqual([own.sql, own.rounds], [3, 2], own.log);
+      // Someone else's account is read by its name first.
+      const other = await reads('/users/alice', adminToken);
+      assert.deepEqual([other.sql, other.rounds], [4, 3], other.log);
+      const progress = await reads('/users/alice/server/progress', alice, 'text/event-stream');
+      assert.deepEqual([progress.sql, progress.rounds], [2, 2], progress.log);
     });
   });
 }

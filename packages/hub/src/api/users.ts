@@ -29,8 +29,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
 
   async function models(rows: UserRow[]) {
     const ids = rows.map((r) => r.id);
-    const groups = await groupsOfUsers(db, ids);
-    const servers = await serversOfUsers(db, ids);
+    // At once: on PostgreSQL each is a round trip.
+    const [groups, servers] = await Promise.all([groupsOfUsers(db, ids), serversOfUsers(db, ids)]);
     return rows.map((r) =>
       userModel(
         r,

@@ -1,7 +1,7 @@
 // Who is calling, from the credentials a request presents (an API token in the Authorization
 // header, or the id of a signed-in session): the Principal every authorization decision uses.
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database, UserRow } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
 import { type Principal, scopesOfUser } from './scopes.js';
 import type { ServiceTokens } from './service-tokens.js';
@@ -26,18 +26,19 @@ export interface PresentedCredentials {
 /**
  * Who presented these credentials: one code path for the hub's routes and for the proxy. An API
  * token wins over the cookie; a presented token that is unknown, expired, revoked or whose user
- * is blocked is an error (invalid_token), never a fall-back to the cookie.
+ * is blocked is an error (invalid_token), never a fall-back to the cookie. With the principal
+ * comes its account as read with the credentials (none for a service).
  */
 export async function resolvePrincipal(
   db: Kysely<Database>,
   credentials: PresentedCredentials,
   services?: ServiceTokens,
-): Promise<{ principal: Principal | null; sessionId: string | null }> {
+): Promise<{ principal: Principal | null; sessionId: string | null; user: UserRow | null }> {
   const header = credentials.authorization;
   if (header !== undefined) {
     const token = tokenFromHeader(header);
     const service = token ? services?.principalOf(token) : undefined;
-    if (service) return { principal: service, sessionId: null };
+    if (service) return { principal: service, sessionId: null, user: null };
     const found = token ? await lookupToken(db, token) : undefined;
     // A presented but unusable token is an error, not a silent fall-back to the cookie:
     // a script with a revoked token should learn so instead of acting as someone else.
@@ -55,6 +56,7 @@ export async function resolvePrincipal(
         tokenId: row.id,
       },
       sessionId: null,
+      user,
     };
   }
   const sessionId = credentials.sessionId;
@@ -72,8 +74,9 @@ export async function resolvePrincipal(
           csrfToken: session.csrf_token,
         },
         sessionId,
+        user,
       };
     }
   }
-  return { principal: null, sessionId: null };
+  return { principal: null, sessionId: null, user: null };
 }

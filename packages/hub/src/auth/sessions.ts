@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, SessionRow } from '../db/schema.js';
 import { isoIn, nowIso } from '../util/time.js';
-import { OWNER_COLUMNS, type Owner, splitOwner } from './owner.js';
+import { noteUse, OWNER_COLUMNS, type Owner, splitOwner } from './owner.js';
 
 type Db = Kysely<Database>;
 
@@ -70,7 +70,7 @@ export async function lookupSession(
   if (row.expires_at <= nowIso()) return undefined;
   if (Date.parse(row.last_seen) < Date.now() - TOUCH_RESOLUTION_MS) {
     const now = nowIso();
-    await db.updateTable('sessions').set({ last_seen: now }).where('id_hash', '=', row.id_hash).execute();
+    noteUse(db.updateTable('sessions').set({ last_seen: now }).where('id_hash', '=', row.id_hash).execute());
     row.last_seen = now;
   }
   return { row, owner };

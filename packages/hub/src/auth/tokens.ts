@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../db/schema.js';
 import { isoIn, nowIso } from '../util/time.js';
-import { OWNER_COLUMNS, type Owner, splitOwner } from './owner.js';
+import { noteUse, OWNER_COLUMNS, type Owner, splitOwner } from './owner.js';
 import { isScope, type Scope } from './scopes.js';
 
 type Db = Kysely<Database>;
@@ -71,7 +71,7 @@ export async function lookupToken(
   if (row.expires_at !== null && row.expires_at <= nowIso()) return undefined;
   if (row.last_activity === null || Date.parse(row.last_activity) < Date.now() - ACTIVITY_RESOLUTION_MS) {
     const now = nowIso();
-    await db.updateTable('api_tokens').set({ last_activity: now }).where('id', '=', row.id).execute();
+    noteUse(db.updateTable('api_tokens').set({ last_activity: now }).where('id', '=', row.id).execute());
     row.last_activity = now;
   }
   return { row, owner };

@@ -29,6 +29,9 @@ export interface OpenOptions {
 }
 
 const PG_POOL_SIZE = 10;
+// pg closes a connection idle for 10 s by default; opening one again costs a server process and a
+// SCRAM exchange while a request waits. A hub's traffic comes in bursts: keep them for minutes.
+const PG_IDLE_MS = 300_000;
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 const PG_INT8_OID = 20;
 
@@ -100,6 +103,7 @@ async function openPostgres(url: string, options: OpenOptions, log: QueryLog): P
   const pool = new pg.Pool({
     connectionString: url,
     max: PG_POOL_SIZE,
+    idleTimeoutMillis: PG_IDLE_MS,
     connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
     application_name: 'hpchub',
     // count(*) and sum() are bigint in PostgreSQL, which pg returns as strings; SQLite returns

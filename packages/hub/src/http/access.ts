@@ -97,7 +97,10 @@ export const accessPlugin = fp(
       if (!p) throw new HubError('unauthorized');
       if (!allowed(access, p, request)) throw notFound();
       if (access.kind === 'user') {
-        request.subject = (await findUser(opts.db, (request.params as { name: string }).name)) ?? null;
+        // The caller's own account was read with their credentials, in this request.
+        const name = (request.params as { name: string }).name;
+        const own = request.principalUser?.name === name ? request.principalUser : undefined;
+        request.subject = own ?? (await findUser(opts.db, name)) ?? null;
         if (!request.subject) throw notFound();
       }
     });

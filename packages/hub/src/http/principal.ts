@@ -8,7 +8,7 @@ import { resolvePrincipal } from '../auth/principal.js';
 import type { Principal } from '../auth/scopes.js';
 import type { ServiceTokens } from '../auth/service-tokens.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
-import type { Database } from '../db/schema.js';
+import type { Database, UserRow } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
 
 declare module 'fastify' {
@@ -17,6 +17,8 @@ declare module 'fastify' {
     principal: Principal | null;
     /** The raw session id of a cookie-authenticated request (for logout). */
     sessionId: string | null;
+    /** The principal's account, read with its credentials; null for anonymous requests and services. */
+    principalUser: UserRow | null;
   }
 }
 
@@ -48,10 +50,11 @@ export const principalPlugin = fp(
   async (app: FastifyInstance, opts: { db: Kysely<Database>; services?: ServiceTokens }) => {
     app.decorateRequest('principal', null);
     app.decorateRequest('sessionId', null);
+    app.decorateRequest('principalUser', null);
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const cookie = request.cookies[SESSION_COOKIE];
       const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
-      const { principal, sessionId } = await resolvePrincipal(
+      const { principal, sessionId, user } = await resolvePrincipal(
         opts.db,
         {
           authorization: request.headers.authorization,
@@ -61,6 +64,7 @@ export const principalPlugin = fp(
       );
       request.principal = principal;
       request.sessionId = sessionId;
+      request.principalUser = user;
     });
     app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => checkCsrf(request));
   },

@@ -408,8 +408,11 @@ export class SpawningService {
   /** A server was used at `at` (proxied traffic, the app's own activity): its row and its owner's. */
   async recordActivity(serverId: number, ownerId: number, at: Date): Promise<void> {
     const when = at.toISOString();
-    await recordActivity(this.#deps.db, serverId, when);
-    await touchUser(this.#deps.db, ownerId, when);
+    // At once: on PostgreSQL each is a round trip (2,000 servers beat 33 times a second).
+    await Promise.all([
+      recordActivity(this.#deps.db, serverId, when),
+      touchUser(this.#deps.db, ownerId, when),
+    ]);
   }
 
   /**
@@ -433,11 +436,15 @@ export class SpawningService {
       log.warn({ server_id: serverId, message: message.kind }, 'agent message refused: unknown server');
       throw new HubError('unknown_server');
     }
-    const owner = (await findUserById(db, server.user_id))?.name;
-    if (owner === undefined) throw notFound();
+    // The owner's name only for the messages that need it (not the heartbeats, the most frequent).
+    const withOwner = async () => {
+      const owner = (await findUserById(db, server.user_id))?.name;
+      if (owner === undefined) throw notFound();
+      return { ...server, owner };
+    };
     switch (message.kind) {
       case 'ready':
-        return this.#onReady({ ...server, owner }, presentedSecret, message.body);
+        return this.#onReady(await withOwner(), presentedSecret, message.body);
       case 'progress':
         return this.#bus.agent(server.id, message.body.message);
       case 'heartbeat': {
@@ -451,7 +458,7 @@ export class SpawningService {
         return;
       }
       case 'stopping':
-        return this.#onStopping({ ...server, owner }, message.body);
+        return this.#onStopping(await withOwner(), message.body);
     }
   }
 
