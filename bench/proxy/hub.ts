@@ -98,7 +98,8 @@ async function main(): Promise<void> {
       gc.by_kind[kind] = (gc.by_kind[kind] ?? 0) + 1;
     }
   }).observe({ entryTypes: ['gc'] });
-  const stats = () => {
+  /** The loop delay and GC pauses since the previous reading, which starts the next. */
+  const loopReading = () => {
     const delay = {
       p99_ms: loopDelay.percentile(99) / 1e6,
       max_ms: loopDelay.max / 1e6,
@@ -111,6 +112,10 @@ async function main(): Promise<void> {
     };
     loopDelay.reset();
     Object.assign(gc, { count: 0, total_ms: 0, max_ms: 0, by_kind: {} });
+    return delay;
+  };
+  const stats = () => {
+    const delay = loopReading();
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
     return {
@@ -175,6 +180,7 @@ async function main(): Promise<void> {
 
   process.on('message', (msg: { cmd: string; id: number }) => {
     if (msg.cmd === 'stats') process.send?.({ id: msg.id, stats: stats() });
+    if (msg.cmd === 'loop-delay') process.send?.({ id: msg.id, loopDelay: loopReading() });
     if (msg.cmd === 'start-full-path')
       startFullPath().then(
         (server) => process.send?.({ id: msg.id, server }),

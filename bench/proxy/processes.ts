@@ -154,6 +154,12 @@ export interface HubProcess {
   url: string;
   pid: number;
   stats(): Promise<HubStats>;
+  /**
+   * The loop delay since the previous reading, without the full collection stats() forces: one
+   * after the hub idled shrinks V8's young generation to its minimum, and a run measured right
+   * after it counts several times the scavenges of a hub in service (no one forces its collections).
+   */
+  loopDelay(): Promise<HubStats['loop_delay']>;
   /** Starts the user's server `full` (the full-path app) through the REST API; resolves when ready. */
   startFullPath(): Promise<FullPathServer>;
   /** Stops it through the REST API (its job and app end; the hub drops the route and its connections). */
@@ -205,6 +211,9 @@ export async function startHub(
     pid: child.pid as number,
     async stats() {
       return (await call<{ stats: HubStats }>('stats')).stats;
+    },
+    async loopDelay() {
+      return (await call<{ loopDelay: HubStats['loop_delay'] }>('loop-delay')).loopDelay;
     },
     async startFullPath() {
       const { server } = await call<{ server: FullPathServer }>('start-full-path');

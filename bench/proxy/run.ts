@@ -324,9 +324,9 @@ async function main(): Promise<void> {
   const hubLoop: Record<string, HubStats['loop_delay']> = {};
   for (const [name, t] of Object.entries(targets)) {
     const watched = name === 'hpchub' || name === 'direct';
-    if (watched) await hub.stats();
+    if (watched) await hub.loopDelay();
     rate[name] = await fixedRate(t.url, t.headers.cookie);
-    if (watched) hubLoop[name] = (await hub.stats()).loop_delay;
+    if (watched) hubLoop[name] = await hub.loopDelay();
     const l = rate[name].latency_ms;
     console.log(
       `  ${name.padEnd(16)} p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms` +
@@ -419,7 +419,9 @@ async function main(): Promise<void> {
         "hub_event_loop_delay_*: the hub's monitorEventLoopDelay at a 1 ms resolution during the fixed-rate run of hpchub " +
         "(at_fixed_rate) and of direct (idle: the hub serves nothing, so its delay is the machine's scheduling); a value " +
         'is the time between two ticks of the 1 ms timer, so 1 ms means no delay; gc: garbage collection pauses meanwhile ' +
-        '(PerformanceObserver, not the forced collections of the memory readings)',
+        '(PerformanceObserver); read without forcing a collection (the memory readings of sections 3 and 4 force one, ' +
+        "which after an idle stretch shrinks V8's young generation to its minimum: 10 s at this rate right after one " +
+        'counted 37 scavenges where the same hub without it counted 10; the last run with it, 163 in 15 s)',
       previous_run:
         'previous_run_cpu_us_per_request: the CPU per request per hop of the bench/results/proxy.json this run replaced, ' +
         'for a before/after comparison of a change',
