@@ -64,11 +64,16 @@ async function groupNames(gids: number[]): Promise<string[]> {
   return gids.map((gid) => names.get(gid) ?? String(gid));
 }
 
+/** An account's passwd entry: everything of SystemAccount but its groups. */
+export type PasswdEntry = Omit<SystemAccount, 'groups'>;
+
 /**
- * The account called `name`, or null when the name service does not know it (or the name is
- * not one we look up). Throws when the lookup cannot run (no getent, a directory timeout).
+ * The passwd entry of `name` (one `getent` process), or null when the name service does not know
+ * it (or the name is not one we look up). For what needs no groups, such as the account a job runs
+ * as: each process the hub starts costs a few milliseconds of a server's start. Throws when the
+ * lookup cannot run (no getent, a directory timeout).
  */
-export async function lookupSystemAccount(name: string): Promise<SystemAccount | null> {
+export async function lookupPasswd(name: string): Promise<PasswdEntry | null> {
   if (!isSafeAccountName(name)) return null;
   const passwd = await run('getent', ['passwd', '--', name]);
   if (passwd.code === GETENT_NOT_FOUND) return null;
@@ -84,20 +89,22 @@ export async function lookupSystemAccount(name: string): Promise<SystemAccount |
     string,
     string,
   ];
+  return { name: account, uid: Number(uid), gid: Number(gid), home, shell };
+}
 
+/**
+ * The account called `name` with its groups, or null when the name service does not know it (or
+ * the name is not one we look up). Throws when the lookup cannot run (no getent, a directory timeout).
+ */
+export async function lookupSystemAccount(name: string): Promise<SystemAccount | null> {
+  const entry = await lookupPasswd(name);
+  if (!entry) return null;
   // `id -G` gives numbers and `getent group` names them: `id -Gn` separates names with spaces,
   // which is ambiguous for directory groups such as "domain users".
   const ids = await run('id', ['-G', '--', name]);
   if (ids.code !== 0) throw new Error(`id -G exited with ${ids.code} for an account getent knows`);
   const gids = ids.stdout.trim().split(/\s+/).filter(Boolean).map(Number);
-  return {
-    name: account,
-    uid: Number(uid),
-    gid: Number(gid),
-    home,
-    shell,
-    groups: gids.length > 0 ? await groupNames(gids) : [],
-  };
+  return { ...entry, groups: gids.length > 0 ? await groupNames(gids) : [] };
 }
 
 /** Whether the account's home directory exists on this machine. */

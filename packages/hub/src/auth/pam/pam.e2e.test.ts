@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { authenticatorConformance } from '../../test-support/authenticator-conformance.js';
 import { testSystemUsers } from '../../test-support/system-users.js';
-import { isSafeAccountName, lookupSystemAccount } from '../system-account.js';
+import { isSafeAccountName, lookupPasswd, lookupSystemAccount } from '../system-account.js';
 import {
   createPamAuthenticator,
   EXPIRED_MESSAGE,
@@ -129,6 +129,12 @@ describe('system account lookup', () => {
 
   it('returns null for an unknown user', async () => {
     assert.equal(await lookupSystemAccount('conformance-nobody-x'), null);
+    assert.equal(await lookupPasswd('conformance-nobody-x'), null);
+  });
+
+  it('reads the passwd entry alone, without the groups', async () => {
+    const { groups: _groups, ...entry } = (await lookupSystemAccount('hpchub-alice')) ?? { groups: [] };
+    assert.deepEqual(await lookupPasswd('hpchub-alice'), entry);
   });
 
   describe('with getent and id replaced by recorders', () => {
@@ -160,6 +166,13 @@ describe('system account lookup', () => {
 
     it('does run them for a proper name (so the check above means something)', async () => {
       assert.equal(await lookupSystemAccount('hpchub-alice'), null);
+      assert.equal(readFileSync(log, 'utf8'), 'getent passwd -- hpchub-alice\n');
+    });
+
+    it('the passwd entry alone: getent passwd, nothing else', async () => {
+      writeFileSync(log, '');
+      assert.equal(await lookupPasswd('-rf'), null);
+      assert.equal(await lookupPasswd('hpchub-alice'), null);
       assert.equal(readFileSync(log, 'utf8'), 'getent passwd -- hpchub-alice\n');
     });
   });

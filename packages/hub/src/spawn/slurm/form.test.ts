@@ -10,7 +10,7 @@ import { ConfigError } from '../../config/config-error.js';
 import { loadConfig } from '../../config/index.js';
 import { parseAppDefaults, parseGroupPartitions, parsePartitionLimits } from '../../config/slurm-lists.js';
 import { HubError } from '../../errors/index.js';
-import { ClusterCache, partitionOffers, resourceFields } from './form.js';
+import { ClusterCache, groupsMatter, partitionOffers, resourceFields } from './form.js';
 import { slurmSettings } from './settings.js';
 
 const part = (p: Partial<PartitionInfo> & { name: string }): PartitionInfo => ({
@@ -81,6 +81,13 @@ test('partitions: up ones, within AllowGroups and the group rules, at most what 
   // A configured limit never raises what the cluster allows.
   const [raised] = partitionOffers(CLUSTER, settings({ partition_limits: 'normal max_cores=99' }), new Set());
   assert.equal(raised?.cores, 2);
+});
+
+test('the user’s groups are looked up only when a partition admits by group', () => {
+  const open: ClusterInfo = { partitions: CLUSTER.partitions.filter((p) => p.allowGroups === null) };
+  assert.equal(groupsMatter(open, settings()), false);
+  assert.equal(groupsMatter(CLUSTER, settings()), true, 'Slurm’s AllowGroups');
+  assert.equal(groupsMatter(open, settings({ group_partitions: 'physics: short' })), true, 'the hub’s rules');
 });
 
 test('fields as on Euler, with per-partition maxima, and defaults that fit the default partition', () => {

@@ -18,6 +18,11 @@ export interface PartitionOffer extends Record<ResourceKey, number> {
 
 const MB_PER_GB = 1024;
 
+/** Whether some partition admits only some groups (Slurm's AllowGroups, or `slurm.group_partitions`). */
+export function groupsMatter(cluster: ClusterInfo, settings: SlurmSettings): boolean {
+  return settings.partitionGroups.size > 0 || cluster.partitions.some((p) => p.allowGroups !== null);
+}
+
 /** The partitions `groups` may use, with the most a job may ask for in each. */
 export function partitionOffers(
   cluster: ClusterInfo,

@@ -11,7 +11,7 @@ import type { HubContext } from '../../context.js';
 import type { UserRow } from '../../db/schema.js';
 import { groupsOfUsers } from '../../users/store.js';
 import type { Spawner } from '../spawner.js';
-import { ClusterCache, partitionOffers, resourceFields } from './form.js';
+import { ClusterCache, groupsMatter, partitionOffers, resourceFields } from './form.js';
 import { slurmSettings } from './settings.js';
 import { createSlurmSpawner } from './spawner.js';
 
@@ -58,7 +58,10 @@ export function createSlurmSpawning(
     spawner: {
       ...spawner,
       async formFields(user, appId) {
-        const [info, groups] = await Promise.all([cluster.get(), groupsOf(user)]);
+        const info = await cluster.get();
+        // The groups only when a partition admits by group: looking them up starts processes
+        // (getent, id) that every start, whose options are checked against this form, waits for.
+        const groups = groupsMatter(info, settings) ? await groupsOf(user) : new Set<string>();
         return resourceFields(partitionOffers(info, settings, groups), settings, appId);
       },
     },
