@@ -151,15 +151,29 @@ async function notServing(users: SimClass, list: string[], concurrency: number):
 }
 
 /**
+ * What the restarted hub's connecting ahead did (its summary line, see the proxy's
+ * connect-ahead.ts): connections opened and failed, and when it was done, in seconds after the kill.
+ */
+function connectedAhead(lines: string[], killedAt: number) {
+  const line = lines.find((l) => l.includes('"connections to servers opened ahead"'));
+  if (!line) return null;
+  const { routes, opened, failed, time } = JSON.parse(line) as Record<string, number>;
+  return { routes, opened, failed, done_s: Math.round(((time ?? killedAt) - killedAt) / 10) / 100 };
+}
+
+/**
  * SIGKILL with every server of `running` ready and `queued` waiting in Slurm's queue; the time
  * until the hub listens again and until every route has served once (requested by 50 clients:
- * each first request after a restart opens a new TLS connection to its agent, and here the
- * agents' side of those handshakes runs on the same cores as the hub), with the CPU the hub and
+ * each first request after a restart finds the connection the hub opened ahead to its agent, or
+ * opens one itself, and here the agents' side of those handshakes runs on the same cores as the
+ * hub), when the hub's connecting ahead was done, with the CPU the hub and
  * this process (load generator, agents) used meanwhile; then the queued jobs run, and every one
  * must end ready, none submitted twice.
  */
 export async function restart(sim: SimCluster, users: SimClass, running: string[], queued: string[]) {
   const submittedBefore = sim.slurm.calls.submit;
+  const logged = sim.hub.logLines.length;
+  const killedAt = Date.now();
   const t0 = performance.now();
   await sim.hub.killAndRestart();
   const listeningS = (performance.now() - t0) / 1000;
@@ -189,6 +203,7 @@ export async function restart(sim: SimCluster, users: SimClass, running: string[
     first_requests_cpu_us_each: { hub: cpu.hub, load_generator_and_agents: cpu.bench },
     event_loop_delay: loop,
     all_routes_again_warm_s: Math.round(warmS * 100) / 100,
+    connected_ahead: connectedAhead(sim.hub.logLines.slice(logged), killedAt),
     routes_not_serving: waiting.length,
     queued_not_ready_after: notReady.length,
     submitted_again: sim.slurm.calls.submit - submittedBefore,
