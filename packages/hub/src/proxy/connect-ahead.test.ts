@@ -2,6 +2,7 @@
 // server before any request, and the first request is served on it; a server whose certificate
 // does not match its pin is sent no byte of HTTP and its connection is not kept; one that cannot
 // be reached is left as it was, for its first request to find out, and nothing is logged about it.
+// Connecting is not use: no server looks used for it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -111,8 +112,10 @@ describe('connecting ahead after a restart', () => {
     assert.deepEqual([...agent.seen, ...impostor.seen], []);
     const complaints = scene.hub.logLines.slice(logged).filter((l) => /"level":(40|50|60)/.test(l));
     assert.deepEqual(complaints, []);
-    // None of the three routes was dropped for what connecting ahead found.
-    for (const user of ['bob', 'carol', 'root']) assert.ok(scene.proxy.routes.resolve(user, 'lab'), user);
+    // None of the three routes was dropped for what connecting ahead found, and none counts as
+    // used for it (the idle culler goes by use).
+    for (const user of ['bob', 'carol', 'root'])
+      assert.equal(scene.proxy.routes.resolve(user, 'lab')?.lastActivity, 0, user);
 
     const bob = await scene.login('bob');
     const res = await fetch(`${scene.hub.url}/user/bob/lab/tree`, {
