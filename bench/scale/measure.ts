@@ -34,10 +34,45 @@ export async function schedulerLoad(sim: SimCluster, jobs: number, intervalSecon
   };
 }
 
+/** Database queries the hub has made since it started, from its metrics (every query is timed). */
+async function hubQueries(sim: SimCluster): Promise<number> {
+  const res = await fetch(`${sim.url}/hub/metrics`, {
+    headers: { authorization: `token ${sim.adminToken}` },
+  });
+  let n = 0;
+  for (const m of (await res.text()).matchAll(/^hpchub_db_query_duration_seconds_count\{[^}]*\} (\S+)$/gm))
+    n += Number(m[1]);
+  return n;
+}
+
+/**
+ * The database queries of one request of each route: `count` requests one after another, net of
+ * what the hub queried meanwhile by itself (heartbeats, polls), counted over as long a stretch
+ * right after. On PostgreSQL each query is a round trip, which is what a request waits for.
+ */
+async function queriesPerRequest(
+  sim: SimCluster,
+  routes: { name: string; send(i: number): Promise<number> }[],
+  count = 50,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const route of routes) {
+    const q0 = await hubQueries(sim);
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) await route.send(i);
+    const q1 = await hubQueries(sim);
+    await sleep(performance.now() - t0);
+    const background = (await hubQueries(sim)) - q1;
+    out[route.name] = Math.round(((q1 - q0 - background) / count) * 10) / 10;
+  }
+  return out;
+}
+
 /**
  * Mixed traffic at `rate` requests/s for `seconds`: the home page (a session), the admin's user
  * list page by page, a user's model with their servers, the progress stream of a running server,
- * token authentication (GET /hub/api/user), and a request through the proxy to a server.
+ * token authentication (GET /hub/api/user), and a request through the proxy to a server; then
+ * the database queries of one request of each.
  */
 export async function apiAtSize(
   sim: SimCluster,
@@ -86,10 +121,12 @@ export async function apiAtSize(
   const loop = await sim.eventLoopDelay();
   const cpuUs = cpuPerRequest(before, hub, 1).hub ?? 0;
   const all = Object.values(figures);
+  const queries = await queriesPerRequest(sim, routes);
   return {
     rate,
     seconds,
     routes: figures,
+    queries_per_request: queries,
     worst_p99_ms: Math.max(...all.map((f) => f.p99_ms)),
     server_errors: all.reduce((n, f) => n + f.server_errors, 0),
     hub_cpu_percent_of_one_core: Math.round(cpuUs / 1e4 / elapsedS),
