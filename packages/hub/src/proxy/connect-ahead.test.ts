@@ -27,7 +27,7 @@ async function until(what: string, check: () => boolean, ms = 20_000): Promise<v
 }
 
 describe('connecting ahead', () => {
-  it('warms every pool, never more than `concurrency` at once', async () => {
+  it('warms every pool in order, never more than `concurrency` at once', async () => {
     let open = 0;
     let most = 0;
     const warmed: number[] = [];
@@ -43,6 +43,26 @@ describe('connecting ahead', () => {
         }, 5);
       },
     }));
+    const inOrder: number[] = [];
+    const oneByOne = pools.map((pool, i) => ({
+      warm: (done: (err: Error | null, opened: boolean) => void) => {
+        inOrder.push(i);
+        pool.warm(done);
+      },
+    }));
+    assert.deepEqual(await connectAhead(oneByOne[Symbol.iterator](), 1), {
+      routes: 20,
+      opened: 12,
+      failed: 4,
+    });
+    assert.equal(most, 1);
+    assert.deepEqual(
+      inOrder,
+      pools.map((_, i) => i),
+      'one at a time, in the given order',
+    );
+    most = 0;
+    warmed.length = 0;
     const counts = await connectAhead(pools[Symbol.iterator](), 3);
     assert.deepEqual(counts, { routes: 20, opened: 12, failed: 4 });
     assert.equal(most, 3);
@@ -72,26 +92,37 @@ describe('connecting ahead after a restart', () => {
     await impostor.close();
   });
 
-  /** A running server of `user` whose route, as a ready agent would have had it stored, is `target`. */
-  async function storedRoute(user: string, target: RouteTarget): Promise<void> {
+  /**
+   * A running server of `user` whose route, as a ready agent would have had it stored, is
+   * `target`, last used at `lastActivity`.
+   */
+  async function storedRoute(user: string, target: RouteTarget, lastActivity: string | null): Promise<void> {
     const id = await scene.addServer(user, 'lab');
     const box = new SecretBox(await scene.cookieSecret());
     await scene.db
       .updateTable('servers')
-      .set({ route: sealRoute(target, id, box) })
+      .set({ route: sealRoute(target, id, box), last_activity: lastActivity })
       .where('id', '=', id)
       .execute();
   }
 
   it('opens the pinned connections before any request, serves the first request on one, and keeps quiet about the rest', async () => {
-    await storedRoute('bob', { url: agent.url, fingerprint: cert.fingerprint, secret: SECRET });
-    await storedRoute('carol', { url: impostor.url, fingerprint: cert.fingerprint, secret: SECRET });
-    await storedRoute('root', {
-      url: `https://127.0.0.1:${await freePort()}`,
-      fingerprint: cert.fingerprint,
-    });
+    const toAgent = { url: agent.url, fingerprint: cert.fingerprint, secret: SECRET };
+    await storedRoute('bob', toAgent, '2026-12-01T09:00:00.000Z');
+    await storedRoute('carol', { ...toAgent, url: impostor.url }, null);
+    const unreachable = `https://127.0.0.1:${await freePort()}`;
+    await storedRoute(
+      'root',
+      { url: unreachable, fingerprint: cert.fingerprint },
+      '2026-12-01T10:00:00.000Z',
+    );
     const logged = scene.hub.logLines.length;
     await scene.hub.restart();
+    // In the order connecting ahead takes them: the most recently used first, never used last.
+    assert.deepEqual(
+      [...scene.proxy.routes.all()].map((r) => r.owner),
+      ['root', 'bob', 'carol'],
+    );
 
     const ahead = () =>
       scene.hub.logLines

@@ -231,7 +231,11 @@ export async function deleteServerRow(db: Db, id: number): Promise<void> {
   await db.deleteFrom('servers').where('id', '=', id).execute();
 }
 
-/** Every server with its owner's name: routes of the running ones, names of all (at hub start). */
+/**
+ * Every server with its owner's name: routes of the running ones, names of all (at hub start).
+ * Most recently used first: the proxy connects ahead to servers in this order after a restart,
+ * and their users are the likeliest to come back first.
+ */
 export function serversForRoutes(db: Db) {
   return db
     .selectFrom('servers')
@@ -244,6 +248,7 @@ export function serversForRoutes(db: Db) {
       'servers.route',
       'users.name as owner',
     ])
+    .orderBy('servers.last_activity', (ob) => ob.desc().nullsLast())
     .execute();
 }
 
