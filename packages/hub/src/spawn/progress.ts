@@ -98,9 +98,12 @@ export class ProgressBus implements ProgressReader {
 
   private push(serverId: number, event: Omit<ProgressEvent, 'html_message'>): void {
     const log = this.log(serverId);
-    const full: ProgressEvent = { ...event, html_message: escapeHtml(event.message) };
-    // The same message twice in a row (a queue reason polled again) is not news.
     const last = log.events.at(-1);
+    // The bar never moves back: the hub's poll can see a job running after its agent's first
+    // messages have come in (the agent starts before the next poll).
+    const progress = Math.max(event.progress, last?.progress ?? 0);
+    const full: ProgressEvent = { ...event, progress, html_message: escapeHtml(event.message) };
+    // The same message twice in a row (a queue reason polled again) is not news.
     if (last && last.message === full.message && !full.ready && !full.failed) return;
     // A new place in line replaces the old one in the log: a page opened late shows where the
     // start stands, not every step it moved up. Listeners still hear each move.
