@@ -30,6 +30,23 @@ test('runs as CommonJS and as an ES module', () => {
   assert.match(execFileSync(NODE, [sandbox.bundle, '--help']).toString(), /HPCHUB_AGENT_SPEC/);
 });
 
+test('the built-ins first needed once the app runs (HTTP, HTTPS, TLS) are loaded when first used, not at start', () => {
+  // What Node has loaded once the bundle has run its top level (`--version` returns right after).
+  const loaded = (file: string) =>
+    JSON.parse(
+      execFileSync(NODE, [
+        '-e',
+        `process.argv[2] = '--version'; require(${JSON.stringify(file)}); process.stdout.write('\\n' + JSON.stringify(process.moduleLoadList));`,
+      ])
+        .toString()
+        .split('\n')
+        .at(-1) as string,
+    ) as string[];
+  const atStart = loaded(sandbox.bundle);
+  for (const name of ['http', 'https', 'tls']) assert.ok(!atStart.includes(`NativeModule ${name}`), name);
+  assert.ok(atStart.includes('NativeModule child_process'), 'the others are loaded at start');
+});
+
 test('loads only built-in modules', () => {
   const text = readFileSync(sandbox.bundle, 'utf8');
   assert.ok(text.startsWith('#!/usr/bin/env node\n'));
