@@ -103,9 +103,10 @@ export const rootRoutes: FastifyPluginAsyncTypebox<{ hub: HubContext; facts: Ser
     async (request) => {
       const p = request.principal;
       if (!p) throw new HubError('unauthorized');
-      // The user, their groups and servers at once: on PostgreSQL each is a round trip.
+      // Their account came with the credentials (a service's is read); their groups and servers
+      // at once: on PostgreSQL each is a round trip.
       const [row, groups, servers] = await Promise.all([
-        findUserById(hub.db, p.userId),
+        request.principalUser ?? findUserById(hub.db, p.userId),
         groupsOfUsers(hub.db, [p.userId]),
         serversOfUsers(hub.db, [p.userId]),
       ]);

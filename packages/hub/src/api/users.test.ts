@@ -231,7 +231,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       });
       // The token with its user, then their groups and servers at once.
       const me = await reads('/user', alice);
-      assert.deepEqual([me.sql, me.rounds], [4, 2], me.log);
+      assert.deepEqual([me.sql, me.rounds], [3, 2], me.log);
       const own = await reads('/users/alice', alice);
       assert.deepEqual([own.sql, own.rounds], [3, 2], own.log);
       // Someone else's account is read by its name first.
