@@ -111,11 +111,12 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     let admin: string;
 
     before(async () => {
-      // Polls a minute apart: a request's queries are counted with nothing else running.
+      // Polls and culls far apart: a request's queries are counted with nothing else running.
       hub = await TestHub.start({
         engine,
         configure: (c) => {
-          c.spawner.poll_interval_seconds = 60;
+          c.spawner.poll_interval_seconds = 600;
+          c.culler.interval_seconds = 3600;
         },
       });
       await hub.addUser('boss', { admin: true });
