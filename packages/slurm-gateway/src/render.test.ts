@@ -70,3 +70,16 @@ test('modules: the app’s then the user’s, with the hub’s module system; a 
   body.job.module_use = ['relative/tree'];
   assert.throws(() => renderBatchScript(body, account.home), /not a plain absolute path/);
 });
+
+test('nothing to load: `module` sources the init file on first use, unless the hub asks for it always', () => {
+  const body = submitBody(ALICE) as SubmitBody;
+  body.job.modules = [];
+  body.job.module_init = ['/etc/profile.d/lmod.sh'];
+  const onUse = renderBatchScript(body, account.home);
+  assert.match(onUse, /module\(\) \{ hpchub_module_init; module "\$@"; \}/);
+  assert.doesNotMatch(onUse, /^\s*\. "\$hpchub_init"$/m);
+  body.job.module_init_always = true;
+  const always = renderBatchScript(body, account.home);
+  assert.match(always, /^\s*\. "\$hpchub_init"$/m);
+  assert.doesNotMatch(always, /hpchub_module_init/);
+});
