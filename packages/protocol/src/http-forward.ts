@@ -160,7 +160,10 @@ function startExchange(f: HttpForward, connection: UpstreamConnection, retried: 
 
 export function forwardHttp(f: HttpForward, retried = false): void {
   const pool = f.pool;
-  const idle = pool.take();
+  // A retry goes on a new connection: the other idle ones were kept as long as the one that
+  // turned out closed, and the server that closed it (an app that stopped listening) may have
+  // closed them all.
+  const idle = retried ? undefined : pool.take();
   if (idle) {
     startExchange(f, idle, retried);
     return;
@@ -172,5 +175,5 @@ export function forwardHttp(f: HttpForward, retried = false): void {
       return;
     }
     startExchange(f, connection, retried);
-  });
+  }, retried);
 }

@@ -192,13 +192,13 @@ export class UpstreamPool {
     return connection;
   }
 
-  /** A connection for one exchange, now or when one is free. */
-  acquire(done: Waiter): void {
+  /** A connection for one exchange, now or when one is free; with `fresh`, not an idle one. */
+  acquire(done: Waiter, fresh = false): void {
     if (this.destroyed) {
       done(new Error('the route was removed'));
       return;
     }
-    const connection = this.free.pop();
+    const connection = fresh ? undefined : this.free.pop();
     if (connection) {
       this.lend(connection, done);
       return;
