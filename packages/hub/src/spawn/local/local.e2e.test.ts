@@ -47,6 +47,25 @@ function childrenOf(pid: number): number[] {
     .filter((n) => n > 0);
 }
 
+/**
+ * The job's process under runuser, once it runs the job's command: runuser's child is root
+ * until it has switched to the account, so a child seen earlier says nothing of whom the job runs as.
+ */
+async function jobUnder(runuser: number): Promise<number | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const job = childrenOf(runuser).find((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep');
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+    if (job !== undefined) return job;
+    await sleep(50);
+  }
+  return undefined;
+}
+
 describe('local spawner', () => {
   after(() => {
     rmSync(usersDir, { recursive: true, force: true });
@@ -58,13 +77,7 @@ describe('local spawner', () => {
     const request = sleepingRequest(41, aliceAccount);
     const state = await spawner.start(request);
     try {
-      let job: number | undefined;
-      for (let i = 0; i < 50 && job === undefined; i++) {
-        await sleep(50);
-        job = childrenOf(state.pid as number).find((p) =>
-          readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sleep'),
-        );
-      }
+      const job = await jobUnder(state.pid as number);
       assert.ok(job, 'the job process appeared under runuser');
       assert.equal(ownerOf(job), alice.uid);
       const environ = readFileSync(`/proc/${job}/environ`, 'utf8').split('\0');
@@ -94,11 +107,7 @@ describe('local spawner', () => {
       const dir = join(usersDir, 'carol');
       assert.equal(statSync(dir).mode & 0o777, 0o700);
       assert.equal(statSync(dir).uid, nobody.uid);
-      let job: number | undefined;
-      for (let i = 0; i < 50 && job === undefined; i++) {
-        await sleep(50);
-        job = childrenOf(state.pid as number)[0];
-      }
+      const job = await jobUnder(state.pid as number);
       assert.ok(job);
       assert.equal(execFileSync('readlink', [`/proc/${job}/cwd`], { encoding: 'utf8' }).trim(), dir);
       assert.equal(ownerOf(job), nobody.uid);
@@ -124,11 +133,7 @@ describe('local spawner', () => {
         const state = await spawner.start(sleepingRequest(id, { name, system: null }));
         states.push(state);
         assert.equal(statSync(join(usersDir, name)).uid, uid, `${name}'s directory is hpchub-${name}'s`);
-        let job: number | undefined;
-        for (let i = 0; i < 50 && job === undefined; i++) {
-          await sleep(50);
-          job = childrenOf(state.pid as number)[0];
-        }
+        const job = await jobUnder(state.pid as number);
         assert.ok(job);
         assert.equal(ownerOf(job), uid, `${name}'s job runs as hpchub-${name}`);
       }
