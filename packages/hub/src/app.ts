@@ -22,7 +22,7 @@ import { ServiceTokens } from './auth/service-tokens.js';
 import { listeningBaseUrl } from './config/hub-url.js';
 import type { HubContext } from './context.js';
 import { accessPlugin } from './http/access.js';
-import { installErrorHandlers } from './http/errors.js';
+import { installErrorHandlers, routerErrors } from './http/errors.js';
 import { lazySerializers } from './http/lazy-compile.js';
 import { principalPlugin } from './http/principal.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
@@ -112,6 +112,7 @@ export async function buildApp({
     bodyLimit: 1024 * 1024,
     // JupyterHub clients send names as path segments; keep the whole segment, encoded or not.
     routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
+    frameworkErrors: routerErrors(site),
     // X-Forwarded-* only from the reverse proxies the site named; from anyone else they are lies.
     trustProxy: hub.config.trusted_proxies.length > 0 ? hub.config.trusted_proxies : false,
     // A route's response schemas are compiled at its first answer, not before the hub listens.

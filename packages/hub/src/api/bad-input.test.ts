@@ -33,6 +33,24 @@ describe('bad input', () => {
     return rows.length;
   }
 
+  test('a path the router refuses gets the one error body: a name past its length, bad percent-encoding', async () => {
+    const before = await userCount();
+    // 300 characters outside the BMP are 600 UTF-16 units: past what the router takes per segment.
+    const long = encodeURIComponent('\u{1F600}'.repeat(300));
+    for (const [method, path] of [
+      ['GET', `/users/${long}`],
+      ['DELETE', `/users/admin1/servers/${long}`],
+      ['POST', `/users/${long}`],
+      ['GET', '/users/%E0%A4%A'],
+    ] as const) {
+      const res = await hub.api(method, path, { token: admin });
+      assert.equal(res.status, 400, `${method} ${path.slice(0, 40)}`);
+      assertErrorBody(res.body);
+      assert.equal(res.body.code, 'bad_request');
+    }
+    assert.equal(await userCount(), before);
+  });
+
   test('malformed JSON is a 400 malformed_json', async () => {
     const res = await hub.api('POST', '/users/newbie', { token: admin, body: '{"admin": tru' });
     assert.equal(res.status, 400);

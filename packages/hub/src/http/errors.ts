@@ -35,6 +35,10 @@ export function toHubError(error: FastifyError | HubError | Error): HubError {
   }
   // JSON.parse failures inside the content-type parser surface as SyntaxError with status 400.
   if (fe.code && FRAMEWORK_CODES[fe.code]) return new HubError(FRAMEWORK_CODES[fe.code] as ErrorCode);
+  if (fe.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return new HubError('bad_request', undefined, {
+      detail: 'A name in the path is longer than any the hub accepts.',
+    });
   if (error instanceof SyntaxError && fe.statusCode === 400) return new HubError('malformed_json');
   if (fe.statusCode === 404) return new HubError('not_found');
   if (fe.statusCode === 405) return new HubError('method_not_allowed');
@@ -66,6 +70,19 @@ export function sendError(reply: FastifyReply, err: HubError, site: Site): Fasti
   if (wantsHtml(request))
     return reply.type('text/html; charset=utf-8').send(errorPage(err, request.principal, site));
   return reply.type('application/json; charset=utf-8').send(err.toBody());
+}
+
+/**
+ * For Fastify's `frameworkErrors`: what its router refuses before any route or hook runs (a path
+ * that is not valid percent-encoding, a path segment past `maxParamLength`) gets the hub's error
+ * body or page too, not Fastify's own.
+ */
+export function routerErrors(site: Site) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const err = toHubError(error);
+    request.log.info({ code: err.code, status: err.status }, 'request refused');
+    sendError(reply, err, site);
+  };
 }
 
 export function installErrorHandlers(app: FastifyInstance, site: Site): void {
