@@ -152,6 +152,20 @@ describe('local spawner', () => {
     }
   });
 
+  it('returns from a stop once the job is gone, also when the grace ran out first', async () => {
+    // runuser catches SIGTERM and waits 2 s before killing its child: past a grace of 0.1 s the
+    // stop kills the group, and must still not return while the job is alive.
+    const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 0.1, runAs: sharedNobody });
+    for (const id of [48, 49]) {
+      const state = await spawner.start(sleepingRequest(id, { name: 'carol', system: null }));
+      const job = await jobUnder(state.pid as number);
+      assert.ok(job);
+      await spawner.stop(state);
+      assert.equal(await processStartTime(state.pid as number), null, 'runuser is gone');
+      assert.equal(await processStartTime(job), null, 'the job is gone');
+    }
+  });
+
   it('reports the exit code of a job that fails, and a pid reused by another process is not the job', async () => {
     const spawner = createLocalSpawner({ usersDir, stopGraceSeconds: 2, runAs: sharedNobody });
     const request = sleepingRequest(43, { name: 'carol', system: null });

@@ -49,6 +49,19 @@ function isLocalState(state: SpawnerState): state is SpawnerState & LocalState {
   return state.kind === 'local' && typeof state.pid === 'number' && typeof state.startTime === 'string';
 }
 
+/** How long a stop waits for a process killed with SIGKILL to be gone (a loaded machine). */
+const KILLED_WITHIN_MS = 10_000;
+
+/** Whether the process has ended (or become a zombie) within `ms`, looking every 100 ms. */
+async function endsWithin(state: ProcessIdentity, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (!(await isAlive(state))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+  }
+}
+
 function logName(request: SpawnRequest): string {
   return `${request.serverName || 'default'}.log`;
 }
@@ -146,13 +159,16 @@ export function createLocalSpawner(options: LocalSpawnerOptions): Spawner {
     async stop(state) {
       if (!isLocalState(state) || !(await isAlive(state))) return;
       signalGroup(state.pgid, 'SIGTERM');
-      const deadline = Date.now() + grace;
-      while (Date.now() < deadline) {
-        await sleep(100);
-        if (!(await isAlive(state))) break;
+      if (await endsWithin(state, grace)) {
+        // Whatever is left of the group (an app's child that ignored SIGTERM) is killed.
+        signalGroup(state.pgid, 'SIGKILL');
+        return;
       }
-      // Whatever is left of the group (an app that ignored SIGTERM) is killed.
+      // runuser, on SIGTERM, waits 2 s before it kills its child, so a short grace can run out
+      // with it still alive; after SIGKILL the stop returns once the process has ended (or, a
+      // process stuck in the kernel, after a bound: polls then see it end later).
       signalGroup(state.pgid, 'SIGKILL');
+      await endsWithin(state, KILLED_WITHIN_MS);
     },
   };
 }
