@@ -147,6 +147,22 @@ describe('the upstream pool', () => {
     pool.destroy();
   });
 
+  it('hands the slot of a connection that failed to open to an exchange waiting at maxSockets', {
+    timeout: 5000,
+  }, async () => {
+    // Two slots, the first three attempts refused: the two exchanges beyond the slots wait, and
+    // each gets a slot as an attempt fails, the last one a connection.
+    const { connect, calls } = connector(10, 3);
+    const pool = new UpstreamPool(connect, { ...LIMITS, maxSockets: 2 });
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => get(pool, '/ok')));
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value.body : (o.reason as Error).message)),
+      ['refused', 'refused', 'refused', 'ok'],
+    );
+    assert.equal(calls(), 4);
+    pool.destroy();
+  });
+
   it('closes a connection opened ahead that nobody used, as a kept-alive one', async () => {
     const { connect, sockets } = connector(0);
     const pool = new UpstreamPool(connect, { ...LIMITS, keepAliveMs: 100 });

@@ -217,6 +217,7 @@ export class UpstreamPool {
       this.opening--;
       if (err || !socket) {
         done(err ?? new Error('no connection'));
+        this.nextWaiter();
         return;
       }
       if (this.destroyed) {
@@ -292,7 +293,14 @@ export class UpstreamPool {
     this.busy.delete(connection);
     const i = this.free.indexOf(connection);
     if (i !== -1) this.free.splice(i, 1);
-    // A slot opened up for someone waiting.
+    this.nextWaiter();
+  }
+
+  /**
+   * A slot opened up (a connection closed, or one being opened failed): the first exchange
+   * waiting at maxSockets opens its own, so none waits for a connection that never comes.
+   */
+  private nextWaiter(): void {
     const next = this.waiting.shift();
     if (next) this.acquire(next);
   }
