@@ -9,6 +9,7 @@ import {
   type Exec,
   execCommand,
   parseUserPrefix,
+  SLURM_NOT_REACHED,
   type SlurmClient,
   SlurmError,
 } from '@hpchub/slurm';
@@ -89,11 +90,21 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     if (err instanceof SlurmError) {
       if (err.kind === 'refused') return refuse(request, reply, 422, 'slurm_refused', err.message);
       request.audit.reason = `slurm_${err.kind}: ${err.message}`;
-      return reply.code(503).send({
-        code: 'slurm_unavailable',
-        message: 'Slurm did not answer; try again later.',
-        detail: err.message,
-      });
+      // Its own code when the controller could not be connected to: nothing reached Slurm, so
+      // the caller may send the same request again without making a second job.
+      return reply.code(503).send(
+        err.notSent
+          ? {
+              code: SLURM_NOT_REACHED,
+              message: 'The Slurm controller could not be reached; nothing was sent to it. Try again later.',
+              detail: err.message,
+            }
+          : {
+              code: 'slurm_unavailable',
+              message: 'Slurm did not answer; try again later.',
+              detail: err.message,
+            },
+      );
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
       return refuse(request, reply, err.statusCode, 'bad_request', err.message);

@@ -4,14 +4,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateCertificate } from '@hpchub/protocol';
-import { GatewaySlurmClient, SlurmError } from '@hpchub/slurm';
+import { type Exec, execCommand, GatewaySlurmClient, SlurmError } from '@hpchub/slurm';
 import { slurmClientConformance } from '@hpchub/slurm/test-support';
 import type { FastifyInstance } from 'fastify';
 import { ALICE, type AuditLine, TOKENS, testGateway } from './test-support.js';
 
-async function listening() {
+async function listening(exec?: Exec) {
   const certificate = generateCertificate({ commonName: 'hpchub-slurm-gateway', altNames: ['127.0.0.1'] });
-  const { app, audit } = await testGateway({ https: { cert: certificate.certPem, key: certificate.keyPem } });
+  const { app, audit } = await testGateway({
+    https: { cert: certificate.certPem, key: certificate.keyPem },
+    ...(exec ? { exec } : {}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('not listening');
@@ -66,5 +69,59 @@ describe('GatewaySlurmClient pins the gateway’s certificate', () => {
     await assert.rejects(client.clusterInfo(), SlurmError);
     const answers = await client.query([{ id: '1', user: ALICE }]);
     assert.equal(answers.get('1')?.kind, 'unknown');
+  });
+});
+
+describe('GatewaySlurmClient says when a submission surely never reached Slurm', () => {
+  // The gateway's sbatch answers as Slurm 22.05 does; every other command is the real one.
+  let stderr = '';
+  const exec: Exec = (argv, options) =>
+    argv.some((a) => a.endsWith('sbatch'))
+      ? Promise.resolve({ code: 1, stdout: '', stderr, timedOut: false })
+      : execCommand(argv, options);
+  let gateway: Awaited<ReturnType<typeof listening>>;
+  before(async () => {
+    gateway = await listening(exec);
+  });
+  after(() => gateway.app.close());
+
+  const submit = (url: string) =>
+    new GatewaySlurmClient({ url, token: TOKENS.admin, fingerprint: gateway.fingerprint }).submit({
+      user: ALICE,
+      script: '#!/bin/bash\nsleep 1\n',
+    });
+  const failure = async (promise: Promise<unknown>) => {
+    const err = await promise.then(
+      () => assert.fail('the submission succeeded'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof SlurmError, String(err));
+    return err;
+  };
+
+  it('the controller could not be connected to: 503 slurm_not_reached, not sent', async () => {
+    stderr =
+      'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)\n';
+    const err = await failure(submit(gateway.url));
+    assert.equal(err.kind, 'unavailable');
+    assert.equal(err.notSent, true);
+    assert.match(err.message, /could not be reached; nothing was sent/);
+  });
+
+  it('the controller took the request and did not answer: it may have the job', async () => {
+    stderr = 'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n';
+    const err = await failure(submit(gateway.url));
+    assert.equal(err.kind, 'unavailable');
+    assert.equal(err.notSent, false);
+  });
+
+  it('the gateway itself does not listen: not sent', async () => {
+    // A port that was just free: nothing listens there.
+    const spare = await listening();
+    const url = spare.url;
+    await spare.app.close();
+    const err = await failure(submit(url));
+    assert.equal(err.kind, 'unavailable');
+    assert.equal(err.notSent, true);
   });
 });

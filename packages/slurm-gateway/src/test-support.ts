@@ -2,6 +2,7 @@
 // no submit, expired), its audit lines captured, and a job of a user submitted directly.
 import { Writable } from 'node:stream';
 import { generateCertificate } from '@hpchub/protocol';
+import type { Exec } from '@hpchub/slurm';
 import { pino } from 'pino';
 import { buildGateway } from './app.js';
 import { checkConfig } from './config.js';
@@ -58,7 +59,7 @@ export function testConfig(extra: Record<string, unknown> = {}) {
 }
 
 /** A gateway (not listening unless https is given) whose audit lines are collected. */
-export async function testGateway(options: { https?: { cert: string; key: string } } = {}) {
+export async function testGateway(options: { https?: { cert: string; key: string }; exec?: Exec } = {}) {
   const audit: AuditLine[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

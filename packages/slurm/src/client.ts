@@ -101,14 +101,22 @@ export type SlurmErrorKind =
   | 'failed';
 
 export class SlurmError extends Error {
+  /**
+   * The request never reached the controller (it could not be connected to): sending it again
+   * cannot make a second job. False when it may have arrived (a timeout after sending).
+   */
+  readonly notSent: boolean;
+
   constructor(
     readonly kind: SlurmErrorKind,
     message: string,
     /** What the command printed on stderr, for logs. */
     readonly stderr = '',
+    options: { notSent?: boolean } = {},
   ) {
     super(message);
     this.name = 'SlurmError';
+    this.notSent = options.notSent ?? false;
   }
 }
 

@@ -31,10 +31,15 @@ class NoAnswer extends SlurmError {
     kind: SlurmErrorKind,
     message: string,
     readonly failure: GatewayFailure,
+    /** Whether the call failed before any of the request was written. */
+    notSent = false,
   ) {
-    super(kind, message);
+    super(kind, message, '', { notSent });
   }
 }
+
+/** The gateway's error code when the controller could not be connected to: nothing reached Slurm. */
+export const SLURM_NOT_REACHED = 'slurm_not_reached';
 
 /** The class of an answer that is not the one a call wants. */
 function statusFailure(status: number): GatewayFailure {
@@ -91,6 +96,8 @@ export class GatewaySlurmClient implements SlurmClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const pinned = this.fingerprint;
     return new Promise((resolve, reject) => {
+      // Until the request is written, a failure means the gateway never saw it.
+      let sent = false;
       const req = httpsRequest(url, {
         method,
         agent: false,
@@ -121,17 +128,20 @@ export class GatewaySlurmClient implements SlurmClient {
             return;
           }
           req.setHeader('authorization', `Bearer ${this.options.token}`);
+          sent = true;
           req.end(payload);
         });
       });
       req.on('timeout', () =>
-        req.destroy(new NoAnswer('unavailable', 'the slurm-gateway did not answer in time', 'timeout')),
+        req.destroy(
+          new NoAnswer('unavailable', 'the slurm-gateway did not answer in time', 'timeout', !sent),
+        ),
       );
       req.on('error', (err) =>
         reject(
           err instanceof NoAnswer
             ? err
-            : new NoAnswer('unavailable', `slurm-gateway: ${err.message}`, 'connection'),
+            : new NoAnswer('unavailable', `slurm-gateway: ${err.message}`, 'connection', !sent),
         ),
       );
       req.on('response', (res) => {
@@ -163,7 +173,9 @@ export class GatewaySlurmClient implements SlurmClient {
       .filter(Boolean)
       .join(' ');
     const text = message || `the slurm-gateway answered ${answer.status} to ${what}`;
-    return new SlurmError(ERROR_KINDS[statusFailure(answer.status)], text);
+    return new SlurmError(ERROR_KINDS[statusFailure(answer.status)], text, '', {
+      notSent: answer.status === 503 && body.code === SLURM_NOT_REACHED,
+    });
   }
 
   async submit(request: SubmitRequest): Promise<string> {

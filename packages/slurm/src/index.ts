@@ -16,6 +16,7 @@ export * from './client.js';
 export {
   type GatewayClientOptions,
   GatewaySlurmClient,
+  SLURM_NOT_REACHED,
 } from './gateway-client.js';
 export type * from './observer.js';
 export { hoursToSlurmTime, slurmDuration, slurmTimestamp } from './time.js';

@@ -85,12 +85,21 @@ export async function launchStart(
     const { secret, hash } = newAgentSecret();
     await setAgentSecret(db, id, hash);
     const hubApi = agent.hubApi();
+    const ticket = server.line_ticket;
     const state = await spawner.start({
       serverId: id,
       account,
       serverName: server.name,
       appId: app.id,
       resources,
+      waiting: {
+        note: (message) => bus.step(id, 'admitted', message),
+        // The same start, still not stopped (a stop and a new start give it another ticket).
+        stillWanted: async () => {
+          const now = await findServerById(db, id);
+          return now?.status === 'pending' && now.line_ticket === ticket;
+        },
+      },
       job: {
         hubUrl: hubApi.url,
         hubFingerprint: hubApi.fingerprint,

@@ -36,6 +36,11 @@ export interface SpawnRequest {
   job: JobBody;
   /** Validated resource options (cores, memory_gb, gpus, hours, partition, account) the spawner may use. */
   resources: Record<string, string | number | boolean>;
+  /**
+   * For a launch that waits to try again (a scheduler that could not be reached): `note` tells
+   * the user why on the progress page; `stillWanted` is false once the start was stopped meanwhile.
+   */
+  waiting?: { note(message: string): void; stillWanted(): Promise<boolean> };
 }
 
 /** Why a job ended, as far as the spawner can tell. */

@@ -132,6 +132,52 @@ test('submit: refused, unreachable and not permitted are told apart', async () =
   }
 });
 
+test('submit: only a controller that could not be connected to means nothing was sent', async () => {
+  const cases: [string, CommandResult, boolean][] = [
+    [
+      'connect failure',
+      fail(
+        'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)\n',
+      ),
+      true,
+    ],
+    // The controller may have taken the job before its answer was lost.
+    [
+      'socket timeout',
+      fail('sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n'),
+      false,
+    ],
+    [
+      'zero bytes',
+      fail('sbatch: error: Batch job submission failed: Zero Bytes were transmitted or received\n'),
+      false,
+    ],
+    [
+      'our timeout',
+      {
+        code: null,
+        stdout: '',
+        stderr: 'Unable to contact slurm controller (connect failure)',
+        timedOut: true,
+      },
+      false,
+    ],
+    [
+      'refused',
+      fail('sbatch: error: Batch job submission failed: Invalid partition name specified\n'),
+      false,
+    ],
+  ];
+  for (const [what, result, notSent] of cases) {
+    const { client } = scripted(() => result);
+    await assert.rejects(
+      client.submit({ user: 'alice', script: '' }),
+      (err: unknown) => err instanceof SlurmError && err.notSent === notSent,
+      what,
+    );
+  }
+});
+
 test('query: ONE squeue for every job of every user; nothing else while all are listed', async () => {
   const { client, calls } = scripted(() => ok(fixture('squeue-queued.txt')));
   const refs = [

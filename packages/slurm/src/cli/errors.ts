@@ -19,6 +19,12 @@ const UNREACHABLE = [
   /Resource temporarily unavailable/i,
 ];
 
+/**
+ * The command could not connect to the controller at all (Slurm's connect failure, printed once
+ * its own retries for MessageTimeout ran out): the request never reached it.
+ */
+const NOT_CONNECTED = /Unable to contact slurm controller \(connect failure\)/i;
+
 /** The accounting storage is not configured: sacct can never answer here. */
 export const ACCOUNTING_DISABLED = /accounting storage is disabled/i;
 
@@ -61,7 +67,10 @@ export function commandError(what: string, result: CommandResult): SlurmError {
   if (result.spawnError) return new SlurmError('failed', `${what} could not run (${result.spawnError}).`);
   if (result.timedOut) return new SlurmError('unavailable', `${what} did not finish in time.`, result.stderr);
   const message = lastMessage(result.stderr) || `exit status ${result.code}`;
-  if (unreachable(result)) return new SlurmError('unavailable', `${what}: ${message}`, result.stderr);
+  if (unreachable(result))
+    return new SlurmError('unavailable', `${what}: ${message}`, result.stderr, {
+      notSent: NOT_CONNECTED.test(result.stderr),
+    });
   if (NOT_PERMITTED.test(result.stderr))
     return new SlurmError(
       'failed',

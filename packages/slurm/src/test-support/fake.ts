@@ -104,7 +104,16 @@ export class FakeSlurm implements SlurmClient {
 
   async submit({ user, script }: { user: string; script: string }): Promise<string> {
     this.calls.submit += 1;
-    if (this.unreachable) throw new SlurmError('unavailable', 'sbatch: Unable to contact slurm controller');
+    // As sbatch when it cannot connect: the job never reached the controller.
+    if (this.unreachable)
+      throw new SlurmError(
+        'unavailable',
+        'sbatch: Unable to contact slurm controller (connect failure)',
+        '',
+        {
+          notSent: true,
+        },
+      );
     const partition =
       /^#SBATCH --partition=(\S+)$/m.exec(script)?.[1] ??
       this.cluster.partitions.find((p) => p.isDefault)?.name;

@@ -6,7 +6,13 @@
 // accounts are checked, and every job is rendered with the one `home` given.
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { renderBatchScript, type SlurmClient, SlurmError, type SlurmJobRequest } from '@hpchub/slurm';
+import {
+  renderBatchScript,
+  SLURM_NOT_REACHED,
+  type SlurmClient,
+  SlurmError,
+  type SlurmJobRequest,
+} from '@hpchub/slurm';
 
 export interface SlurmBridgeOptions {
   /** The TLS certificate and key to serve (a self-signed one: clients pin its fingerprint). */
@@ -65,7 +71,10 @@ export async function serveSlurm(
         .catch((err: Error) =>
           reply([
             err instanceof SlurmError ? STATUS[err.kind] : 500,
-            { code: 'slurm', message: err.message },
+            {
+              code: err instanceof SlurmError && err.notSent ? SLURM_NOT_REACHED : 'slurm',
+              message: err.message,
+            },
           ]),
         );
     });

@@ -90,6 +90,16 @@ export const SlurmSection = section(
       default: 60,
       description: 'How long stopping a server waits for Slurm to confirm that the job has left the queue.',
     }),
+    submit_retry_seconds: Type.Integer({
+      minimum: 0,
+      maximum: 3600,
+      default: 180,
+      description:
+        'When the Slurm controller cannot be reached at all (restarted, failing over), a start keeps ' +
+        'submitting its job again, with growing pauses, for this many seconds before it fails, and its ' +
+        'progress page says so. Only a submission that never reached the controller is sent again, so a ' +
+        'start never makes two jobs. 0: a start fails at once.',
+    }),
     gateway_url: Type.String({
       default: '',
       pattern: '^(|https://\\S+)$',

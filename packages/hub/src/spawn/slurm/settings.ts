@@ -25,6 +25,7 @@ export interface SlurmSettings {
   maxHours: number;
   signalSeconds: number;
   stopTimeoutMs: number;
+  submitRetryMs: number;
 }
 
 /**
@@ -52,5 +53,6 @@ export function slurmSettings(config: HubConfig): SlurmSettings {
     maxHours: s.max_hours,
     signalSeconds: s.signal_seconds,
     stopTimeoutMs: s.stop_timeout_seconds * 1000,
+    submitRetryMs: s.submit_retry_seconds * 1000,
   };
 }

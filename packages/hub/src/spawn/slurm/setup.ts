@@ -51,6 +51,7 @@ export function createSlurmSpawning(
     client: slurm,
     signalSeconds: settings.signalSeconds,
     stopTimeoutMs: settings.stopTimeoutMs,
+    submitRetryMs: settings.submitRetryMs,
     log: hub.log,
   });
   return {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SlurmError } from '@hpchub/slurm';
 import { FakeSlurm } from '@hpchub/slurm/test-support';
 import { HubError } from '../../errors/index.js';
 import { TestHub } from '../../test-support/hub.js';
@@ -73,6 +74,85 @@ describe('Slurm spawner', () => {
     await assert.rejects(spawner.start(sleepingRequest(2, alice)), /does not answer right now/);
     slurm.unreachable = false;
     assert.equal((await spawner.poll(state)).status, 'pending');
+  });
+
+  it('a controller that cannot be reached: the start submits again until it answers, telling the user', async () => {
+    const slurm = new FakeSlurm();
+    const spawner = createSlurmSpawner({
+      client: slurm,
+      signalSeconds: 300,
+      stopTimeoutMs: 2000,
+      submitRetryMs: 10_000,
+      firstRetryPauseMs: 20,
+    });
+    const notes: string[] = [];
+    let wanted = 0;
+    slurm.unreachable = true;
+    const started = spawner.start({
+      ...sleepingRequest(1, alice),
+      waiting: {
+        note: (m) => {
+          notes.push(m);
+          // Back after the second failed attempt.
+          if (notes.length === 2) slurm.unreachable = false;
+        },
+        stillWanted: async () => {
+          wanted += 1;
+          return true;
+        },
+      },
+    });
+    const state = await started;
+    assert.equal(slurm.calls.submit, 3, 'two attempts failed, the third was accepted');
+    assert.equal(slurm.jobs.size, 1, 'one job');
+    assert.equal(wanted, 2, 'asked before each attempt again');
+    assert.match(
+      notes[0] ?? '',
+      /controller cannot be reached \(attempt 1\); the job is submitted again in 0 s/,
+    );
+    assert.match(notes[1] ?? '', /attempt 2/);
+    assert.equal((await spawner.poll(state)).status, 'pending');
+  });
+
+  it('submits again neither after a stop, nor past the retry time, nor when the job may have reached Slurm', async () => {
+    const slurm = new FakeSlurm();
+    const retrying = (submitRetryMs: number) =>
+      createSlurmSpawner({
+        client: slurm,
+        signalSeconds: 300,
+        stopTimeoutMs: 2000,
+        submitRetryMs,
+        firstRetryPauseMs: 20,
+      });
+    slurm.unreachable = true;
+    // Stopped while it waited: no further attempt.
+    const before = slurm.calls.submit;
+    await assert.rejects(
+      retrying(10_000).start({
+        ...sleepingRequest(1, alice),
+        waiting: { note: () => {}, stillWanted: async () => false },
+      }),
+      /does not answer right now/,
+    );
+    assert.equal(slurm.calls.submit - before, 1);
+    // Past the retry time: fails with the same message, after a few attempts only.
+    const began = slurm.calls.submit;
+    await assert.rejects(retrying(100).start(sleepingRequest(2, alice)), /does not answer right now/);
+    const attempts = slurm.calls.submit - began;
+    assert.ok(attempts >= 2 && attempts <= 4, `${attempts} attempts in 100 ms with pauses of 20, 40, 80 ms`);
+    // No retry time: at once.
+    const once = slurm.calls.submit;
+    await assert.rejects(retrying(0).start(sleepingRequest(3, alice)), /does not answer right now/);
+    assert.equal(slurm.calls.submit - once, 1);
+    // A timeout after the job was sent: it may exist, so it is never sent twice.
+    slurm.unreachable = false;
+    let calls = 0;
+    slurm.submit = async () => {
+      calls += 1;
+      throw new SlurmError('unavailable', 'sbatch: Socket timed out on send/recv operation');
+    };
+    await assert.rejects(retrying(10_000).start(sleepingRequest(4, alice)), /does not answer right now/);
+    assert.equal(calls, 1);
   });
 
   it('ends reported by Slurm: time limit, node failure', async () => {

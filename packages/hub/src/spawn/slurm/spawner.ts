@@ -13,7 +13,7 @@ import {
 } from '@hpchub/slurm';
 import type { Logger } from 'pino';
 import { HubError } from '../../errors/index.js';
-import type { PollResult, Spawner, SpawnerState } from '../spawner.js';
+import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
 import { slurmJob } from './script.js';
 import { pollResult } from './states.js';
 
@@ -25,6 +25,13 @@ export interface SlurmSpawnerOptions {
   stopTimeoutMs: number;
   /** Pause between the queries of that wait. */
   stopPollMs?: number;
+  /**
+   * How long a start keeps submitting again while the controller cannot be reached at all
+   * (slurm.submit_retry_seconds); 0 or absent: it fails at once.
+   */
+  submitRetryMs?: number;
+  /** The first pause before submitting again; each next one doubles, up to `MAX_RETRY_PAUSE_MS`. */
+  firstRetryPauseMs?: number;
   log?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -48,6 +55,13 @@ function isSlurmState(state: SpawnerState): state is SpawnerState & SlurmState {
 }
 
 const refOf = (state: SlurmState): JobRef => ({ id: state.job, user: state.user });
+
+/** The longest pause between two submissions while the controller cannot be reached. */
+const MAX_RETRY_PAUSE_MS = 15_000;
+
+/** Whether a failed submission surely never reached the controller, so sending it again is safe. */
+const notSent = (err: unknown): boolean =>
+  err instanceof SlurmError && err.kind === 'unavailable' && err.notSent;
 
 /** A SlurmError in words for the user (and the HubError code that fits). */
 function asHubError(err: unknown, doing: string): HubError {
@@ -79,6 +93,34 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
     );
   }
 
+  /**
+   * Submits, and while the controller cannot be reached at all (a restart, a failover) submits
+   * again after growing pauses until `submitRetryMs` has passed, telling the user; any other
+   * failure, or one where the job may have reached Slurm, ends the start at once.
+   */
+  async function submitting(request: SpawnRequest, submit: () => Promise<string>): Promise<string> {
+    const { serverName: server, account } = request;
+    const deadline = Date.now() + (options.submitRetryMs ?? 0);
+    let pause = options.firstRetryPauseMs ?? 2000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await submit();
+      } catch (err) {
+        const message = (err as Error).message;
+        const retry = notSent(err) && Date.now() + pause < deadline;
+        log?.warn({ user: account.name, server, attempt, err: message, retry }, 'sbatch failed');
+        if (!retry) throw asHubError(err, 'accept the job');
+        request.waiting?.note(
+          `The Slurm controller cannot be reached (attempt ${attempt}); the job is submitted again in ${Math.round(pause / 1000)} s.`,
+        );
+        await sleep(pause);
+        pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
+        // Stopped meanwhile: nothing is submitted (the start has ended already).
+        if (!(await (request.waiting?.stillWanted() ?? true))) throw asHubError(err, 'accept the job');
+      }
+    }
+  }
+
   return {
     id: 'slurm',
     // A submitted job waits in Slurm's queue; the hub's start slots are not a second line for it.
@@ -105,14 +147,8 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
           `Your job cannot be written safely: ${(err as Error).message}.`,
         );
       }
-      let job: string;
-      try {
-        // The CLI client submits the script; the gateway client sends the structured job instead.
-        job = await client.submit({ user, script, structured });
-      } catch (err) {
-        log?.warn({ user, server: request.serverName, err: (err as Error).message }, 'sbatch failed');
-        throw asHubError(err, 'accept the job');
-      }
+      // The CLI client submits the script; the gateway client sends the structured job instead.
+      const job = await submitting(request, () => client.submit({ user, script, structured }));
       log?.info({ user, server: request.serverName, job }, 'Slurm job submitted');
       const state: SlurmState = {
         kind: 'slurm',
