@@ -4,24 +4,21 @@
 //
 // The database is the source of truth: a server's row and spawner state are written before
 // anything waits, so a restarted hub re-adopts every job (open()). The agent inside the job
-// reports readiness; the service turns that into a route. Starts past the hub's start slots
-// wait in line (admission.ts), also in the database (servers.line_ticket).
-import type { AgentReady, AgentStopping } from '@hpchub/protocol';
+// reports readiness; the service turns that into a route (agent-messages.ts). Starts past the
+// hub's start slots wait in line (admission.ts), also in the database (servers.line_ticket).
 import type { AppCatalog } from '../apps/catalog.js';
 import type { AppDefinition, AppField } from '../apps/definition.js';
 import { type OptionValues, validateOptions } from '../apps/fields.js';
-import { serverPrefix } from '../apps/launch.js';
 import type { ServerRow, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
 import type { ModuleCatalogue } from '../modules/catalogue.js';
 import { type SoftwareField, softwareField } from '../modules/field.js';
 import { storedModules, validateWithModules } from '../modules/option.js';
-import { openRecord, recordReady, recordRunning } from '../usage/index.js';
-import { findUserById, touchUser } from '../users/store.js';
+import { openRecord, recordRunning } from '../usage/index.js';
+import { touchUser } from '../users/store.js';
 import { nowIso } from '../util/time.js';
-import { heartbeatActivity } from './activity.js';
 import { type LineReader, StartAdmission } from './admission.js';
-import { secretMatches } from './agent-secret.js';
+import { type AgentMessageContext, handleAgentMessage, recordFailure } from './agent-messages.js';
 import { parseOptions, rememberedChoices } from './choices.js';
 import type { AgentMessage, SpawningDeps } from './contracts.js';
 import { cullPolicy } from './culler.js';
@@ -32,7 +29,7 @@ import { serverLabel, serverNameProblem } from './names.js';
 import { type PlannedEnd, plannedEnd } from './planned-end.js';
 import { type PollReport, reportPoll } from './poll-report.js';
 import { ProgressBus, type ProgressReader } from './progress.js';
-import { loadRoutes, sealRoute } from './route-record.js';
+import { loadRoutes } from './route-record.js';
 import {
   activeServers,
   beginStart,
@@ -40,7 +37,6 @@ import {
   deleteServerRow,
   findServer,
   findServerById,
-  markReady,
   markStopping,
   parseState,
   recordActivity,
@@ -419,111 +415,20 @@ export class SpawningService {
    * A message from the agent of server `serverId`, accepted only with that server's secret
    * (anything else is a 403 and a line in the log).
    */
-  async agentMessage(
-    serverId: number,
-    presentedSecret: string | undefined,
-    message: AgentMessage,
-  ): Promise<void> {
-    const { db, log } = this.#deps;
-    if (!presentedSecret) {
-      log.warn({ server_id: serverId, message: message.kind }, 'agent message refused: no secret');
-      throw new HubError('forbidden', 'This message does not carry the secret of a server.');
-    }
-    const server = await findServerById(db, serverId);
-    // No such server, or one of that id with another secret (a database restored or reset since):
-    // either way the agent serves nobody the hub knows, and it stops when told so.
-    if (!server || !secretMatches(presentedSecret, server.secret_hash)) {
-      log.warn({ server_id: serverId, message: message.kind }, 'agent message refused: unknown server');
-      throw new HubError('unknown_server');
-    }
-    // The owner's name only for the messages that need it (not the heartbeats, the most frequent).
-    const withOwner = async () => {
-      const owner = (await findUserById(db, server.user_id))?.name;
-      if (owner === undefined) throw notFound();
-      return { ...server, owner };
+  agentMessage(serverId: number, presentedSecret: string | undefined, message: AgentMessage): Promise<void> {
+    return handleAgentMessage(this.#agentMessages, serverId, presentedSecret, message);
+  }
+
+  /** What an agent's message may use and do (see agent-messages.ts). */
+  get #agentMessages(): AgentMessageContext {
+    return {
+      ...this.#deps,
+      bus: this.#bus,
+      isStopping: (serverId) => this.#stopping.has(serverId),
+      startOf: (serverId) => this.#starts.get(serverId),
+      endStart: (serverId) => this.#endStart(serverId),
+      recordActivity: (serverId, ownerId, at) => this.recordActivity(serverId, ownerId, at),
     };
-    switch (message.kind) {
-      case 'ready':
-        return this.#onReady(await withOwner(), presentedSecret, message.body);
-      case 'progress':
-        return this.#bus.agent(server.id, message.body.message);
-      case 'heartbeat': {
-        // A stopped server's agent still beating was missed by the stop (a lost job, a hub that
-        // was down): nobody is routed to it any more.
-        if (server.status === 'stopped')
-          throw new HubError('unknown_server', 'This server has stopped: its agent should stop too.');
-        const policy = cullPolicy(this.#deps.config.culler, this.catalog.get(server.app));
-        const at = heartbeatActivity(message.body, policy.busyKernelsActive, this.#deps.now());
-        if (at) await this.recordActivity(server.id, server.user_id, at);
-        return;
-      }
-      case 'stopping':
-        return this.#onStopping(await withOwner(), message.body);
-    }
-  }
-
-  async #onReady(server: ServerWithOwner, secret: string, ready: AgentReady): Promise<void> {
-    const { db, log, routes, box } = this.#deps;
-    if (server.status === 'stopped' || server.status === 'stopping') {
-      throw new HubError('conflict', 'This server is not starting.');
-    }
-    if (server.line_ticket !== null) {
-      // The launch that gave this agent its secret is not saved yet: it is finishing (the agent
-      // asks again in a moment), or the hub died during it and launches the start afresh with a
-      // new secret, after which this agent is refused and exits, which ends its job. Taking it
-      // now would route to a job the hub has no record of.
-      throw new HubError('unavailable', 'This server’s launch is not recorded yet; ask again shortly.');
-    }
-    const host = ready.host.includes(':') ? `[${ready.host}]` : ready.host;
-    const target = { url: `https://${host}:${ready.port}`, fingerprint: ready.fingerprint, secret };
-    routes.add({ id: server.id, ownerId: server.user_id, owner: server.owner, name: server.name }, target);
-    try {
-      await markReady(db, server.id, sealRoute(target, server.id, box));
-      const took = await recordReady(db, server.id, nowIso(), ready.host);
-      if (took) {
-        this.#deps.observer.spawnEnded('success', took.timeToReady);
-        this.#deps.observer.agentReady(took.startup);
-      }
-    } catch (err) {
-      routes.remove(server.id);
-      throw err;
-    }
-    this.#endStart(server.id);
-    const url = serverPrefix(server.owner, server.name);
-    this.#bus.step(server.id, 'done', `Server ready at ${url}`, { ready: true, url });
-    log.info({ user: server.owner, server: server.name, host: ready.host, port: ready.port }, 'server ready');
-  }
-
-  /** The agent is ending: a start that failed, or a running server going away. */
-  async #onStopping(server: ServerWithOwner, stopping: AgentStopping): Promise<void> {
-    // The hub is failing this start itself (its start timeout): stopping the job signals the agent,
-    // whose "received SIGTERM" is the effect, not the reason; #fail records the reason.
-    if (this.#stopping.has(server.id)) return;
-    if (server.status === 'pending') {
-      const message = stopping.message || `The app stopped (${stopping.reason}).`;
-      const start = this.#starts.get(server.id);
-      if (start) start.agentFailure = message;
-      // The agent exits only once it has this answer (or has waited its grace period), and the job
-      // ends only when the agent has exited: the failure is recorded and answered first, and the
-      // job stopped after, or every failed start would wait out that grace period.
-      await this.#recordFailure(server, message);
-      this.#endStart(server.id);
-      void this.#deps.spawner.stop(parseState(server)).catch((err: unknown) => {
-        this.#deps.log.warn(
-          { server_id: server.id, err: (err as Error).message },
-          'stopping a failed job failed',
-        );
-      });
-      return;
-    }
-    if (server.status === 'running') {
-      this.#deps.routes.remove(server.id);
-      await markStopping(this.#deps.db, server.id);
-      this.#deps.log.info(
-        { user: server.owner, server: server.name, reason: stopping.reason },
-        'server is stopping',
-      );
-    }
   }
 
   /** Ends a start that cannot succeed: the job is stopped and the user told why. */
@@ -534,7 +439,7 @@ export class SpawningService {
     this.#stopping.add(server.id);
     try {
       await this.#deps.spawner.stop(parseState(server));
-      await this.#recordFailure(server, message);
+      await recordFailure(this.#agentMessages, server, message);
     } finally {
       this.#stopping.delete(server.id);
     }
@@ -544,16 +449,6 @@ export class SpawningService {
   #endStart(serverId: number): void {
     this.#starts.delete(serverId);
     this.#admission.release(serverId);
-  }
-
-  /** Records that a start failed and tells the user why (once, whoever records it first). */
-  async #recordFailure(server: ServerWithOwner, message: string): Promise<void> {
-    if (await recordEnd(this.#deps.db, server, 'start_failure', message)) {
-      const requested = Date.parse(server.started ?? server.created);
-      this.#deps.observer.spawnEnded('failure', Math.max(0, (Date.now() - requested) / 1000));
-      this.#bus.step(server.id, 'done', `Spawn failed: ${message}`, { failed: true });
-      this.#deps.log.warn({ user: server.owner, server: server.name, message }, 'server start failed');
-    }
   }
 
   /** What a poll result may do to a server (see poll-report.ts). */
