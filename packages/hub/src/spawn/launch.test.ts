@@ -2,9 +2,14 @@
 // (the agent asks again) instead of routing to a job it has no record of. Found by the scale
 // test: a hub killed between sbatch and saving the job's id launched the start again, and the
 // first job's agent was taken as ready for the same server, leaving the second job orphaned.
+//
+// A launch that takes longer than the start request waits for (spawner.launch_wait_seconds) goes
+// on after the request was answered 202: it ends ready, or failed on the start's progress.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
+import { HubError } from '../errors/index.js';
 import { createFakeSpawner } from '../test-support/fake-spawner.js';
 import { TestHub } from '../test-support/hub.js';
 import { agentById, serverIdOf } from '../test-support/pages.js';
@@ -58,6 +63,66 @@ test('ready before the launch is saved is answered 503, and taken once it is', a
     assert.equal(user.body.servers['']?.ready, true, user.text);
   } finally {
     release();
+    await hub.stop();
+  }
+});
+
+test('a launch longer than spawner.launch_wait_seconds: the request answers pending, the launch goes on', {
+  timeout: 60_000,
+}, async () => {
+  const inner = createFakeSpawner('instant');
+  let release: (fail: boolean) => void = () => {};
+  const spawner = {
+    ...inner,
+    async start(request: Parameters<typeof inner.start>[0]) {
+      // As sbatch submitted again and again while the controller cannot be reached.
+      const fail = await new Promise<boolean>((resolve) => {
+        release = resolve;
+      });
+      if (fail)
+        throw new HubError('unavailable', 'Slurm does not answer right now; try again in a few minutes.');
+      return inner.start(request);
+    },
+  };
+  const hub = await TestHub.start({
+    spawner,
+    configure: (c) => {
+      c.spawner.launch_wait_seconds = 0.2;
+    },
+  });
+  try {
+    await hub.addUser('alice');
+    const token = await hub.tokenFor('alice');
+    const serverOf = async (name: string) =>
+      (
+        await hub.api<{ servers: Record<string, { pending: string | null; ready: boolean }> }>(
+          'GET',
+          '/users/alice',
+          { token },
+        )
+      ).body.servers[name];
+
+    // Launched late: answered 202 while pending, then ready as usual.
+    const started = await hub.api('POST', '/users/alice/server', { token, body: {} });
+    assert.equal(started.status, 202, started.text);
+    assert.equal((await serverOf(''))?.pending, 'spawn');
+    release(false);
+    const id = await serverIdOf(hub, 'alice', '');
+    await agentById({ hub, spawner: inner }, id).ready();
+    assert.equal((await serverOf(''))?.ready, true);
+
+    // Failing late: the request had its 202; the start's end is on its progress.
+    const late = await hub.api('POST', '/users/alice/servers/late', { token, body: {} });
+    assert.equal(late.status, 202, late.text);
+    release(true);
+    const lateId = await serverIdOf(hub, 'alice', 'late');
+    for (let i = 0; i < 100 && !hub.running.app.spawning.progress.snapshot(lateId).done; i++) await sleep(20);
+    const last = hub.running.app.spawning.progress.snapshot(lateId).events.at(-1);
+    assert.equal(last?.failed, true);
+    assert.match(last?.message ?? '', /Spawn failed: Slurm does not answer right now/);
+    assert.equal(await serverOf('late'), undefined, 'a failed named server is not listed as running');
+  } finally {
+    release(false);
     await hub.stop();
   }
 });

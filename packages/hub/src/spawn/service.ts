@@ -60,6 +60,19 @@ interface StartInProgress {
 
 type ServerWithOwner = ServerRow & { owner: string };
 
+/** What `promise` resolves to (or its rejection) if it settles within `ms`; else undefined. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class SpawningService {
   readonly catalog: AppCatalog;
   /** The modules the nodes offer, as last listed (for the form's suggestions and tests). */
@@ -257,7 +270,9 @@ export class SpawningService {
     this.#bus.reset(row.id);
     this.#bus.step(row.id, 'requested', `Server requested: ${app.title}`);
     const launch = this.#admission.joined({ serverId: row.id, userId: user.id, ticket });
-    if (launch) return (await launch) ?? row;
+    // A launch that takes long (a scheduler retried until it answers) goes on after the answer:
+    // the start is pending, and its progress says what it waits for.
+    if (launch) return (await settledWithin(launch, config.spawner.launch_wait_seconds * 1000)) ?? row;
     log.info(
       { user: user.name, server: serverName, place: this.line.placeOf(row.id), ticket },
       'server start waits for a free start slot',

@@ -20,6 +20,16 @@ export const SpawnerSection = section(
         'How long a server may take from running (for Slurm: from the moment the job starts, not ' +
         'while it waits in the queue) until its app answers. Past this the start fails and the job is stopped.',
     }),
+    launch_wait_seconds: Type.Number({
+      minimum: 0,
+      maximum: 120,
+      default: 10,
+      description:
+        "How long a start request waits for its job to be launched (a process started, a Slurm job " +
+        "submitted) before it answers that the start is pending, as JupyterHub's slow_spawn_timeout. " +
+        'A launch refused within this time is the request\'s error; a launch that takes longer (sbatch ' +
+        'submitted again while the controller cannot be reached) goes on, and its progress says how it ends.',
+    }),
     concurrent_spawns: Type.Integer({
       minimum: 1,
       default: 20,
