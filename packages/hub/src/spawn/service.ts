@@ -7,22 +7,18 @@
 // reports readiness; the service turns that into a route (agent-messages.ts). Starts past the
 // hub's start slots wait in line (admission.ts), also in the database (servers.line_ticket).
 import type { AppCatalog } from '../apps/catalog.js';
-import type { AppDefinition, AppField } from '../apps/definition.js';
-import { type OptionValues, validateOptions } from '../apps/fields.js';
+import type { OptionValues } from '../apps/fields.js';
 import type { ServerRow, UserRow } from '../db/schema.js';
 import { HubError, notFound } from '../errors/index.js';
 import type { ModuleCatalogue } from '../modules/catalogue.js';
-import { type SoftwareField, softwareField } from '../modules/field.js';
-import { storedModules, validateWithModules } from '../modules/option.js';
 import { openRecord, recordRunning } from '../usage/index.js';
 import { touchUser } from '../users/store.js';
 import { nowIso } from '../util/time.js';
 import { type LineReader, StartAdmission } from './admission.js';
 import { type AgentMessageContext, handleAgentMessage, recordFailure } from './agent-messages.js';
-import { parseOptions, rememberedChoices } from './choices.js';
 import type { AgentMessage, SpawningDeps } from './contracts.js';
 import { cullPolicy } from './culler.js';
-import { chooseApp, describeForm, type Prefill, type SpawnForm } from './form.js';
+import type { SpawnForm } from './form.js';
 import { type LaunchContext, launchStart } from './launch.js';
 import { Monitor } from './monitor.js';
 import { serverLabel, serverNameProblem } from './names.js';
@@ -48,6 +44,7 @@ import {
 } from './servers-store.js';
 import type { SpawnerState } from './spawner.js';
 import type { LineEntry } from './start-line.js';
+import { checkedOptions, type FormChoice, userForm } from './user-form.js';
 
 /** What the service remembers about a start in progress, beyond the database. */
 interface StartInProgress {
@@ -191,27 +188,8 @@ export class SpawningService {
    * still checked against today's form. A server that no longer exists, or whose app is no longer
    * offered, falls back like a remembered value: the first app, the last choices.
    */
-  async describeForm(
-    user: UserRow,
-    choice: {
-      app?: string;
-      server?: string;
-      /** Values to show instead of the remembered ones: a preset's, or what a notebook collection needs. */
-      preset?: { title: string; values: OptionValues; kind?: 'preset' | 'collection' };
-    } = {},
-  ): Promise<SpawnForm> {
-    const { db } = this.#deps;
-    const earlier = choice.server === undefined ? undefined : await findServer(db, user.id, choice.server);
-    const offered = earlier && this.catalog.get(earlier.app) ? earlier.app : undefined;
-    const app = chooseApp(this.catalog, choice.app ?? offered);
-    const fields = await this.#fields(user, app);
-    // A preset's values are checked against today's form like remembered ones: what no longer fits shows the default.
-    const prefill: Prefill = choice.preset
-      ? { values: choice.preset.values, [choice.preset.kind ?? 'preset']: choice.preset.title }
-      : earlier
-        ? { values: parseOptions(earlier.options), server: earlier.name }
-        : { values: await rememberedChoices(db, user.id, app.id) };
-    return describeForm(this.catalog, app, fields, prefill, this.#software(app));
+  describeForm(user: UserRow, choice: FormChoice = {}): Promise<SpawnForm> {
+    return userForm(this.#deps, user, choice);
   }
 
   /**
@@ -244,7 +222,7 @@ export class SpawningService {
       );
     }
 
-    const { app, options: checked } = await this.#checked(user, options);
+    const { app, options: checked } = await checkedOptions(this.#deps, user, options);
     // An account that cannot run jobs hears so now, not when its turn comes.
     await this.#deps.accountOf(user);
     const ticket = this.#admission.ticket();
@@ -289,19 +267,8 @@ export class SpawningService {
     user: UserRow,
     options: Record<string, unknown>,
   ): Promise<{ app: string; options: OptionValues }> {
-    const { app, options: checked } = await this.#checked(user, options);
+    const { app, options: checked } = await checkedOptions(this.#deps, user, options);
     return { app: app.id, options: checked };
-  }
-
-  async #checked(user: UserRow, options: Record<string, unknown>) {
-    const { app: appId, ...submitted } = options;
-    const app = chooseApp(this.catalog, appId);
-    const fields = await this.#fields(user, app);
-    // The user's modules: names the module system listed (or the site's pattern), never shell text.
-    const { values, modules } = validateWithModules(submitted, this.#software(app)?.rules, (rest) =>
-      validateOptions(fields, rest),
-    );
-    return { app, options: { app: app.id, ...values, ...storedModules(modules) } as OptionValues };
   }
 
   /** Launches a start whose turn has come (launch.ts); it holds a slot until then, and maybe after. */
@@ -501,13 +468,4 @@ export class SpawningService {
       return recordEnd(this.#deps.db, server, reason, detail);
     },
   };
-
-  /** The "Other software" field of the app's form, with the modules as last listed. */
-  #software(app: AppDefinition): SoftwareField | undefined {
-    return softwareField(this.#deps.config, app.id, this.modules.current());
-  }
-
-  async #fields(user: UserRow, app: AppDefinition): Promise<AppField[]> {
-    return this.catalog.fields(app, (await this.#deps.spawner.formFields?.(user, app.id)) ?? []);
-  }
 }
