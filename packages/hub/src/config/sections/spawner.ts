@@ -25,9 +25,9 @@ export const SpawnerSection = section(
       maximum: 120,
       default: 10,
       description:
-        "How long a start request waits for its job to be launched (a process started, a Slurm job " +
+        'How long a start request waits for its job to be launched (a process started, a Slurm job ' +
         "submitted) before it answers that the start is pending, as JupyterHub's slow_spawn_timeout. " +
-        'A launch refused within this time is the request\'s error; a launch that takes longer (sbatch ' +
+        "A launch refused within this time is the request's error; a launch that takes longer (sbatch " +
         'submitted again while the controller cannot be reached) goes on, and its progress says how it ends.',
     }),
     concurrent_spawns: Type.Integer({
