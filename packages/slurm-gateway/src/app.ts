@@ -1,7 +1,8 @@
 // Builds the gateway's Fastify server without listening (tests inject into it; main.ts listens):
-// strict schemas, token access per endpoint, the audit trail, the OpenAPI document, and the five
-// resources — submit (structured, or raw for tokens allowed raw_script), query, cancel, cluster,
-// health. Slurm is reached only through @hpchub/slurm's argument-vector client: no shell anywhere.
+// strict schemas, token access per endpoint, the audit trail, the OpenAPI document, and the six
+// resources — submit (structured, or raw for tokens allowed raw_script), query, list (a user's
+// active jobs), cancel, cluster, health. Slurm is reached only through @hpchub/slurm's
+// argument-vector client: no shell anywhere.
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -125,7 +126,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         title: 'hpchub slurm-gateway',
         version: options.version ?? '0.1.0',
         description:
-          'Submits, queries and cancels Slurm jobs for users on behalf of a hub. Every call needs ' +
+          'Submits, queries, lists and cancels Slurm jobs for users on behalf of a hub. Every call needs ' +
           '`Authorization: Bearer <token>`; each token is allowed a set of endpoints and, optionally, of users.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -7,7 +7,7 @@ import { generateCertificate } from '@hpchub/protocol';
 import { type Exec, execCommand, GatewaySlurmClient, SlurmError } from '@hpchub/slurm';
 import { slurmClientConformance } from '@hpchub/slurm/test-support';
 import type { FastifyInstance } from 'fastify';
-import { ALICE, type AuditLine, TOKENS, testGateway } from './test-support.js';
+import { ALICE, type AuditLine, BOB, TOKENS, testGateway } from './test-support.js';
 
 async function listening(exec?: Exec) {
   const certificate = generateCertificate({ commonName: 'hpchub-slurm-gateway', altNames: ['127.0.0.1'] });
@@ -30,6 +30,7 @@ slurmClientConformance('GatewaySlurmClient through a real gateway on the real cl
       fingerprint: gateway.fingerprint,
     }),
     user: ALICE,
+    otherUser: BOB,
     header: ['#SBATCH --output=/dev/null', '#SBATCH --chdir=/tmp', '#SBATCH --time=10', '#SBATCH --mem=100M'],
     patienceMs: 90_000,
     cleanup: () => gateway.app.close(),

@@ -6,8 +6,11 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 
-/** What a token may be allowed to do; `raw_script` additionally allows POST /v1/jobs/raw. */
-export const ENDPOINTS = ['submit', 'raw_script', 'query', 'cancel', 'cluster', 'health'] as const;
+/**
+ * What a token may be allowed to do; `raw_script` additionally allows POST /v1/jobs/raw, `list`
+ * is GET /v1/jobs (a user's waiting and running jobs with their comments).
+ */
+export const ENDPOINTS = ['submit', 'raw_script', 'query', 'list', 'cancel', 'cluster', 'health'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 const NAME = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$';

@@ -142,6 +142,7 @@ describe('fuzzing every endpoint from the OpenAPI document', () => {
       },
       query: (j) => real.query(j),
       cancel: (j) => real.cancel(j),
+      listJobs: (u) => real.listJobs(u),
       clusterInfo: () => real.clusterInfo(),
     };
     app = await buildGateway({ config: testConfig(), logger: pino({ level: 'silent' }), client: watched });

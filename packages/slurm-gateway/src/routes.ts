@@ -9,15 +9,16 @@ import { refuse } from './audit.js';
 import { scriptPartitions } from './render.js';
 import {
   CancelParamsSchema,
-  CancelQuerySchema,
   ClusterSchema,
   ERROR,
   HealthSchema,
+  JobListSchema,
   QueryAnswerSchema,
   QueryBodySchema,
   RawSubmitBodySchema,
   SubmitBodySchema,
   SubmittedSchema,
+  UserQuerySchema,
 } from './schemas.js';
 import type { SlurmFacts } from './slurm-extra.js';
 
@@ -31,6 +32,7 @@ export interface JobRoutesOptions {
 
 const refusals = { 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 422: ERROR, 503: ERROR };
 const bodyUser = (r: FastifyRequest) => [(r.body as { user: string }).user];
+const queryUser = (r: FastifyRequest) => [(r.query as { user: string }).user];
 
 export async function jobRoutes(
   app: FastifyInstance,
@@ -123,14 +125,32 @@ export async function jobRoutes(
     },
   );
 
+  app.get(
+    '/v1/jobs',
+    {
+      config: { endpoint: 'list', users: queryUser },
+      schema: {
+        summary: 'The jobs of the user that wait or run, with their comments (asked of Slurm as the user).',
+        querystring: UserQuerySchema,
+        response: { 200: JobListSchema, ...refusals },
+      },
+    },
+    async (request) => {
+      const { user } = request.query as { user: string };
+      // The client asks as the user and keeps only their jobs; checked again here all the same.
+      const jobs = (await client.listJobs(user)).filter((j) => j.user === user);
+      return { jobs };
+    },
+  );
+
   app.delete(
     '/v1/jobs/:id',
     {
-      config: { endpoint: 'cancel', users: (r) => [(r.query as { user: string }).user] },
+      config: { endpoint: 'cancel', users: queryUser },
       schema: {
         summary: 'Cancel a job of the user (a job of anyone else is "not found").',
         params: CancelParamsSchema,
-        querystring: CancelQuerySchema,
+        querystring: UserQuerySchema,
         response: { 204: { type: 'null' }, ...refusals },
       },
     },

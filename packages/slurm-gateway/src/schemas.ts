@@ -132,7 +132,22 @@ export const QueryAnswerSchema = Type.Object(
 );
 
 export const CancelParamsSchema = Type.Object({ id: JobId }, closed);
-export const CancelQuerySchema = Type.Object({ user: UserName }, closed);
+/** `?user=`: whose job is cancelled, whose jobs are listed. */
+export const UserQuerySchema = Type.Object({ user: UserName }, closed);
+
+export const JobListSchema = Type.Object(
+  {
+    jobs: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        user: Type.String(),
+        state: Type.String({ description: 'PENDING, CONFIGURING, RUNNING or SUSPENDED.' }),
+        comment: Type.String({ description: 'The job’s comment (`sbatch --comment`); empty without one.' }),
+      }),
+    ),
+  },
+  { $id: 'JobList', description: 'The user’s jobs that wait or run.' },
+);
 
 export const ClusterSchema = Type.Object(
   {

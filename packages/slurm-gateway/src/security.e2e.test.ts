@@ -69,6 +69,7 @@ describe('slurm-gateway per-endpoint security', () => {
       { method: 'POST' as const, url: '/v1/jobs', payload: submitBody(ALICE) },
       { method: 'POST' as const, url: '/v1/jobs/query', payload: { jobs: [] } },
       { method: 'DELETE' as const, url: `/v1/jobs/1?user=${ALICE}` },
+      { method: 'GET' as const, url: `/v1/jobs?user=${ALICE}` },
       { method: 'GET' as const, url: '/v1/cluster' },
       { method: 'GET' as const, url: '/v1/health' },
     ];
@@ -158,7 +159,63 @@ describe('slurm-gateway per-endpoint security', () => {
         headers: bearer(TOKENS.admin),
       });
       assert.equal(cancel.statusCode, 400, user);
+      const list = await app.inject({
+        method: 'GET',
+        url: `/v1/jobs?user=${user}`,
+        headers: bearer(TOKENS.admin),
+      });
+      assert.equal(list.statusCode, 400, user);
+      assert.equal(list.json().code, 'user_refused', user);
+      refusedInAudit('list', 400, 'admin');
     }
+  });
+
+  it('listing a user’s jobs: only with the list endpoint, only for users the token may act for, only theirs', async () => {
+    const alices = await direct.submit({ user: ALICE, script: SLEEP });
+    jobs.push({ id: alices, user: ALICE });
+    const bobs = await direct.submit({ user: BOB, script: SLEEP });
+    jobs.push({ id: bobs, user: BOB });
+    const withoutList = await app.inject({
+      method: 'GET',
+      url: `/v1/jobs?user=${ALICE}`,
+      headers: bearer(TOKENS.readonly),
+    });
+    assert.equal(withoutList.statusCode, 403);
+    assert.equal(withoutList.json().code, 'forbidden');
+    refusedInAudit('list', 403, 'readonly');
+    const bobsByAlice = await app.inject({
+      method: 'GET',
+      url: `/v1/jobs?user=${BOB}`,
+      headers: bearer(TOKENS.alice),
+    });
+    assert.equal(bobsByAlice.statusCode, 403);
+    assert.equal(bobsByAlice.json().code, 'user_not_allowed');
+    refusedInAudit('list', 403, 'alice-only');
+    for (const bad of [`/v1/jobs`, `/v1/jobs?user=-x`, `/v1/jobs?user=${ALICE}&extra=1`]) {
+      const res = await app.inject({ method: 'GET', url: bad, headers: bearer(TOKENS.alice) });
+      assert.equal(res.statusCode, 400, bad);
+      refusedInAudit('list', 400, 'alice-only');
+    }
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/v1/jobs?user=${ALICE}`,
+      headers: bearer(TOKENS.alice),
+    });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const found = (listed.json() as { jobs: { id: string; user: string; comment: string }[] }).jobs;
+    assert.ok(
+      found.some((j) => j.id === alices && j.comment === ''),
+      listed.body,
+    );
+    assert.ok(
+      found.every((j) => j.user === ALICE && j.id !== bobs),
+      listed.body,
+    );
+    const line = audit.at(-1);
+    assert.deepEqual(
+      { who: line?.who, what: line?.what, for: line?.for, result: line?.result },
+      { who: 'alice-only', what: 'list', for: [ALICE], result: 'ok' },
+    );
   });
 
   it('unknown partitions and out-of-bounds numbers are refused with a message per field', async () => {

@@ -38,12 +38,12 @@ export function testConfig(extra: Record<string, unknown> = {}) {
       {
         id: 'admin',
         sha256: hashToken(TOKENS.admin),
-        endpoints: ['submit', 'raw_script', 'query', 'cancel', 'cluster', 'health'],
+        endpoints: ['submit', 'raw_script', 'query', 'list', 'cancel', 'cluster', 'health'],
       },
       {
         id: 'alice-only',
         sha256: hashToken(TOKENS.alice),
-        endpoints: ['submit', 'query', 'cancel', 'cluster', 'health'],
+        endpoints: ['submit', 'query', 'list', 'cancel', 'cluster', 'health'],
         users: [ALICE],
       },
       { id: 'readonly', sha256: hashToken(TOKENS.readonly), endpoints: ['query', 'cluster', 'health'] },

@@ -1,4 +1,4 @@
-// The Slurm client contract: the four things hpchub asks of a Slurm cluster. Two implementations
+// The Slurm client contract: the five things hpchub asks of a Slurm cluster. Two implementations
 // fit it: the command-line client in ./cli (sbatch, squeue, sacct, scancel, sinfo and scontrol,
 // run as the user through a prefix such as `sudo -n -u {user}`), and the slurm-gateway client,
 // which asks a small REST service that holds those rights instead of the hub. Both pass the
@@ -64,6 +64,16 @@ export interface SubmitRequest {
    * that renders scripts on the other side (the slurm-gateway) sends this instead of the script.
    */
   structured?: SlurmJobRequest;
+}
+
+/** A job of a user that waits or runs, with the comment it was submitted with (`sbatch --comment`). */
+export interface ActiveJob {
+  id: string;
+  user: string;
+  /** PENDING, CONFIGURING, RUNNING or SUSPENDED. */
+  state: JobState;
+  /** '' when the job has none. The job's owner may change it (`scontrol update`): a hint, not proof. */
+  comment: string;
 }
 
 export interface PartitionInfo {
@@ -140,6 +150,13 @@ export interface SlurmClient {
    * 'unavailable' when Slurm could not be asked.
    */
   cancel(job: JobRef): Promise<void>;
+  /**
+   * The jobs of `user` that wait or run (PENDING, CONFIGURING, RUNNING, SUSPENDED), with their
+   * comments, asked of the controller as that user; never another user's. Rejects with SlurmError:
+   * 'unavailable' when Slurm could not be asked, 'refused' when the caller may not ask (a gateway
+   * token without the `list` endpoint), 'failed' otherwise (a user name that is not an account's).
+   */
+  listJobs(user: string): Promise<ActiveJob[]>;
   /** Partitions and what one job may use in each. Rejects with SlurmError 'unavailable'. */
   clusterInfo(): Promise<ClusterInfo>;
 }

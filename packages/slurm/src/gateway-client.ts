@@ -4,7 +4,15 @@
 // SlurmClient method. The wire shapes below are the gateway's; its OpenAPI document has them in full.
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { ClusterInfo, JobAnswer, JobRef, SlurmClient, SlurmErrorKind, SubmitRequest } from './client.js';
+import type {
+  ActiveJob,
+  ClusterInfo,
+  JobAnswer,
+  JobRef,
+  SlurmClient,
+  SlurmErrorKind,
+  SubmitRequest,
+} from './client.js';
 import { SlurmError } from './client.js';
 import type { GatewayFailure, GatewayOperation, SlurmObserver } from './observer.js';
 
@@ -225,6 +233,12 @@ export class GatewaySlurmClient implements SlurmClient {
     // 404: not a job of this user (any more): nothing of theirs to cancel.
     if (answer.status === 204 || answer.status === 404) return;
     throw this.failure('cancel', answer);
+  }
+
+  async listJobs(user: string): Promise<ActiveJob[]> {
+    const answer = await this.ask('list_jobs', [200], 'GET', `/v1/jobs?user=${encodeURIComponent(user)}`);
+    if (answer.status !== 200) throw this.failure('list jobs', answer);
+    return (answer.body as { jobs: ActiveJob[] }).jobs.filter((j) => j.user === user);
   }
 
   async clusterInfo(): Promise<ClusterInfo> {

@@ -19,7 +19,7 @@ export type CommandFailure =
   | 'exit_status';
 
 /** The slurm-gateway client's calls, one per SlurmClient method. */
-export type GatewayOperation = 'submit' | 'query' | 'cancel' | 'cluster_info';
+export type GatewayOperation = 'submit' | 'query' | 'cancel' | 'list_jobs' | 'cluster_info';
 
 /**
  * Why a gateway call failed: no answer in time; no connection (refused, reset, name not found);

@@ -36,7 +36,7 @@ export class SlurmMetrics implements SlurmObserver {
     });
     this.#calls = new Histogram({
       name: 'hpchub_slurm_gateway_request_duration_seconds',
-      help: 'Time a call to the slurm-gateway took, by operation (submit, query, cancel, cluster_info).',
+      help: 'Time a call to the slurm-gateway took, by operation (submit, query, cancel, list_jobs, cluster_info).',
       labelNames: ['operation'],
       buckets: COMMAND_BUCKETS,
       registers,

@@ -32,6 +32,7 @@ async function maybeStop(point, detail) {
 const client = configuredSlurmClient(config, log);
 const pausing = {
   query: (jobs) => client.query(jobs),
+  listJobs: (user) => client.listJobs(user),
   clusterInfo: () => client.clusterInfo(),
   async submit(request) {
     const job = await client.submit(request);

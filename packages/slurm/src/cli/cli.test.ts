@@ -323,6 +323,46 @@ test('cancel: scancel as the owner; ended or unknown jobs are fine; refusals and
   );
 });
 
+test('listJobs: one squeue as the user for their active jobs with comments; failures are SlurmErrors', async () => {
+  const { client, calls } = scripted(() => ok(fixture('squeue-user-jobs.txt')));
+  const jobs = await client.listJobs('hpchub-alice');
+  assert.deepEqual(
+    calls.map((c) => c.argv),
+    [
+      [
+        'sudo',
+        '-n',
+        '-u',
+        'hpchub-alice',
+        'squeue',
+        '--noheader',
+        '--user=hpchub-alice',
+        '--states=PENDING,CONFIGURING,RUNNING,SUSPENDED',
+        '--format=%i|%u|%T|%k',
+      ],
+    ],
+  );
+  assert.deepEqual(
+    jobs.map((j) => `${j.id} ${j.state} ${j.comment}`),
+    ['1626 PENDING ', '1627 PENDING waits', '1624 RUNNING hpchub-server-7-default', '1625 RUNNING with|pipe'],
+  );
+  assert.deepEqual(await scripted(() => ok('')).client.listJobs('alice'), []);
+  await assert.rejects(
+    scripted(() => fail(DOWN)).client.listJobs('alice'),
+    (err: unknown) => err instanceof SlurmError && err.kind === 'unavailable',
+  );
+  await assert.rejects(
+    scripted(() => fail('sudo: a password is required\n')).client.listJobs('alice'),
+    (err: unknown) =>
+      err instanceof SlurmError && err.kind === 'failed' && /may not run Slurm commands/.test(err.message),
+  );
+  for (const bad of ['-x', '1000', 'a b', '$(id)']) {
+    const never = scripted(() => ok(''));
+    await assert.rejects(never.client.listJobs(bad), SlurmError, bad);
+    assert.equal(never.calls.length, 0, bad);
+  }
+});
+
 test('clusterInfo: sinfo and scontrol as the hub, combined per partition', async () => {
   const { client, calls } = scripted((argv) =>
     argv[0] === 'sinfo' ? ok(fixture('sinfo-nodes.txt')) : ok(fixture('scontrol-partitions.txt')),

@@ -2,11 +2,14 @@
 // through the user prefix (so Slurm's own permission checks apply and jobs run as the user);
 // questions about the queue and the partitions run as the hub itself, once for all jobs.
 //
+// A user's own waiting and running jobs with their comments (listJobs): squeue as the user.
+//
 // Where a job stands (query): one `squeue --states=all` for every job of every user. A job
 // squeue no longer lists is looked up with `sacct` as its owner before it is called gone; an
 // unreachable controller or accounting database makes the job 'unknown', never 'gone'.
 import { JOB_BASE_PATH } from '@hpchub/protocol';
 import {
+  type ActiveJob,
   type ClusterInfo,
   type JobAnswer,
   type JobInfo,
@@ -20,7 +23,13 @@ import { combinePartitions } from '../parse/partitions.js';
 import { parseSacct, SACCT_FIELDS, type SacctRecord } from '../parse/sacct.js';
 import { parseScontrolJob, parseScontrolPartitions } from '../parse/scontrol.js';
 import { parseSinfoNodes, SINFO_FORMAT } from '../parse/sinfo.js';
-import { parseSqueue, SQUEUE_FORMAT } from '../parse/squeue.js';
+import {
+  ACTIVE_FORMAT,
+  ACTIVE_STATES,
+  parseActiveJobs,
+  parseSqueue,
+  SQUEUE_FORMAT,
+} from '../parse/squeue.js';
 import {
   ACCOUNTING_DISABLED,
   ALREADY_DONE,
@@ -204,6 +213,18 @@ export class CliSlurmClient implements SlurmClient {
     if (result.code === 0) return;
     if (!unreachable(result) && (INVALID_JOB.test(result.stderr) || ALREADY_DONE.test(result.stderr))) return;
     throw commandError('scancel', result);
+  }
+
+  async listJobs(user: string): Promise<ActiveJob[]> {
+    if (!isSafeUserName(user)) throw new SlurmError('failed', `"${user}" is not an account name.`);
+    // As the user, so that a cluster with PrivateData=jobs shows them their own jobs.
+    const result = await this.run(
+      'squeue',
+      ['--noheader', `--user=${user}`, `--states=${ACTIVE_STATES.join(',')}`, `--format=${ACTIVE_FORMAT}`],
+      user,
+    );
+    if (result.code !== 0) throw commandError('squeue', result);
+    return parseActiveJobs(result.stdout, user);
   }
 
   async clusterInfo(): Promise<ClusterInfo> {

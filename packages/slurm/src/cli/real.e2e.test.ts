@@ -26,6 +26,7 @@ slurmClientConformance('CliSlurmClient on the real cluster', async () => {
   return {
     client: new CliSlurmClient({ userPrefix: ['runuser', '-u', '{user}', '--'] }),
     user: USER,
+    otherUser: 'hpchub-bob',
     header: ['#SBATCH --output=/dev/null', '#SBATCH --chdir=/tmp', '#SBATCH --time=10', '#SBATCH --mem=100M'],
     patienceMs: 90_000,
   };

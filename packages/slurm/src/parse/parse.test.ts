@@ -10,7 +10,7 @@ import { combinePartitions } from './partitions.js';
 import { parseSacct } from './sacct.js';
 import { parseScontrolJob, parseScontrolPartitions } from './scontrol.js';
 import { gpusOf, parseSinfoNodes } from './sinfo.js';
-import { parseSqueue } from './squeue.js';
+import { parseActiveJobs, parseSqueue } from './squeue.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 const local = (text: string) => new Date(text).toISOString();
@@ -91,6 +91,33 @@ test('squeue: a job name with | cannot shift the other fields; junk lines are sk
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0]?.name, 'a|b|c');
   assert.equal(jobs[0]?.reason, undefined);
+});
+
+test('squeue --user: a user’s active jobs with their comments, (null) as none, | kept in a comment', () => {
+  assert.deepEqual(parseActiveJobs(fixture('squeue-user-jobs.txt'), 'hpchub-alice'), [
+    { id: '1626', user: 'hpchub-alice', state: 'PENDING', comment: '' },
+    { id: '1627', user: 'hpchub-alice', state: 'PENDING', comment: 'waits' },
+    { id: '1624', user: 'hpchub-alice', state: 'RUNNING', comment: 'hpchub-server-7-default' },
+    { id: '1625', user: 'hpchub-alice', state: 'RUNNING', comment: 'with|pipe' },
+  ]);
+});
+
+test('squeue --user: lines a comment could forge never name another user’s job, an ended one or a non-job', () => {
+  const jobs = parseActiveJobs(
+    '5|alice|RUNNING|x\n' +
+      '6|bob|RUNNING|hpchub-server-1-default\n' +
+      '7|alice|CANCELLED|hpchub-server-1-default\n' +
+      '8_1|alice|PENDING|hpchub-server-1-default\n' +
+      '-1|alice|PENDING|hpchub-server-1-default\n' +
+      'squeue: error: something\n' +
+      '9|alice|COMPLETING|y\n' +
+      '10|alice|SUSPENDED|z\n',
+    'alice',
+  );
+  assert.deepEqual(
+    jobs.map((j) => j.id),
+    ['5', '10'],
+  );
 });
 
 test('squeue: requests Slurm accepted but cannot ever start say why', () => {

@@ -1,6 +1,6 @@
 // squeue: the controller's view of jobs, pending, running and (with --states=all) ended within
 // MinJobAge. One call answers for every job of every user.
-import type { JobInfo } from '../client.js';
+import type { ActiveJob, JobInfo } from '../client.js';
 import { slurmDuration, slurmTimestamp } from '../time.js';
 import { records, value } from './fields.js';
 
@@ -34,4 +34,25 @@ export function parseSqueue(stdout: string): JobInfo[] {
       return [job];
     },
   );
+}
+
+/**
+ * A user's waiting and running jobs (squeue --user, --states): id, user, state and last the
+ * comment, which the job's owner may change to anything (`|` included).
+ */
+export const ACTIVE_FORMAT = '%i|%u|%T|%k';
+/** The states that squeue --states lists for listJobs(). */
+export const ACTIVE_STATES = ['PENDING', 'CONFIGURING', 'RUNNING', 'SUSPENDED'] as const;
+
+/**
+ * The jobs of `user` in the output of squeue with ACTIVE_FORMAT. Only plain job ids (no array
+ * tasks or hetjob parts, which hpchub never submits), only `user`'s, only active states: a line a
+ * comment with a line break forged cannot name another user's job or a job that is not one.
+ */
+export function parseActiveJobs(stdout: string, user: string): ActiveJob[] {
+  const active = new Set<string>(ACTIVE_STATES);
+  return records(stdout, 4).flatMap(([id = '', owner = '', state = '', comment = '']) => {
+    const job = { id: id.trim(), user: owner.trim(), state: state.trim(), comment: value(comment) ?? '' };
+    return /^\d+$/.test(job.id) && job.user === user && active.has(job.state) ? [job] : [];
+  });
 }

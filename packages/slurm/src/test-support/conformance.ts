@@ -10,6 +10,8 @@ export interface SlurmConformanceSetup {
   client: SlurmClient;
   /** An account that may submit jobs. */
   user: string;
+  /** A second such account, whose jobs `user`'s listing must never show. */
+  otherUser: string;
   /** `#SBATCH` lines every script needs on this cluster (output file, working directory…). */
   header?: string[];
   /** How long to wait for a job to change state, at most (default 60 s). */
@@ -37,8 +39,12 @@ export function slurmClientConformance(name: string, setup: () => Promise<SlurmC
       ['#!/bin/bash', ...(ctx.header ?? []), '#SBATCH --job-name=hpchub-conformance', ...body, ''].join('\n');
 
     async function submit(...body: string[]): Promise<JobRef> {
-      const id = await client.submit({ user, script: script(...body) });
-      const ref = { id, user };
+      return submitAs(user, ...body);
+    }
+
+    async function submitAs(owner: string, ...body: string[]): Promise<JobRef> {
+      const id = await client.submit({ user: owner, script: script(...body) });
+      const ref = { id, user: owner };
       submitted.push(ref);
       return ref;
     }
@@ -106,6 +112,33 @@ export function slurmClientConformance(name: string, setup: () => Promise<SlurmC
         (err: unknown) =>
           err instanceof SlurmError && err.kind === 'refused' && /partition/i.test(err.message),
       );
+    });
+
+    it('listJobs() shows the user’s waiting and running jobs with their comments, no one else’s, no ended one', async () => {
+      // A comment may hold anything its owner writes, `|` included: it cannot shift the other fields.
+      const marked = await submit('#SBATCH --comment=hpchub-conformance|marked', 'sleep 300');
+      const plain = await submit('sleep 300');
+      const others = await submitAs(ctx.otherUser, '#SBATCH --comment=hpchub-conformance-other', 'sleep 300');
+      const listed = await client.listJobs(user);
+      const mine = listed.filter((j) => j.id === marked.id || j.id === plain.id);
+      assert.deepEqual(
+        mine.map(({ id, user, comment }) => ({ id, user, comment })).sort((a, b) => a.id.localeCompare(b.id)),
+        [
+          { id: marked.id, user, comment: 'hpchub-conformance|marked' },
+          { id: plain.id, user, comment: '' },
+        ].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      for (const job of mine) assert.ok(['PENDING', 'CONFIGURING', 'RUNNING'].includes(job.state), job.state);
+      assert.ok(
+        listed.every((j) => j.user === user && j.id !== others.id),
+        'only the user’s own jobs are listed',
+      );
+      await client.cancel(marked);
+      await until(marked, ended);
+      const after = await client.listJobs(user);
+      assert.ok(!after.some((j) => j.id === marked.id), 'an ended job is not listed');
+      assert.ok(after.some((j) => j.id === plain.id));
+      assert.ok((await client.listJobs(ctx.otherUser)).some((j) => j.id === others.id));
     });
 
     it('clusterInfo() lists partitions with what one job may use', async () => {

@@ -9,19 +9,24 @@ import { slurmClientConformance } from './conformance.js';
 import { FakeSlurm } from './fake.js';
 import { serveSlurm } from './remote.js';
 
-slurmClientConformance('FakeSlurm', async () => ({ client: new FakeSlurm(), user: 'alice', pollMs: 1 }));
+slurmClientConformance('FakeSlurm', async () => ({
+  client: new FakeSlurm(),
+  user: 'alice',
+  otherUser: 'bob',
+  pollMs: 1,
+}));
 
 slurmClientConformance('FakeSlurm through the bridge, asked by the slurm-gateway client', async () => {
   const cert = generateCertificate({ altNames: ['127.0.0.1'] });
   const token = 'bridge-token-0123456789';
   const bridge = await serveSlurm(new FakeSlurm(), { ...cert, token, home: '/home/alice' });
   const client = new GatewaySlurmClient({ url: bridge.url, token, fingerprint: cert.fingerprint });
-  return { client, user: 'alice', pollMs: 1, cleanup: bridge.close };
+  return { client, user: 'alice', otherUser: 'bob', pollMs: 1, cleanup: bridge.close };
 });
 
 slurmClientConformance('FakeSlurm with queueing delays and a costly squeue', async () => {
   const slurm = new FakeSlurm({ queueDelayMs: () => 20, queryCost: { baseMs: 1, perJobMs: 0.1 } });
-  return { client: slurm, user: 'alice', pollMs: 5, cleanup: async () => slurm.close() };
+  return { client: slurm, user: 'alice', otherUser: 'bob', pollMs: 5, cleanup: async () => slurm.close() };
 });
 
 describe('FakeSlurm as a scheduler', () => {

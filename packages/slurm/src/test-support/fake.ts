@@ -4,6 +4,7 @@
 // cost what it costs a busy controller: more the more jobs it holds. It passes the same
 // conformance suite as the real clients.
 import {
+  type ActiveJob,
   type ClusterInfo,
   isFinalState,
   type JobAnswer,
@@ -15,6 +16,8 @@ import {
 
 interface FakeJob extends JobInfo {
   script: string;
+  /** `#SBATCH --comment=…` of the script; '' without one. */
+  comment: string;
   queries: number;
   /** `exit N` in the script: the job fails with N once it runs. */
   exitsWith?: number;
@@ -86,7 +89,7 @@ export const FAKE_CLUSTER: ClusterInfo = {
 export class FakeSlurm implements SlurmClient {
   readonly jobs = new Map<string, FakeJob>();
   /** Calls per method, to check that a poll is one query. */
-  readonly calls = { submit: 0, query: 0, cancel: 0, clusterInfo: 0 };
+  readonly calls = { submit: 0, query: 0, cancel: 0, listJobs: 0, clusterInfo: 0 };
   /** Every query, in order. */
   readonly queries: FakeQuery[] = [];
   /** Jobs not yet in a final state. */
@@ -130,6 +133,7 @@ export class FakeSlurm implements SlurmClient {
       partition,
       source: 'squeue',
       script,
+      comment: /^#SBATCH --comment=(\S+)$/m.exec(script)?.[1] ?? '',
       queries: 0,
       ...(exit !== undefined ? { exitsWith: Number(exit) } : {}),
     });
@@ -170,7 +174,7 @@ export class FakeSlurm implements SlurmClient {
         this.start(job);
       else if (job.state === 'RUNNING' && job.exitsWith !== undefined)
         this.end(job.id, job.exitsWith === 0 ? 'COMPLETED' : 'FAILED', job.exitsWith);
-      const { script: _s, queries: _q, exitsWith: _e, ...info } = job;
+      const { script: _s, comment: _c, queries: _q, exitsWith: _e, ...info } = job;
       answers.set(ref.id, { kind: 'job', job: { ...info } });
     }
     return answers;
@@ -181,6 +185,14 @@ export class FakeSlurm implements SlurmClient {
     if (this.unreachable) throw new SlurmError('unavailable', 'scancel: Unable to contact slurm controller');
     const job = this.jobs.get(ref.id);
     if (job && job.user === ref.user && !isFinalState(job.state)) this.end(job.id, 'CANCELLED', 0, 15);
+  }
+
+  async listJobs(user: string): Promise<ActiveJob[]> {
+    this.calls.listJobs += 1;
+    if (this.unreachable) throw new SlurmError('unavailable', 'squeue: Unable to contact slurm controller');
+    return [...this.jobs.values()]
+      .filter((j) => j.user === user && !isFinalState(j.state))
+      .map(({ id, state, comment }) => ({ id, user, state, comment }));
   }
 
   async clusterInfo(): Promise<ClusterInfo> {

@@ -44,6 +44,8 @@ export async function serveSlurm(
       const answers = await client.query((body as { jobs: { id: string; user: string }[] }).jobs);
       return [200, { answers: [...answers].map(([id, a]) => ({ id, ...a })) }];
     }
+    if (method === 'GET' && url.pathname === '/v1/jobs')
+      return [200, { jobs: await client.listJobs(url.searchParams.get('user') ?? '') }];
     if (method === 'DELETE' && job) {
       await client.cancel({ id: job, user: url.searchParams.get('user') ?? '' });
       return [204, undefined];
