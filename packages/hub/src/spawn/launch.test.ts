@@ -4,7 +4,8 @@
 // first job's agent was taken as ready for the same server, leaving the second job orphaned.
 //
 // A launch that takes longer than the start request waits for (spawner.launch_wait_seconds) goes
-// on after the request was answered 202: it ends ready, or failed on the start's progress.
+// on after the request was answered 202: it ends ready, or failed on the start's progress (and in
+// the metric of failed starts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,7 @@ import { AGENT_SECRET_HEADER } from '@hpchub/protocol';
 import { HubError } from '../errors/index.js';
 import { createFakeSpawner } from '../test-support/fake-spawner.js';
 import { TestHub } from '../test-support/hub.js';
+import { metricValue } from '../test-support/metric-values.js';
 import { agentById, serverIdOf } from '../test-support/pages.js';
 
 test('ready before the launch is saved is answered 503, and taken once it is', async () => {
@@ -120,6 +122,16 @@ test('a launch longer than spawner.launch_wait_seconds: the request answers pend
     const last = hub.running.app.spawning.progress.snapshot(lateId).events.at(-1);
     assert.equal(last?.failed, true);
     assert.match(last?.message ?? '', /Spawn failed: Slurm does not answer right now/);
+    // Counted as a failed start, as one whose agent gives up is.
+    assert.equal(
+      await metricValue(
+        hub.metrics.registry,
+        'jupyterhub_server_spawn_duration_seconds',
+        { status: 'failure' },
+        '_count',
+      ),
+      1,
+    );
     assert.equal(await serverOf('late'), undefined, 'a failed named server is not listed as running');
   } finally {
     release(false);

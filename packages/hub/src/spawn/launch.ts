@@ -4,24 +4,21 @@
 // launched the same way. The spawning service calls this for each start that leaves the line,
 // with what a launch may touch behind LaunchContext (as poll results go to poll-report.ts).
 import type { ModuleSystem } from '@hpchub/protocol';
-import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
-import type { AppCatalog } from '../apps/catalog.js';
 import type { OptionValues } from '../apps/fields.js';
 import { buildLaunchSpec } from '../apps/launch.js';
 import type { AgentApiAddress } from '../config/hub-url.js';
-import type { HubConfig } from '../config/index.js';
-import type { Database, ServerRow, UserRow } from '../db/schema.js';
+import type { ServerRow } from '../db/schema.js';
 import { HubError } from '../errors/index.js';
 import { MODULES_OPTION } from '../modules/option.js';
 import { recordSubmitted } from '../usage/index.js';
 import { findUserById } from '../users/store.js';
 import { nowIso } from '../util/time.js';
+import { recordFailure } from './agent-messages.js';
 import { newAgentSecret } from './agent-secret.js';
 import { rememberChoices } from './choices.js';
+import type { SpawningDeps } from './contracts.js';
 import type { ProgressBus } from './progress.js';
-import { findServerById, jsonColumn, recordEnd, saveLaunch, setAgentSecret } from './servers-store.js';
-import type { SpawnAccount, Spawner } from './spawner.js';
+import { findServerById, jsonColumn, saveLaunch, setAgentSecret } from './servers-store.js';
 import type { LineEntry } from './start-line.js';
 
 /** Where jobs find the agent and reach the hub. */
@@ -35,16 +32,13 @@ export interface AgentLocation {
 }
 
 /** What a launch may use and do of the spawning service. */
-export interface LaunchContext {
-  db: Kysely<Database>;
-  config: HubConfig;
-  catalog: AppCatalog;
-  spawner: Spawner;
-  log: Logger;
-  agent: AgentLocation;
+export interface LaunchContext
+  extends Pick<
+    SpawningDeps,
+    'db' | 'config' | 'catalog' | 'spawner' | 'log' | 'agent' | 'observer' | 'accountOf'
+  > {
   moduleSystem: ModuleSystem;
   bus: ProgressBus;
-  accountOf(user: UserRow): Promise<SpawnAccount>;
   /** Ends a start whose user was blocked while it waited. */
   dropBlocked(server: ServerRow): Promise<void>;
   /** The job is launched: from here on the service watches the start (its start timeout). */
@@ -142,9 +136,11 @@ export async function launchStart(
     return { server: launched, launched: true };
   } catch (err) {
     const message = err instanceof HubError ? err.message : 'The server could not be launched.';
-    log.error({ err, user: owner, server_id: id }, 'spawner start failed');
-    if (server && (await recordEnd(db, server, 'start_failure', message)))
-      bus.step(id, 'done', `Spawn failed: ${message}`, { failed: true });
+    // A HubError is the launch's answer (Slurm refused the job, could not be reached): the
+    // failure recorded says it; anything else is the hub's own fault, with its stack.
+    if (!(err instanceof HubError)) log.error({ err, user: owner, server_id: id }, 'spawner start failed');
+    // Counted as a failed start in the metrics, as one that fails later is.
+    if (server) await recordFailure(ctx, { ...server, owner }, message);
     throw err instanceof HubError ? err : new HubError('unavailable', message);
   }
 }

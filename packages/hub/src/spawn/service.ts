@@ -13,7 +13,7 @@ import { HubError, notFound } from '../errors/index.js';
 import type { ModuleCatalogue } from '../modules/catalogue.js';
 import { openRecord, recordRunning } from '../usage/index.js';
 import { touchUser } from '../users/store.js';
-import { nowIso } from '../util/time.js';
+import { nowIso, settledWithin } from '../util/time.js';
 import { type LineReader, StartAdmission } from './admission.js';
 import { type AgentMessageContext, handleAgentMessage, recordFailure } from './agent-messages.js';
 import type { AgentMessage, SpawningDeps } from './contracts.js';
@@ -56,19 +56,6 @@ interface StartInProgress {
 }
 
 type ServerWithOwner = ServerRow & { owner: string };
-
-/** What `promise` resolves to (or its rejection) if it settles within `ms`; else undefined. */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export class SpawningService {
   readonly catalog: AppCatalog;
@@ -289,7 +276,7 @@ export class SpawningService {
 
   /** What a launch may use and do (see launch.ts). */
   get #launchContext(): LaunchContext {
-    const { db, config, spawner, log, agent, accountOf } = this.#deps;
+    const { db, config, spawner, log, agent, accountOf, observer } = this.#deps;
     return {
       db,
       config,
@@ -298,6 +285,7 @@ export class SpawningService {
       log,
       agent,
       accountOf,
+      observer,
       moduleSystem: this.modules.system,
       bus: this.#bus,
       dropBlocked: (server) => this.#dropBlocked(server),

@@ -1,4 +1,5 @@
-// Timestamps as the database stores them: ISO-8601 UTC text (see db/schema.ts).
+// Time: timestamps as the database stores them (ISO-8601 UTC text, see db/schema.ts), spans in
+// words, the clock, and waiting a bounded time for a promise.
 
 export function nowIso(): string {
   return new Date().toISOString();
@@ -21,3 +22,16 @@ export function formatDuration(seconds: number): string {
 
 /** What the hub takes as the time now, in milliseconds (tests give a clock they control). */
 export type Clock = () => number;
+
+/** What `promise` resolves to (or its rejection) if it settles within `ms`; else undefined. */
+export async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
