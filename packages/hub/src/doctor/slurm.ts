@@ -12,7 +12,7 @@ function fixFor(config: HubConfig, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   if (config.slurm.gateway_url) {
     if (/bearer token/i.test(message))
-      return 'the gateway refused the token in slurm.gateway_token_file: put a token there that the gateway’s configuration lists (with the cluster, query, submit and cancel endpoints).';
+      return 'the gateway refused the token in slurm.gateway_token_file: put a token there that the gateway’s configuration lists (with the cluster, query, submit, cancel and list endpoints).';
     if (/fingerprint/i.test(message))
       return 'set slurm.gateway_fingerprint to the fingerprint the gateway prints when it starts.';
     return `check that hpchub-slurm-gateway runs and answers at ${config.slurm.gateway_url}, and that Slurm answers it.`;

@@ -138,3 +138,56 @@ test('a launch longer than spawner.launch_wait_seconds: the request answers pend
     await hub.stop();
   }
 });
+
+test('a start whose launch a restart cut short is launched again with relaunch; one that only waited in line without', async () => {
+  const inner = createFakeSpawner('instant');
+  const relaunches = new Map<number, boolean>();
+  const spawner = {
+    ...inner,
+    start(request: Parameters<typeof inner.start>[0]) {
+      relaunches.set(request.serverId, request.relaunch === true);
+      return inner.start(request);
+    },
+  };
+  const hub = await TestHub.start({ spawner, configure: (c) => (c.spawner.concurrent_spawns = 1) });
+  try {
+    for (const name of ['holder', 'cut', 'waited']) {
+      await hub.addUser(name);
+      const token = await hub.tokenFor(name);
+      assert.equal((await hub.api('POST', `/users/${name}/server`, { token, body: {} })).status, 202);
+    }
+    const [holder, cut, waited] = (await Promise.all(
+      ['holder', 'cut', 'waited'].map((name) => serverIdOf(hub, name, '')),
+    )) as [number, number, number];
+    assert.deepEqual([...relaunches], [[holder, false]]);
+    // As the hub leaves a launch it dies in: the agent secret stored, the job's state not saved.
+    await hub.hub.db
+      .updateTable('servers')
+      .set({ secret_hash: 'a'.repeat(64) })
+      .where('id', '=', cut)
+      .execute();
+    await hub.restart();
+    const launched = async (id: number) => {
+      const deadline = Date.now() + 30_000;
+      while (!relaunches.has(id)) {
+        if (Date.now() > deadline) throw new Error(`server ${id} was not launched`);
+        await sleep(10);
+      }
+    };
+    // One start slot: each next start is launched once the one before is ready.
+    await agentById({ hub, spawner: inner }, holder).ready();
+    await launched(cut);
+    await agentById({ hub, spawner: inner }, cut).ready();
+    await launched(waited);
+    assert.deepEqual(
+      [...relaunches],
+      [
+        [holder, false],
+        [cut, true],
+        [waited, false],
+      ],
+    );
+  } finally {
+    await hub.stop();
+  }
+});

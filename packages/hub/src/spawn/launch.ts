@@ -1,8 +1,10 @@
 // Launching a start whose turn has come (it holds a start slot): a fresh agent secret, the job,
 // and the job's state saved before anything waits, in the same write that takes the start out of
 // the line. Everything comes from the server's row, so a start accepted before a hub restart is
-// launched the same way. The spawning service calls this for each start that leaves the line,
-// with what a launch may touch behind LaunchContext (as poll results go to poll-report.ts).
+// launched the same way; one whose launch a restart cut short is launched with `relaunch`, for
+// the spawner to end the job that launch may have made. The spawning service calls this for each
+// start that leaves the line, with what a launch may touch behind LaunchContext (as poll results
+// go to poll-report.ts).
 import type { ModuleSystem } from '@hpchub/protocol';
 import type { OptionValues } from '../apps/fields.js';
 import { buildLaunchSpec } from '../apps/launch.js';
@@ -76,6 +78,9 @@ export async function launchStart(
     const { custom_script: customScript, ...resources } = values;
     const account = await ctx.accountOf(user);
     const timeoutSeconds = app.start_timeout_seconds ?? config.spawner.start_timeout_seconds;
+    // A secret is stored just before the spawner launches, and a new start has none: a start that
+    // has one while still in line was being launched when the hub died, and may have a job.
+    const relaunch = server.secret_hash !== null;
     const { secret, hash } = newAgentSecret();
     await setAgentSecret(db, id, hash);
     const hubApi = agent.hubApi();
@@ -86,6 +91,7 @@ export async function launchStart(
       serverName: server.name,
       appId: app.id,
       resources,
+      ...(relaunch ? { relaunch } : {}),
       waiting: {
         note: (message) => bus.step(id, 'admitted', message),
         // The same start, still not stopped (a stop and a new start give it another ticket).

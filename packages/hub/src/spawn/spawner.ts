@@ -41,6 +41,15 @@ export interface SpawnRequest {
    * the user why on the progress page; `stillWanted` is false once the start was stopped meanwhile.
    */
   waiting?: { note(message: string): void; stillWanted(): Promise<boolean> };
+  /**
+   * An earlier launch of this same start got as far as the spawner and its job's state was never
+   * saved (the hub died in between, after a restart the start is launched again): a job that
+   * launch made may wait or run unknown to the hub. A spawner whose jobs can outlive the hub ends
+   * such a job before it launches again, if it can find it (Slurm: by the server's job comment);
+   * when it cannot tell, it launches all the same. Absent on every other launch, which must not
+   * pay for the lookup.
+   */
+  relaunch?: boolean;
 }
 
 /** Why a job ended, as far as the spawner can tell. */

@@ -2,7 +2,6 @@
 // JupyterLab, and her progress stream shows Slurm's reason and, once the scheduler has made one,
 // the estimated start. When bob's job is cancelled, hers starts and becomes ready.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { TestHub } from '../../test-support/hub.js';
 import { testSystemUser, testSystemUsers } from '../../test-support/system-users.js';
@@ -11,6 +10,7 @@ import {
   hubJobIds,
   jobOf,
   jobState,
+  nodeCpus,
   removeJobFiles,
   Session,
   startSlurmHub,
@@ -21,11 +21,6 @@ import {
 const users = testSystemUsers();
 const alice = testSystemUser(users, 'hpchub-alice');
 const bob = testSystemUser(users, 'hpchub-bob');
-
-/** CPUs of the test node (scripts/provision/slurm.sh: nproc). */
-function nodeCpus(): number {
-  return Number(execFileSync('sinfo', ['-h', '-p', 'normal', '-o', '%c'], { encoding: 'utf8' }).trim());
-}
 
 describe('a start that waits in the queue', () => {
   let hub: TestHub;

@@ -19,6 +19,7 @@ import {
   activeJobs,
   cancelJobs,
   jobState,
+  nodeCpus,
   provisionSlurm,
   removeJobFiles,
   requireJupyter,
@@ -140,10 +141,7 @@ describe('a Slurm hub killed with SIGKILL and started again', () => {
     });
     assert.equal(first.status, 202, await first.text());
     assert.equal((await progress('first', (e) => Boolean(e.ready || e.failed))).at(-1)?.ready, true);
-    const cpus = Number(
-      execFileSync('sinfo', ['-h', '-p', 'normal', '-o', '%c'], { encoding: 'utf8' }).trim(),
-    );
-    const blocker = await submitBlocker(bob.name, cpus - 1);
+    const blocker = await submitBlocker(bob.name, nodeCpus() - 1);
     blockers.push(blocker);
     await waitFor('bob’s job to run', 60_000, async () =>
       (await jobState(blocker)) === 'RUNNING' ? true : undefined,

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SlurmError } from '@hpchub/slurm';
 import { FakeSlurm } from '@hpchub/slurm/test-support';
+import type { Logger } from 'pino';
 import { HubError } from '../../errors/index.js';
 import { TestHub } from '../../test-support/hub.js';
 import { sleepingRequest } from '../../test-support/spawn.js';
@@ -15,6 +16,17 @@ import { createSlurmSpawner } from './spawner.js';
 
 const alice = { name: 'alice', system: { uid: 1001, gid: 1001, home: '/home/alice' } };
 const bob = { name: 'bob', system: { uid: 1002, gid: 1002, home: '/home/bob' } };
+
+/** A logger that keeps what the spawner logs. */
+function recordingLog() {
+  const lines: { level: 'info' | 'warn'; obj: unknown; msg: string }[] = [];
+  const at = (level: 'info' | 'warn') => (obj: unknown, msg?: string) => {
+    lines.push({ level, obj, msg: msg ?? '' });
+  };
+  return { lines, info: at('info'), warn: at('warn') } as unknown as Pick<Logger, 'info' | 'warn'> & {
+    lines: typeof lines;
+  };
+}
 
 function setup(slurm = new FakeSlurm()) {
   return {
@@ -153,6 +165,72 @@ describe('Slurm spawner', () => {
     };
     await assert.rejects(retrying(10_000).start(sleepingRequest(4, alice)), /does not answer right now/);
     assert.equal(calls, 1);
+  });
+
+  it('a start launched again after a restart cancels the job of its earlier launch: that server’s, that user’s only', async () => {
+    const slurm = new FakeSlurm();
+    const log = recordingLog();
+    const spawner = createSlurmSpawner({ client: slurm, signalSeconds: 300, stopTimeoutMs: 2000, log });
+    // The first launch's job, whose id the hub never saved; alice's job of another server; bob's
+    // server with the same id on another hub's cluster account (same comment, another user).
+    const orphan = String((await spawner.start(sleepingRequest(1, alice))).job);
+    const other = String((await spawner.start(sleepingRequest(2, alice))).job);
+    const bobs = String((await spawner.start(sleepingRequest(1, bob))).job);
+    assert.equal(slurm.calls.listJobs, 0, 'a first launch does not look');
+    const state = await spawner.start({ ...sleepingRequest(1, alice), relaunch: true });
+    assert.equal(slurm.calls.listJobs, 1);
+    assert.equal(slurm.jobs.get(orphan)?.state, 'CANCELLED');
+    for (const id of [other, bobs, String(state.job)]) assert.equal(slurm.jobs.get(id)?.state, 'PENDING', id);
+    const warning = log.lines.find((l) => l.level === 'warn' && l.msg.includes(orphan));
+    assert.deepEqual(warning?.obj, { user: 'alice', comment: 'hpchub-server-1-s1', jobs: [orphan] });
+    // Nothing left behind: nothing cancelled, one new job.
+    const before = slurm.calls.cancel;
+    await spawner.start({ ...sleepingRequest(3, alice), relaunch: true });
+    assert.equal(slurm.calls.cancel, before);
+  });
+
+  it('a lookup that cannot be made does not hold the start up; one Slurm did not answer is made again before the next attempt', async () => {
+    const slurm = new FakeSlurm();
+    const log = recordingLog();
+    const spawner = createSlurmSpawner({
+      client: slurm,
+      signalSeconds: 300,
+      stopTimeoutMs: 2000,
+      submitRetryMs: 10_000,
+      firstRetryPauseMs: 10,
+      log,
+    });
+    // Not allowed (a gateway token without `list`): the admin is told once, the starts go on.
+    const listJobs = slurm.listJobs.bind(slurm);
+    slurm.listJobs = async () => {
+      throw new SlurmError('refused', 'This token may not use the list endpoint.');
+    };
+    await spawner.start({ ...sleepingRequest(1, alice), relaunch: true });
+    await spawner.start({ ...sleepingRequest(2, alice), relaunch: true });
+    assert.equal(slurm.calls.submit, 2);
+    const told = log.lines.filter((l) => l.msg.startsWith('cannot look for a job'));
+    assert.deepEqual(
+      told.map((l) => l.level),
+      ['warn', 'info'],
+    );
+    assert.match(String((told[0]?.obj as { fix?: string } | undefined)?.fix), /`list` endpoint/);
+    // The controller down: lookup and submission fail; on the next attempt both are made.
+    slurm.listJobs = listJobs;
+    const orphan = String((await spawner.start(sleepingRequest(3, alice))).job);
+    slurm.unreachable = true;
+    const state = await spawner.start({
+      ...sleepingRequest(3, alice),
+      relaunch: true,
+      waiting: {
+        note: () => {
+          slurm.unreachable = false;
+        },
+        stillWanted: async () => true,
+      },
+    });
+    assert.equal(slurm.jobs.get(orphan)?.state, 'CANCELLED');
+    assert.equal(slurm.jobs.get(String(state.job))?.state, 'PENDING');
+    assert.equal(slurm.calls.listJobs, 2, 'looked for it again once the controller answered');
   });
 
   it('ends reported by Slurm: time limit, node failure', async () => {

@@ -1,7 +1,9 @@
 // The Slurm spawner: each server is a batch job submitted as the user (sbatch reading the script
 // from stdin), found again through its state blob {job id, user}. All servers are polled with
 // one Slurm query per interval; stop is scancel, then waiting until Slurm confirms the job has
-// left the queue. Talks to Slurm only through a SlurmClient (the commands, or the slurm-gateway).
+// left the queue. A start launched again after a hub restart first cancels the job its earlier
+// launch may have left (left-behind.ts). Talks to Slurm only through a SlurmClient (the
+// commands, or the slurm-gateway).
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   isFinalState,
@@ -14,6 +16,7 @@ import {
 import type { Logger } from 'pino';
 import { HubError } from '../../errors/index.js';
 import type { PollResult, Spawner, SpawnerState, SpawnRequest } from '../spawner.js';
+import { leftBehindCanceller } from './left-behind.js';
 import { slurmJob } from './script.js';
 import { pollResult } from './states.js';
 
@@ -81,6 +84,7 @@ function asHubError(err: unknown, doing: string): HubError {
 
 export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
   const { client, log } = options;
+  const cancelLeftBehind = leftBehindCanceller(client, log);
 
   async function pollMany(states: SpawnerState[]): Promise<PollResult[]> {
     const refs = states.filter(isSlurmState).map(refOf);
@@ -147,8 +151,14 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
           `Your job cannot be written safely: ${(err as Error).message}.`,
         );
       }
-      // The CLI client submits the script; the gateway client sends the structured job instead.
-      const job = await submitting(request, () => client.submit({ user, script, structured }));
+      // Launched again after a restart: first the job of the earlier launch, if Slurm has one
+      // (looked for again before each new attempt while Slurm does not answer).
+      let cleared = !request.relaunch;
+      const job = await submitting(request, async () => {
+        if (!cleared) cleared = await cancelLeftBehind(user, structured.comment ?? '');
+        // The CLI client submits the script; the gateway client sends the structured job instead.
+        return client.submit({ user, script, structured });
+      });
       log?.info({ user, server: request.serverName, job }, 'Slurm job submitted');
       const state: SlurmState = {
         kind: 'slurm',

@@ -198,6 +198,11 @@ export async function waitFor<T>(what: string, ms: number, check: () => Promise<
   }
 }
 
+/** CPUs of the test node (scripts/provision/slurm.sh: nproc, or HPCHUB_SLURM_CPUS). */
+export function nodeCpus(): number {
+  return Number(execFileSync('sinfo', ['-h', '-p', 'normal', '-o', '%c'], { encoding: 'utf8' }).trim());
+}
+
 /** A job of `user` that just holds `cores` cores for an hour (a time limit lets Slurm estimate starts). */
 export async function submitBlocker(user: string, cores: number): Promise<string> {
   const { stdout } = await run('runuser', [
@@ -218,14 +223,23 @@ export async function submitBlocker(user: string, cores: number): Promise<string
   return stdout.trim().split(';')[0] as string;
 }
 
-/** Cancels jobs (as root) and waits until none of them holds resources any more. */
+/**
+ * Cancels jobs (as root) and waits until none of them holds resources any more, cancelling again
+ * while the controller does not answer (other tests restart it), for up to two minutes.
+ */
 export async function cancelJobs(ids: string[]): Promise<void> {
   const wanted = ids.filter((id) => /^\d+$/.test(id));
   if (wanted.length === 0) return;
   await run('scancel', wanted).catch(() => undefined);
-  await waitFor('the jobs to leave the queue', 60_000, async () =>
-    (await activeJobs()).some((j) => wanted.includes(j.id)) ? undefined : true,
-  ).catch(() => undefined);
+  await waitFor('the jobs to leave the queue', 120_000, async () => {
+    const left = await activeJobs().then(
+      (jobs) => jobs.some((j) => wanted.includes(j.id)),
+      () => true,
+    );
+    if (!left) return true;
+    await run('scancel', wanted).catch(() => undefined);
+    return undefined;
+  }).catch(() => undefined);
 }
 
 /** Changes a job's time limit as an admin would (`scontrol update`, as root), e.g. to `2` minutes. */
