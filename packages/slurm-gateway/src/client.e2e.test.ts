@@ -65,6 +65,17 @@ describe('GatewaySlurmClient pins the gateway’s certificate', () => {
     assert.ok(!audit.slice(before).some((l) => l.who === 'admin'), 'no request reached the gateway');
   });
 
+  it('a token without the list endpoint: listJobs rejects as refused, which the hub takes as “cannot look”', async () => {
+    const client = new GatewaySlurmClient({ url, token: TOKENS.readonly, fingerprint });
+    await assert.rejects(
+      client.listJobs(ALICE),
+      (err: unknown) =>
+        err instanceof SlurmError && err.kind === 'refused' && /list endpoint/.test(err.message),
+    );
+    assert.equal(audit.at(-1)?.what, 'list');
+    assert.equal(audit.at(-1)?.status, 403);
+  });
+
   it('a token the gateway does not know is an error, never a silent success', async () => {
     const client = new GatewaySlurmClient({ url, token: 'not-a-known-token-0000', fingerprint });
     await assert.rejects(client.clusterInfo(), SlurmError);
