@@ -20,4 +20,6 @@ export interface HubContext {
   log: Logger;
   /** The hub's version, from packages/hub/package.json. */
   version: string;
+  /** This hub's identity among hubs sharing a cluster (db/hub-id.ts): in its Slurm jobs' comments. */
+  id: string;
 }

@@ -13,7 +13,7 @@ import { createLoginPipeline } from './auth/pipeline.js';
 import { readSecret } from './auth/secrets.js';
 import { type HubConfig, SECRET_ENV, usageTimeZone } from './config/index.js';
 import type { HubContext } from './context.js';
-import { type HubDatabase, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
+import { type HubDatabase, hubIdentity, migrateToLatest, openDatabase, redactUrl } from './db/index.js';
 import { logDestination, loggerOptions } from './http/logging.js';
 import { HubMetrics } from './metrics/index.js';
 import type { Spawner } from './spawn/index.js';
@@ -85,6 +85,7 @@ export async function openHub(config: HubConfig, options: OpenHubOptions = {}): 
       sso: singleSignOn(config, log),
       log,
       version: HUB_VERSION,
+      id: await hubIdentity(database.db),
     };
     metrics.countRowsOf(database.db);
     return {

@@ -39,7 +39,7 @@ export const SubmitBodySchema = Type.Object(
     output: HomeRelative,
     log: Type.Optional(HomeRelative),
     signal_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
-    comment: Type.Optional(Word),
+    comment: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$' })),
     job: Type.Object(
       {
         hub_url: Type.String({

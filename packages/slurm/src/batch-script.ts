@@ -65,11 +65,13 @@ export interface SlurmJobRequest {
 }
 
 const WORD = /^[A-Za-z0-9._-]{1,64}$/;
+/** A comment: a plain word too, long enough for the hub's server id, name and hub id. */
+const COMMENT = /^[A-Za-z0-9._-]{1,128}$/;
 const HOME = /^\/[A-Za-z0-9._@+/-]{0,1000}$/;
 const RELATIVE = /^(?!\/)[A-Za-z0-9._@+/-]{1,255}$/;
 
-function word(name: string, value: string): string {
-  if (!WORD.test(value)) throw new Error(`${name} is not a plain word`);
+function word(name: string, value: string, pattern = WORD): string {
+  if (!pattern.test(value)) throw new Error(`${name} is not a plain word`);
   return value;
 }
 
@@ -103,7 +105,7 @@ export function sbatchLines(job: SlurmJobRequest, home: string): string[] {
     throw new Error('the home directory is not a plain path');
   const lines = [`--job-name=${word('job name', job.job_name)}`];
   // Lets admins (and tests) tell which server a job belongs to: `squeue -o %k`.
-  if (job.comment !== undefined) lines.push(`--comment=${word('comment', job.comment)}`);
+  if (job.comment !== undefined) lines.push(`--comment=${word('comment', job.comment, COMMENT)}`);
   if (job.partition !== undefined) lines.push(`--partition=${word('partition', job.partition)}`);
   if (job.account !== undefined) lines.push(`--account=${word('account', job.account)}`);
   lines.push(

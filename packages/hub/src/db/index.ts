@@ -1,6 +1,8 @@
-// The hub database: open it by URL, migrate it, and the row types every store queries with.
+// The hub database: open it by URL, migrate it, the hub's identity kept in it, and the row types
+// every store queries with.
 export { type HubDatabase, type OpenOptions, openDatabase } from './connect.js';
 export { isDatabaseUnreachable, isForeignKeyViolation, isUniqueViolation } from './errors.js';
+export { hubIdentity } from './hub-id.js';
 export {
   type MigrationStatus,
   migrateTo,

@@ -40,7 +40,14 @@ function ownerOf(pid: number): number {
 }
 
 function childrenOf(pid: number): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  let out: string;
+  try {
+    out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch (err) {
+    // ps exits 1 when no process matched: runuser has not forked its child yet.
+    if ((err as { status?: number }).status === 1) return [];
+    throw err;
+  }
   return out
     .split('\n')
     .map((l) => Number(l.trim()))

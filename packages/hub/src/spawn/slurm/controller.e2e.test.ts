@@ -111,7 +111,9 @@ describe('slurmctld down: a running server, and a start', () => {
       .where('name', '=', 'ctld')
       .executeTakeFirstOrThrow();
     // A job submitted twice would be active beside it (ended jobs of earlier runs are not).
-    const mine = (await activeJobs()).filter((j) => j.comment === `hpchub-server-${row.id}-ctld`);
+    const mine = (await activeJobs()).filter(
+      (j) => j.comment === `hpchub-server-${row.id}-ctld.${hub.hub.id}`,
+    );
     assert.deepEqual(
       mine.map((j) => j.id),
       [await jobOf(hub, 'ctld')],

@@ -49,7 +49,11 @@ async function aliceJobs(): Promise<Map<string, { id: string; state: string }>> 
     (j) => j.user === alice.name && j.comment.startsWith('hpchub-server-'),
   );
   return new Map(
-    jobs.map((j) => [j.comment.replace(/^hpchub-server-\d+-/, ''), { id: j.id, state: j.state }]),
+    // hpchub-server-<id>-<name>.<hub id>
+    jobs.map((j) => [
+      j.comment.replace(/^hpchub-server-\d+-/, '').replace(/\.[0-9a-f]+$/, ''),
+      { id: j.id, state: j.state },
+    ]),
   );
 }
 

@@ -21,11 +21,11 @@ test('#SBATCH lines: partition, account, cores, memory, GPUs, time, name, output
   const header = sbatchHeader(
     request({ partition: 'gpu', account: 'physics', cores: 4, memory_gb: 16, gpus: 2, hours: 8 }),
     '/home/alice',
-    { signalSeconds: 300 },
+    { signalSeconds: 300, hubId: '0a1b2c3d' },
   );
   assert.deepEqual(header, [
     '#SBATCH --job-name=hpchub-jupyterlab',
-    '#SBATCH --comment=hpchub-server-7-lab',
+    '#SBATCH --comment=hpchub-server-7-lab.0a1b2c3d',
     '#SBATCH --partition=gpu',
     '#SBATCH --account=physics',
     '#SBATCH --nodes=1',
@@ -44,6 +44,12 @@ test('#SBATCH lines: partition, account, cores, memory, GPUs, time, name, output
   });
   assert.ok(!plain.some((l) => /--gres|--signal|--partition|--account/.test(l)), plain.join('\n'));
   assert.ok(plain.includes('#SBATCH --comment=hpchub-server-7-default'));
+  // The longest server name, a large server id and the hub's id still make a plain word.
+  const longest = sbatchHeader({ ...request({}, 'a'.repeat(40)), serverId: 2_147_483_647 }, '/home/alice', {
+    signalSeconds: 0,
+    hubId: 'ffffffff',
+  });
+  assert.ok(longest.includes(`#SBATCH --comment=hpchub-server-2147483647-${'a'.repeat(40)}.ffffffff`));
 });
 
 test('hostile values never reach a #SBATCH line', () => {

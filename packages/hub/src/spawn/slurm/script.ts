@@ -8,6 +8,8 @@ import type { SpawnRequest } from '../spawner.js';
 export interface SlurmScriptOptions {
   /** Seconds before the time limit at which Slurm sends SIGTERM to the batch shell (the agent). */
   signalSeconds: number;
+  /** The hub's id (db/hub-id.ts), ending the job's comment; none for the doctor's test job. */
+  hubId?: string;
 }
 
 /** File in the user's home that Slurm writes the job's own output to (before the prologue redirects it). */
@@ -33,7 +35,9 @@ export function slurmJob(request: SpawnRequest, options: SlurmScriptOptions): Sl
   const job: SlurmJobRequest = {
     user: request.account.name,
     job_name: `hpchub-${text('app', request.appId)}`,
-    comment: `hpchub-server-${whole('server id', request.serverId, 0)}-${server}`,
+    // Which server of which hub the job is (server names have no '.'): `squeue -o %k`, and how
+    // a relaunch finds a job its first launch left behind (left-behind.ts).
+    comment: `hpchub-server-${whole('server id', request.serverId, 0)}-${server}${options.hubId ? `.${options.hubId}` : ''}`,
     cpus: whole('cores', r.cores, 1),
     memory_mb: whole('memory_gb', r.memory_gb, 1) * 1024,
     gpus: whole('gpus', r.gpus, 0),

@@ -52,6 +52,7 @@ export function createSlurmSpawning(
     signalSeconds: settings.signalSeconds,
     stopTimeoutMs: settings.stopTimeoutMs,
     submitRetryMs: settings.submitRetryMs,
+    hubId: hub.id,
     log: hub.log,
   });
   return {

@@ -167,22 +167,27 @@ describe('Slurm spawner', () => {
     assert.equal(calls, 1);
   });
 
-  it('a start launched again after a restart cancels the job of its earlier launch: that server’s, that user’s only', async () => {
+  it('a start launched again after a restart cancels the job of its earlier launch: that server’s, that user’s, that hub’s only', async () => {
     const slurm = new FakeSlurm();
     const log = recordingLog();
-    const spawner = createSlurmSpawner({ client: slurm, signalSeconds: 300, stopTimeoutMs: 2000, log });
+    const hub = (hubId: string) =>
+      createSlurmSpawner({ client: slurm, signalSeconds: 300, stopTimeoutMs: 2000, log, hubId });
+    const spawner = hub('0a1b2c3d');
     // The first launch's job, whose id the hub never saved; alice's job of another server; bob's
-    // server with the same id on another hub's cluster account (same comment, another user).
+    // server with the same id (same comment, another user); alice's server with the same id
+    // and name on another hub sharing the cluster (a test hub beside the production one).
     const orphan = String((await spawner.start(sleepingRequest(1, alice))).job);
     const other = String((await spawner.start(sleepingRequest(2, alice))).job);
     const bobs = String((await spawner.start(sleepingRequest(1, bob))).job);
+    const otherHubs = String((await hub('99887766').start(sleepingRequest(1, alice))).job);
     assert.equal(slurm.calls.listJobs, 0, 'a first launch does not look');
     const state = await spawner.start({ ...sleepingRequest(1, alice), relaunch: true });
     assert.equal(slurm.calls.listJobs, 1);
     assert.equal(slurm.jobs.get(orphan)?.state, 'CANCELLED');
-    for (const id of [other, bobs, String(state.job)]) assert.equal(slurm.jobs.get(id)?.state, 'PENDING', id);
+    for (const id of [other, bobs, otherHubs, String(state.job)])
+      assert.equal(slurm.jobs.get(id)?.state, 'PENDING', id);
     const warning = log.lines.find((l) => l.level === 'warn' && l.msg.includes(orphan));
-    assert.deepEqual(warning?.obj, { user: 'alice', comment: 'hpchub-server-1-s1', jobs: [orphan] });
+    assert.deepEqual(warning?.obj, { user: 'alice', comment: 'hpchub-server-1-s1.0a1b2c3d', jobs: [orphan] });
     // Nothing left behind: nothing cancelled, one new job.
     const before = slurm.calls.cancel;
     await spawner.start({ ...sleepingRequest(3, alice), relaunch: true });

@@ -24,6 +24,8 @@ export interface SlurmSpawnerOptions {
   client: SlurmClient;
   /** Seconds of warning before the time limit (`--signal=B:TERM@N`); 0 for none. */
   signalSeconds: number;
+  /** The hub's id, in its jobs' comments (db/hub-id.ts); absent for the doctor's test job. */
+  hubId?: string;
   /** How long stop() waits for Slurm to confirm the job has left the queue. */
   stopTimeoutMs: number;
   /** Pause between the queries of that wait. */
@@ -142,7 +144,7 @@ export function createSlurmSpawner(options: SlurmSpawnerOptions): Spawner {
       let script: string;
       let structured: SlurmJobRequest;
       try {
-        structured = slurmJob(request, { signalSeconds: options.signalSeconds });
+        structured = slurmJob(request, { signalSeconds: options.signalSeconds, hubId: options.hubId });
         script = renderBatchScript(structured, system.home);
       } catch (err) {
         // Validated options never get here; a home directory with odd characters can.
