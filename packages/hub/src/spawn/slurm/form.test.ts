@@ -3,6 +3,7 @@
 // chosen partition — one message per bad field.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterInfo, PartitionInfo } from '@hpchub/slurm';
 import { FAKE_CLUSTER, FakeSlurm } from '@hpchub/slurm/test-support';
 import { validateOptions } from '../../apps/fields.js';
@@ -218,9 +219,33 @@ test('cluster information is read once per cache period, and a stale copy beats 
   await Promise.all([cache.get(), cache.get()]);
   await cache.get();
   assert.equal(slurm.calls.clusterInfo, 1);
-  const expired = new ClusterCache(slurm, 0);
+  const warnings: string[] = [];
+  const expired = new ClusterCache(slurm, 0, { warn: (_o, m) => warnings.push(m) });
   await expired.get();
   slurm.unreachable = true;
   assert.equal((await expired.get()).partitions.length, 2);
+  await sleep(10);
+  assert.deepEqual(warnings, ['cannot read the partitions; using the last known ones']);
   await assert.rejects(new ClusterCache(slurm, 0).get(), /does not answer right now/);
+});
+
+test('past its time the last copy answers at once while Slurm is asked again; fill() asks ahead', {
+  timeout: 10_000,
+}, async () => {
+  const slurm = new FakeSlurm({ cluster: FAKE_CLUSTER });
+  const cache = new ClusterCache(slurm, 0);
+  cache.fill();
+  cache.fill();
+  assert.equal(slurm.calls.clusterInfo, 1, 'one question, however often filled');
+  assert.equal((await cache.get()).partitions.length, 2, 'the first answer is waited for');
+  // sinfo now answers one partition, and only when told to: nobody waits for it.
+  let answer: () => void = () => {};
+  slurm.clusterInfo = () =>
+    new Promise<ClusterInfo>((resolve) => {
+      answer = () => resolve({ partitions: FAKE_CLUSTER.partitions.slice(0, 1) });
+    });
+  assert.equal((await cache.get()).partitions.length, 2, 'the last copy, at once');
+  answer();
+  await sleep(0);
+  assert.equal((await cache.get()).partitions.length, 1, 'then the fresh answer');
 });

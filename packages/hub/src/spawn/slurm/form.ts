@@ -124,7 +124,12 @@ export function resourceFields(offers: PartitionOffer[], settings: SlurmSettings
   return fields;
 }
 
-/** Cluster information, asked of Slurm at most once per `cacheMs`; a stale copy beats none. */
+/**
+ * Cluster information, asked of Slurm at most once per `cacheMs`. Past that time the last copy
+ * still answers at once while a fresh one is asked for, so no form or start waits for `sinfo`
+ * once one answer is known; only the first ever (fill() at the hub's start makes it early) does.
+ * A stale copy beats an outage.
+ */
 export class ClusterCache {
   private cached: { at: number; info: ClusterInfo } | undefined;
   private loading: Promise<ClusterInfo> | undefined;
@@ -136,27 +141,44 @@ export class ClusterCache {
   ) {}
 
   async get(): Promise<ClusterInfo> {
-    if (this.cached && Date.now() - this.cached.at < this.cacheMs) return this.cached.info;
+    const cached = this.cached;
+    if (cached && Date.now() - cached.at < this.cacheMs) return cached.info;
+    const loading = this.refresh();
+    if (cached) {
+      loading.catch(() => {}); // logged in refresh()
+      return cached.info;
+    }
+    try {
+      return await loading;
+    } catch {
+      throw new HubError('unavailable', 'The cluster does not answer right now; try again in a minute.');
+    }
+  }
+
+  /** Asks for the cluster information ahead of the first form (a failure is only logged). */
+  fill(): void {
+    if (!this.cached) this.refresh().catch(() => {});
+  }
+
+  /** One question to Slurm at a time; a failure while a copy is known is logged, and the copy kept. */
+  private refresh(): Promise<ClusterInfo> {
     this.loading ??= this.client
       .clusterInfo()
       .then((info) => {
         this.cached = { at: Date.now(), info };
         return info;
       })
+      .catch((err: unknown) => {
+        if (this.cached)
+          this.log?.warn(
+            { err: (err as Error).message },
+            'cannot read the partitions; using the last known ones',
+          );
+        throw err;
+      })
       .finally(() => {
         this.loading = undefined;
       });
-    try {
-      return await this.loading;
-    } catch (err) {
-      if (this.cached) {
-        this.log?.warn(
-          { err: (err as Error).message },
-          'cannot read the partitions; using the last known ones',
-        );
-        return this.cached.info;
-      }
-      throw new HubError('unavailable', 'The cluster does not answer right now; try again in a minute.');
-    }
+    return this.loading;
   }
 }

@@ -29,6 +29,8 @@ export function createSlurmSpawning(
   const settings = slurmSettings(hub.config);
   const slurm = client ?? configuredSlurmClient(hub.config, hub.log, observer);
   const cluster = new ClusterCache(slurm, settings.cacheMs, hub.log);
+  // The first spawn form then finds the partitions known.
+  cluster.fill();
   const { ip } = hub.config;
   if (!hub.config.spawner.hub_url && (ip.startsWith('127.') || ip === '::1' || ip === 'localhost')) {
     // Fine on a one-node cluster (as in the tests); on a real one, agents on compute nodes must reach the hub.
