@@ -145,6 +145,14 @@ describe('jupyterhub-idle-culler', { concurrency: true }, () => {
             execute(busy, kernel, 'import time\nfor _ in range(600): time.sleep(1)', 3000),
             /no result/,
           );
+          // The cell runs (on a loaded machine the kernel may take the request only later).
+          for (let i = 0; ; i++) {
+            const res = await fetch(`${busy.base}api/kernels/${kernel}`, { headers: busy.headers });
+            const state = ((await res.json()) as { execution_state?: string }).execution_state;
+            if (state === 'busy') break;
+            assert.ok(i < 60, `the kernel is ${state}, not computing the cell, after a minute`);
+            await sleep(1000);
+          }
           await startReady(hub, token, alice.name, 'idle');
         });
         after(async () => {
